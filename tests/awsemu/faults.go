@@ -1,0 +1,129 @@
+package awsemu
+
+import (
+	"math/rand"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault describes misbehaviour injected into matching operations. Every
+// random decision comes from a generator seeded with Options.Seed, so a test
+// sees the same sequence of failures on every run.
+type Fault struct {
+	// ThrottleRate is the fraction of calls answered with a throttling error
+	// (HTTP 400, ThrottlingException / Throttling), as AWS does.
+	ThrottleRate float64
+	// ServerErrorRate is the fraction answered with HTTP 500 or 503.
+	ServerErrorRate float64
+	// DropRate is the fraction whose connection is closed without an answer.
+	DropRate float64
+	// Latency is added before each answer.
+	Latency time.Duration
+	// RateLimit, when positive, is a token bucket of RateLimit requests per
+	// second (Burst tokens deep) like AWS's per-operation limits; calls over it
+	// are throttled.
+	RateLimit float64
+	Burst     int
+}
+
+type faultState struct {
+	fault  Fault
+	tokens float64
+	last   time.Time
+}
+
+type faults struct {
+	mu    sync.Mutex
+	rng   *rand.Rand
+	rules map[string]*faultState // key: "Service.Operation", "Service.*" or "*"
+}
+
+func newFaults(seed int64) *faults {
+	return &faults{rng: rand.New(rand.NewSource(seed)), rules: map[string]*faultState{}}
+}
+
+func (f *faults) set(pattern string, fault Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fault == (Fault{}) {
+		delete(f.rules, pattern)
+		return
+	}
+	f.rules[pattern] = &faultState{fault: fault, tokens: float64(fault.Burst), last: time.Now()}
+}
+
+func (f *faults) clear() {
+	f.mu.Lock()
+	f.rules = map[string]*faultState{}
+	f.mu.Unlock()
+}
+
+// verdict is what the fault rules decide for one call.
+type verdict struct {
+	latency  time.Duration
+	throttle bool
+	status   int // 500 or 503 for a server error
+	drop     bool
+}
+
+func (f *faults) decide(service, op string) verdict {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.rules[service+"."+op]
+	if st == nil {
+		st = f.rules[service+".*"]
+	}
+	if st == nil {
+		st = f.rules["*"]
+	}
+	if st == nil {
+		return verdict{}
+	}
+	v := verdict{latency: st.fault.Latency}
+	if st.fault.RateLimit > 0 {
+		now := time.Now()
+		burst := float64(st.fault.Burst)
+		if burst < 1 {
+			burst = 1
+		}
+		st.tokens += now.Sub(st.last).Seconds() * st.fault.RateLimit
+		if st.tokens > burst {
+			st.tokens = burst
+		}
+		st.last = now
+		if st.tokens < 1 {
+			v.throttle = true
+			return v
+		}
+		st.tokens--
+	}
+	r := f.rng.Float64()
+	switch {
+	case r < st.fault.DropRate:
+		v.drop = true
+	case r < st.fault.DropRate+st.fault.ThrottleRate:
+		v.throttle = true
+	case r < st.fault.DropRate+st.fault.ThrottleRate+st.fault.ServerErrorRate:
+		v.status = 500
+		if f.rng.Intn(2) == 1 {
+			v.status = 503
+		}
+	}
+	return v
+}
+
+// splitPattern accepts "ECS.UpdateService", "ecs.UpdateService" or "ECS.*".
+func normalizePattern(p string) string {
+	if p == "*" {
+		return p
+	}
+	svc, op, ok := strings.Cut(p, ".")
+	if !ok {
+		return p
+	}
+	if canon, ok := serviceAliases[strings.ToLower(svc)]; ok {
+		svc = canon
+	}
+	return svc + "." + op
+}

@@ -1,0 +1,140 @@
+package awsemu
+
+import (
+	"net/http"
+	"strings"
+)
+
+// serviceSet holds each emulated service's state. Each service guards its own
+// state with its own lock.
+type serviceSet struct {
+	ecs  *ecsService
+	ecr  *ecrService
+	iam  *iamService
+	sts  *stsService
+	ssm  *ssmService
+	sm   *secretsService
+	logs *logsService
+	elb  *elbService
+	aas  *autoScalingService
+	cfn  *cfnService
+	s3   *s3Service
+}
+
+func (e *Emulator) registerServices() {
+	e.services.ecs = newECSService(e)
+	e.services.ecr = newECRService(e)
+	e.services.iam = newIAMService(e)
+	e.services.sts = newSTSService(e)
+	e.services.ssm = newSSMService(e)
+	e.services.sm = newSecretsService(e)
+	e.services.logs = newLogsService(e)
+	e.services.elb = newELBService(e)
+	e.services.aas = newAutoScalingService(e)
+	e.services.cfn = newCFNService(e)
+	e.services.s3 = newS3Service(e)
+}
+
+// addJSONService routes X-Amz-Target "<targetPrefix>.<Op>" to ops.
+func (e *Emulator) addJSONService(targetPrefix, name string, lowerFirst bool, ops map[string]jsonOp) {
+	e.jsonServices[targetPrefix] = &jsonService{name: name, lowerFirst: lowerFirst, ops: ops}
+}
+
+// addQueryService routes awsQuery requests signed for signingName (or, when
+// unsigned, carrying Version=version) to ops.
+func (e *Emulator) addQueryService(signingName, name, xmlns, version string, ops map[string]queryOp) {
+	svc := &queryService{name: name, xmlns: xmlns, version: version, ops: ops}
+	e.queryServices[signingName] = svc
+	e.queryVersions[version] = svc
+}
+
+// statusRecorder remembers the status a wrapped handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// serveRESTLogged serves a REST-style request (S3, the registry) through h,
+// with faults and the request log like every other call.
+func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, service, op string, h http.Handler) {
+	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}}
+	defer func() { e.Log.add(req) }()
+	writeErr := func(w http.ResponseWriter, ae *APIError) {
+		w.WriteHeader(ae.status())
+		_, _ = w.Write([]byte(ae.Code))
+	}
+	if done, ae := e.applyFaults(w, service, op, "SlowDown", writeErr); done {
+		req.Status, req.ErrorCode = ae.Status, ae.Code
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	h.ServeHTTP(rec, r)
+	req.Status = rec.status
+}
+
+func (e *Emulator) serveRegistry(w http.ResponseWriter, r *http.Request) {
+	op := "Registry" + strings.ToUpper(r.Method[:1]) + strings.ToLower(r.Method[1:])
+	switch {
+	case strings.Contains(r.URL.Path, "/manifests/"):
+		op = map[string]string{http.MethodHead: "HeadManifest", http.MethodGet: "GetManifest", http.MethodPut: "PutManifest"}[r.Method]
+	case strings.Contains(r.URL.Path, "/blobs/"):
+		op = map[string]string{http.MethodHead: "HeadBlob", http.MethodGet: "GetBlob"}[r.Method]
+	case r.URL.Path == "/v2/" || r.URL.Path == "/v2":
+		op = "Ping"
+	}
+	if op == "" {
+		op = "Registry" + r.Method
+	}
+	e.serveRESTLogged(w, r, "Registry", op, e.registry)
+}
+
+func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
+	e.serveRESTLogged(w, r, "S3", s3Operation(r), e.s3)
+}
+
+// s3Operation names the S3 operation a REST request performs, for the log.
+func s3Operation(r *http.Request) string {
+	path := strings.Trim(r.URL.Path, "/")
+	hasKey := strings.Contains(path, "/")
+	switch r.Method {
+	case http.MethodGet:
+		switch {
+		case path == "":
+			return "ListBuckets"
+		case hasKey:
+			return "GetObject"
+		default:
+			return "ListObjects"
+		}
+	case http.MethodHead:
+		if hasKey {
+			return "HeadObject"
+		}
+		return "HeadBucket"
+	case http.MethodPut:
+		if hasKey {
+			return "PutObject"
+		}
+		return "CreateBucket"
+	case http.MethodDelete:
+		if hasKey {
+			return "DeleteObject"
+		}
+		return "DeleteBucket"
+	case http.MethodPost:
+		return "PostObject"
+	}
+	return "S3" + r.Method
+}
