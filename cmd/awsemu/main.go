@@ -1,0 +1,130 @@
+// Command awsemu serves doppio's AWS emulator (ECS, ECR and its registry,
+// IAM, STS, SSM, Secrets Manager, CloudWatch Logs, ELBv2, Application Auto
+// Scaling, CloudFormation, S3) on one local address, so any AWS client can be
+// pointed at it:
+//
+//	eval "$(awsemu --addr 127.0.0.1:4566 --seed seed.yaml &)"
+//
+// It prints the environment to export on stdout, logs on stderr, and stops
+// on SIGINT or SIGTERM.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu"
+)
+
+func main() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig, nil))
+}
+
+// run is the whole command; ready, when set, receives the emulator once it
+// serves (tests use it).
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready chan<- *awsemu.Emulator) int {
+	fs := flag.NewFlagSet("awsemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
+	seedPath := fs.String("seed", "", "seed file (YAML or JSON) with the initial state")
+	speed := fs.Float64("speed", 1, "clock speed factor: 10 makes a 30 s rollout take 3 s")
+	requestLog := fs.String("request-log", "", "on exit, write every request served to this file as JSON lines")
+	region := fs.String("region", "us-east-1", "emulated region")
+	account := fs.String("account-id", "123456789012", "emulated account id")
+	faultSeed := fs.Int64("fault-seed", 1, "seed of injected faults and generated ids")
+	verbose := fs.Bool("v", false, "log every request on stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: awsemu [flags]\n\nServes an emulated AWS account and prints the environment to export.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "awsemu: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *speed <= 0 {
+		fmt.Fprintf(stderr, "awsemu: --speed must be positive, got %v\n", *speed)
+		return 2
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	e := awsemu.New(awsemu.Options{Clock: awsemu.NewRealClock(*speed), Seed: *faultSeed, Region: *region, AccountID: *account, Logger: logger})
+	if *seedPath != "" {
+		seed, err := awsemu.LoadSeedFile(*seedPath)
+		if err == nil {
+			err = e.ApplySeed(seed)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "awsemu: %v\n", err)
+			return 1
+		}
+	}
+	if err := e.Start(*addr); err != nil {
+		fmt.Fprintf(stderr, "awsemu: %v\n", err)
+		return 1
+	}
+	for _, kv := range e.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(stdout, "export %s=%s\n", k, shellQuote(v))
+	}
+	if f, ok := stdout.(*os.File); ok {
+		_ = f.Sync()
+	}
+	logger.Info("awsemu serving", "url", e.URL(), "region", *region, "account", *account, "speed", *speed)
+	if ready != nil {
+		ready <- e
+	}
+	s := <-stop
+	logger.Info("awsemu stopping", "signal", s.String(), "requests", e.Log.Len())
+	if err := e.Close(); err != nil {
+		logger.Warn("close server", "err", err)
+	}
+	if *requestLog != "" {
+		if err := writeRequestLog(e, *requestLog); err != nil {
+			fmt.Fprintf(stderr, "awsemu: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func writeRequestLog(e *awsemu.Emulator, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write request log: %w", err)
+	}
+	if err := e.Log.WriteJSONLines(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write request log %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write request log %s: %w", path, err)
+	}
+	return nil
+}
+
+// shellQuote quotes v for a POSIX shell when it needs it.
+func shellQuote(v string) string {
+	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:") == "" {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/hashicorp/go-envparse"
+	"github.com/mattn/go-isatty"
+
+	"github.com/doppio-ecs/doppio/ghactions"
+	"github.com/doppio-ecs/doppio/mask"
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// CLI is the root of the command line. Add a command with one line:
+//
+//	Diff DiffCmd `cmd:"" help:"Show the differences between local definitions and ECS."`
+//
+// and a file diff.go with `type DiffCmd struct{...}` and
+// `func (c *DiffCmd) Run(g *Globals) error`.
+type CLI struct {
+	Globals
+
+	Diff     DiffCmd     `cmd:"" help:"Show the differences between local definitions and what ECS runs (exit 2 with --exit-code)."`
+	Init     InitCmd     `cmd:"" help:"Import a running service (or a task definition) into a config and definition files."`
+	Render   RenderCmd   `cmd:"" help:"Print the rendered config, service definition or task definition."`
+	Version  VersionCmd  `cmd:"" help:"Print the doppio version."`
+	Verify   VerifyCmd   `cmd:"" help:"Check that everything the definitions point at exists and fits (exit 3 on NG)."`
+	Deploy   DeployCmd   `cmd:"" help:"Register the task definition, update (or create) the service and wait for the rollout (exit 3 failed/rolled back, 4 timeout)."`
+	Rollback RollbackCmd `cmd:"" help:"Return the service to its previous successful task definition (exit 3 failed, 4 timeout)."`
+}
+
+// Globals are the global flags plus what every command needs at run time.
+type Globals struct {
+	Config        string            `help:"Config file. Default: the first existing of doppio.yml, doppio.yaml, doppio.json, doppio.jsonnet, ecspresso.yml, ecspresso.yaml, ecspresso.json, ecspresso.jsonnet." env:"DOPPIO_CONFIG,ECSPRESSO_CONFIG" placeholder:"PATH" type:"path"`
+	Envfile       []string          `help:"Environment file(s) (KEY=VALUE lines) loaded in order before the config; later values win. Repeatable." env:"DOPPIO_ENVFILE,ECSPRESSO_ENVFILE" placeholder:"FILE"`
+	ExtStr        map[string]string `help:"Jsonnet external string variables (std.extVar), KEY=VALUE separated by ';'." env:"DOPPIO_EXT_STR,ECSPRESSO_EXT_STR" mapsep:";" placeholder:"KEY=VALUE;..."`
+	ExtCode       map[string]string `help:"Jsonnet external code variables, KEY=CODE separated by ';' (e.g. replicas=1+1)." env:"DOPPIO_EXT_CODE,ECSPRESSO_EXT_CODE" mapsep:";" placeholder:"KEY=CODE;..."`
+	AssumeRoleARN string            `name:"assume-role-arn" help:"IAM role to assume for every AWS call, lookups included." env:"DOPPIO_ASSUME_ROLE_ARN,ECSPRESSO_ASSUME_ROLE_ARN" placeholder:"ARN"`
+	Timeout       *time.Duration    `help:"Overrides the config's timeout (e.g. 15m)." env:"DOPPIO_TIMEOUT,ECSPRESSO_TIMEOUT" placeholder:"DURATION"`
+	Debug         bool              `help:"Debug logging." env:"DOPPIO_DEBUG,ECSPRESSO_DEBUG"`
+	LogFormat     string            `help:"Log format: text or json." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
+	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
+	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
+
+	// Run-time state, not flags.
+	Stdout        io.Writer       `kong:"-"` // masked: secrets never reach it
+	Stderr        io.Writer       `kong:"-"` // masked
+	Context       context.Context `kong:"-"`
+	Secrets       *mask.Set       `kong:"-"`
+	BinaryVersion string          `kong:"-"`
+
+	rawStdout io.Writer
+	project   *render.Project
+	gh        *ghactions.Step // see GitHub()
+	command   string          // the command being run, e.g. "deploy" (for the step summary)
+}
+
+func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
+	secrets := &mask.Set{}
+	return &Globals{
+		Stdout:        secrets.Writer(stdout),
+		Stderr:        secrets.Writer(stderr),
+		Context:       ctx,
+		Secrets:       secrets,
+		BinaryVersion: version,
+		rawStdout:     stdout,
+	}
+}
+
+// attach copies the run-time state into the parsed flag struct.
+func (g *Globals) attach(from *Globals) {
+	g.Stdout, g.Stderr, g.Context, g.Secrets = from.Stdout, from.Stderr, from.Context, from.Secrets
+	g.BinaryVersion, g.rawStdout = from.BinaryVersion, from.rawStdout
+}
+
+// setup runs after parsing, before any command: logging, then envfiles (so
+// the config's env/must_env see their values).
+func (g *Globals) setup() error {
+	setupLogging(g.Stderr, g.LogFormat, g.Debug)
+	for _, f := range g.Envfile {
+		if err := loadEnvfile(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("doppio"),
+		kong.Description("doppio deploys Amazon ECS services from declarative definitions (ecspresso-compatible)."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+}
+
+// loadEnvfile sets every variable of an envparse file, overriding the
+// environment (ecspresso does the same).
+func loadEnvfile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("envfile: %w", err)
+	}
+	defer f.Close()
+	vars, err := envparse.Parse(f)
+	if err != nil {
+		return fmt.Errorf("envfile %s: %w", path, err)
+	}
+	for k, v := range vars {
+		if err := os.Setenv(k, v); err != nil {
+			return fmt.Errorf("envfile %s: set %s: %w", path, k, err)
+		}
+	}
+	return nil
+}
+
+// DefaultConfigFiles are probed in order when --config is not given.
+var DefaultConfigFiles = []string{
+	"doppio.yml", "doppio.yaml", "doppio.json", "doppio.jsonnet",
+	"ecspresso.yml", "ecspresso.yaml", "ecspresso.json", "ecspresso.jsonnet",
+}
+
+// ConfigPath is --config, or the first default config file that exists.
+func (g *Globals) ConfigPath() (string, error) {
+	if g.Config != "" {
+		return g.Config, nil
+	}
+	for _, name := range DefaultConfigFiles {
+		if st, err := os.Stat(name); err == nil && !st.IsDir() {
+			return name, nil
+		}
+	}
+	wd, _ := os.Getwd()
+	return "", fmt.Errorf("no config file found in %s (looked for %s); pass --config", filepath.Clean(wd), strings.Join(DefaultConfigFiles, ", "))
+}
+
+// LoadProject loads the config, AWS clients and plugins once per run.
+func (g *Globals) LoadProject() (*render.Project, error) {
+	if g.project != nil {
+		return g.project, nil
+	}
+	path, err := g.ConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	p, err := render.Load(g.Context, render.Options{
+		ConfigPath:    path,
+		ExtStr:        g.ExtStr,
+		ExtCode:       g.ExtCode,
+		AssumeRoleARN: g.AssumeRoleARN,
+		Version:       g.BinaryVersion,
+		Timeout:       g.Timeout,
+		Secrets:       g.Secrets,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.project = p
+	return p, nil
+}
+
+// UseColor tells whether output may carry ANSI colors: --color/--no-color,
+// else a terminal on stdout and no NO_COLOR.
+func (g *Globals) UseColor() bool {
+	if g.Color != nil {
+		return *g.Color
+	}
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := g.rawStdout.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}

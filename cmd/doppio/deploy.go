@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// DeployCmd registers (or reuses) the task definition, updates or creates
+// the service, and waits for the rollout to end.
+type DeployCmd struct {
+	DryRun               bool   `help:"Print the diff and the plan; make no mutating AWS call."`
+	Tasks                int32  `help:"Desired count (-1: the service definition's desiredCount, or unchanged when it has none)." default:"-1" placeholder:"N"`
+	SkipTaskDefinition   bool   `help:"Keep the task definition the service runs; do not register."`
+	Revision             int32  `help:"Deploy this revision of the family instead of registering." placeholder:"N"`
+	LatestTaskDefinition bool   `help:"Deploy the family's newest ACTIVE revision instead of registering."`
+	ForceNewDeployment   bool   `help:"Start a new deployment even when nothing changed (e.g. to pull a moving image tag)."`
+	UpdateService        bool   `help:"Update the service attributes from the service definition (--no-update-service: only task definition and count)." negatable:"" default:"true"`
+	Wait                 bool   `help:"Wait for the rollout to end (--no-wait: return once ECS accepted the change)." negatable:"" default:"true"`
+	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition) or stable (one deployment, running == desired)." enum:"deployed,stable" default:"deployed"`
+	SuspendAutoScaling   bool   `help:"Suspend the service's auto scaling (dynamic and scheduled)."`
+	ResumeAutoScaling    bool   `help:"Resume the service's auto scaling."`
+	AutoScalingMin       *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
+	AutoScalingMax       *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
+	OnConflict           string `help:"When another deployment is in progress: wait for it to end first, or fail." enum:"wait,fail" default:"wait"`
+	RollbackEvents       string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
+}
+
+// Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
+// or rolled back, 4 timed out, 1 error.
+func (c *DeployCmd) Run(g *Globals) error {
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	opts := deploy.Options{
+		DryRun:               c.DryRun,
+		SkipTaskDefinition:   c.SkipTaskDefinition,
+		Revision:             c.Revision,
+		LatestTaskDefinition: c.LatestTaskDefinition,
+		ForceNewDeployment:   c.ForceNewDeployment,
+		NoUpdateService:      !c.UpdateService,
+		NoWait:               !c.Wait,
+		WaitUntil:            deploy.WaitUntil(c.WaitUntil),
+		OnConflict:           c.OnConflict,
+		AutoScaling: deploy.AutoScalingOptions{
+			Suspend: c.SuspendAutoScaling, Resume: c.ResumeAutoScaling,
+			Min: c.AutoScalingMin, Max: c.AutoScalingMax,
+		},
+	}
+	if c.Tasks >= 0 {
+		opts.Tasks = &c.Tasks
+	}
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	spec, err := deploy.SpecFromProject(ctx, p)
+	if err != nil {
+		return err
+	}
+	rep := newProgressReporter(g)
+	defer rep.Close()
+	d := deploy.New(p.Clients, rep)
+	if c.DryRun {
+		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting deploy of service %s in cluster %s [DRY RUN]", spec.Service, spec.Cluster)})
+		if err := printDeployDiff(ctx, g, p); err != nil {
+			return err
+		}
+	}
+	plan, out, err := d.Deploy(ctx, spec, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return timeoutError(ctx, err)
+		}
+		return err
+	}
+	rep.Close()
+	if c.DryRun {
+		writeLines(g.Stdout, plan.Lines())
+		fmt.Fprintln(g.Stdout, "DRY RUN OK")
+		return nil
+	}
+	return reportOutcome(g, out)
+}
+
+// printDeployDiff prints the diff of a dry run (deploy.Diff reads live state
+// with read-only calls).
+func printDeployDiff(ctx context.Context, g *Globals, p *render.Project) error {
+	res, err := deploy.Diff(ctx, p)
+	if err != nil {
+		return err
+	}
+	color := g.UseColor()
+	for _, r := range res.Resources() {
+		text, err := r.Unified(color)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(g.Stdout, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commandContext bounds the whole command by the config timeout (0: none).
+func commandContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(parent)
+	}
+	return context.WithTimeout(parent, timeout)
+}
+
+// timeoutError turns an error caused by the command's deadline into exit 4.
+func timeoutError(ctx context.Context, err error) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return exitcode.With(exitcode.Timeout, fmt.Errorf("timed out: %w", err))
+	}
+	return err
+}
+
+// reportOutcome prints the outcome and its explanation on stdout and
+// returns the error carrying the exit code (empty: already printed).
+func reportOutcome(g *Globals, out *deploy.Outcome) error {
+	line := fmt.Sprintf("%s: %s", strings.ToUpper(string(out.Class)), out.Reason)
+	if out.Err != nil && !strings.Contains(line, out.Err.Error()) {
+		line += ": " + out.Err.Error()
+	}
+	fmt.Fprintln(g.Stdout, line)
+	if out.Explanation != nil {
+		writeLines(g.Stdout, out.Explanation.Lines())
+	}
+	if err := githubOutcome(g, out); err != nil {
+		return err
+	}
+	if out.Class == deploy.Completed {
+		return nil
+	}
+	return exitcode.With(out.ExitCode(), nil)
+}
+
+func writeLines(w io.Writer, lines []string) {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// progressReporter shows deploy events: off a terminal one timestamped line
+// per change (CI logs); on a terminal, lines scroll above a live status
+// block of the deployments that is redrawn in place.
+type progressReporter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	live   bool
+	block  []string
+	closed bool
+}
+
+func newProgressReporter(g *Globals) *progressReporter {
+	live := false
+	if _, ok := g.rawStdout.(*os.File); ok {
+		live = isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("TERM") != "dumb"
+	}
+	return &progressReporter{w: g.Stderr, live: live}
+}
+
+const stamp = "2006/01/02 15:04:05"
+
+func (r *progressReporter) Report(e deploy.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lines []string
+	switch e.Kind {
+	case deploy.EventInfo:
+		lines = []string{fmt.Sprintf("%s %s", e.Time.Local().Format(stamp), e.Message)}
+	case deploy.EventWarning:
+		lines = []string{fmt.Sprintf("%s WARNING %s", e.Time.Local().Format(stamp), e.Message)}
+	case deploy.EventServiceEvent:
+		lines = []string{fmt.Sprintf("%s event: %s", e.Time.Local().Format(stamp), e.Message)}
+	case deploy.EventProgress:
+		block := deploymentLines(e.Deployments)
+		if r.live {
+			r.redraw(nil, block)
+			return
+		}
+		for _, l := range block {
+			lines = append(lines, fmt.Sprintf("%s %s", e.Time.Local().Format(stamp), l))
+		}
+	}
+	if r.live {
+		r.redraw(lines, r.block)
+		return
+	}
+	writeLines(r.w, lines)
+}
+
+// redraw erases the status block, prints lines, then draws block.
+func (r *progressReporter) redraw(lines, block []string) {
+	var b strings.Builder
+	if n := len(r.block); n > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", n)
+	}
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	for _, l := range block {
+		b.WriteString(l + "\n")
+	}
+	r.block = block
+	_, _ = io.WriteString(r.w, b.String())
+}
+
+// Close leaves the last status block on screen.
+func (r *progressReporter) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.block = nil
+	r.closed = true
+}
+
+func deploymentLines(states []deploy.DeploymentState) []string {
+	var out []string
+	for _, s := range states {
+		l := fmt.Sprintf("%8s %s desired:%d pending:%d running:%d failed:%d", s.Status, s.TaskDefinition, s.Desired, s.Pending, s.Running, s.Failed)
+		if s.RolloutState != "" {
+			l += " " + s.RolloutState
+			if s.RolloutStateReason != "" {
+				l += " (" + s.RolloutStateReason + ")"
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+
+	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/mask"
+)
+
+// DiffCmd compares the local definitions with what ECS runs. It makes no
+// mutating AWS call.
+type DiffCmd struct {
+	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences, 0 when there are none (CI gating)."`
+	Output      string `help:"Output format: text (unified diffs) or json (changed/added/removed paths with old and new values)." enum:"text,json" default:"text"`
+	External    string `help:"Run CMD with two files, the normalized live and local definitions, and print its output (e.g. \"difft --color=always\")." env:"DOPPIO_DIFF_COMMAND,ECSPRESSO_DIFF_COMMAND" placeholder:"CMD"`
+	WithService bool   `help:"Include the service diff." negatable:"" default:"true"`
+	Unified     bool   `help:"Accepted for ecspresso compatibility; the diff is always unified." negatable:"" default:"true" hidden:""`
+}
+
+// Run prints the service diff, then the task definition diff.
+func (c *DiffCmd) Run(g *Globals) error {
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	if !c.WithService {
+		cfg := *p.Config
+		cfg.Service = ""
+		p.Config = &cfg
+	}
+	res, err := deploy.Diff(g.Context, p)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Resources() {
+		if !r.Exists {
+			slog.Info("not found in ECS: everything is added", "resource", r.Kind, "local", r.Local)
+		}
+	}
+	switch {
+	case c.Output == "json":
+		out, err := res.MaskedJSON(g.Secrets)
+		if err != nil {
+			return err
+		}
+		if _, err := g.Stdout.Write(out); err != nil {
+			return err
+		}
+	case c.External != "":
+		if err := runExternalDiff(g, c.External, res); err != nil {
+			return err
+		}
+	default:
+		color := g.UseColor()
+		for _, r := range res.Resources() {
+			text, err := r.Unified(color)
+			if err != nil {
+				return err
+			}
+			if _, err := g.Stdout.Write([]byte(text)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := githubDiff(g, res); err != nil {
+		return err
+	}
+	if c.ExitCode && res.Differs() {
+		return exitcode.With(exitcode.Diff, nil)
+	}
+	return nil
+}
+
+// runExternalDiff writes remote/<kind>.json and local/<kind>.json into a
+// temporary directory and runs the command on each pair. Exit status 1 means
+// "differences" to diff(1) and is not an error.
+func runExternalDiff(g *Globals, command string, res *deploy.DiffResult) error {
+	dir, err := os.MkdirTemp("", "doppio-diff-")
+	if err != nil {
+		return fmt.Errorf("external diff: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	for _, sub := range []string{"remote", "local"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+			return fmt.Errorf("external diff: %w", err)
+		}
+	}
+	for _, r := range res.Resources() {
+		old, new, err := r.Texts()
+		if err != nil {
+			return err
+		}
+		name := "taskdef.json"
+		if r.Kind == deploy.KindService {
+			name = "service.json"
+		}
+		remote, local := filepath.Join(dir, "remote", name), filepath.Join(dir, "local", name)
+		if err := writeMasked(remote, old, g.Secrets); err != nil {
+			return err
+		}
+		if err := writeMasked(local, new, g.Secrets); err != nil {
+			return err
+		}
+		var stdout bytes.Buffer
+		cmd := shellCommand(command, remote, local)
+		cmd.Dir = dir
+		cmd.Stdout = &stdout
+		cmd.Stderr = g.Stderr
+		err = cmd.Run()
+		if _, werr := g.Stdout.Write(stdout.Bytes()); werr != nil {
+			return werr
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 1 {
+			err = nil
+		}
+		if err != nil {
+			return fmt.Errorf("external diff command %q on %s: %w", command, r.Kind, err)
+		}
+	}
+	return nil
+}
+
+func writeMasked(path, text string, secrets *mask.Set) error {
+	if err := os.WriteFile(path, []byte(secrets.String(text)), 0o600); err != nil {
+		return fmt.Errorf("external diff: %w", err)
+	}
+	return nil
+}
+
+// shellCommand runs command through the shell so users can write flags and
+// quotes as on a command line; the two files follow as arguments.
+func shellCommand(command string, args ...string) *exec.Cmd {
+	if runtime.GOOS == "windows" {
+		return exec.Command("cmd", append([]string{"/C", command}, args...)...)
+	}
+	return exec.Command("sh", append([]string{"-c", command + ` "$@"`, "sh"}, args...)...)
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/doppio-ecs/doppio/awsapi"
+	"github.com/doppio-ecs/doppio/deploy"
+)
+
+// InitCmd imports a running service (or a task definition) into a config
+// and definition files.
+type InitCmd struct {
+	Region                string `help:"AWS region (default: the SDK's region)." env:"AWS_REGION"`
+	Cluster               string `help:"Cluster of the service." default:"default"`
+	Service               string `help:"Service to import." xor:"what" required:""`
+	TaskDefinition        string `name:"task-definition" help:"Import a task definition alone: family, family:revision or ARN." xor:"what" required:"" placeholder:"FAMILY[:REV]|ARN"`
+	TaskDefinitionPath    string `name:"task-definition-path" help:"Task definition file to write." default:"ecs-task-def.json"`
+	ServiceDefinitionPath string `name:"service-definition-path" help:"Service definition file to write." default:"ecs-service-def.json"`
+	Jsonnet               bool   `help:"Write Jsonnet (.jsonnet) files, config included."`
+	ForceOverwrite        bool   `name:"force-overwrite" help:"Replace existing files."`
+	TFState               string `name:"tfstate" help:"Terraform state (path or s3://, gs://, https:// URL): IDs and ARNs it holds are written as tfstate lookups and the tfstate plugin is added to the config." placeholder:"PATH|URL"`
+	Sort                  bool   `help:"Accepted for ecspresso compatibility; keys are always sorted." hidden:""`
+}
+
+// Run writes the files; it never overwrites without --force-overwrite.
+func (c *InitCmd) Run(g *Globals) error {
+	clients, err := awsapi.New(g.Context, awsapi.Options{Region: c.Region, AssumeRoleARN: g.AssumeRoleARN})
+	if err != nil {
+		return err
+	}
+	region := c.Region
+	if region == "" {
+		region = clients.Region()
+	}
+	configPath := g.Config
+	if configPath == "" {
+		configPath = "ecspresso.yml"
+	}
+	_, err = deploy.Import(g.Context, clients.ECS, deploy.ImportOptions{
+		Region:                region,
+		Cluster:               c.Cluster,
+		Service:               c.Service,
+		TaskDefinition:        c.TaskDefinition,
+		ConfigPath:            configPath,
+		ServiceDefinitionPath: c.ServiceDefinitionPath,
+		TaskDefinitionPath:    c.TaskDefinitionPath,
+		Jsonnet:               c.Jsonnet,
+		ForceOverwrite:        c.ForceOverwrite,
+		TFState:               c.TFState,
+	})
+	return err
+}

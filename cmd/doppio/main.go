@@ -1,0 +1,92 @@
+// Command doppio deploys Amazon ECS services from declarative definitions,
+// reading kayac/ecspresso's config and definition files unchanged.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/doppio-ecs/doppio/exitcode"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// kongExit unwinds out of kong when it wants to exit (after --help), so that
+// run, not kong, decides the process exit.
+type kongExit struct{ code int }
+
+// run is the whole CLI; tests call it in-process. It never panics and never
+// prints a Go stack trace: every failure is one "doppio: ..." paragraph on
+// stderr and an exit code from exitcode.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	g := newGlobals(ctx, stdout, stderr)
+	defer func() {
+		if r := recover(); r != nil {
+			if ke, ok := r.(kongExit); ok {
+				code = ke.code
+				return
+			}
+			printError(g.Stderr, fmt.Errorf("internal error: %v (please report this)", r))
+			code = exitcode.Error
+		}
+	}()
+	if len(args) == 0 {
+		args = []string{"--help"}
+	}
+	cli := &CLI{}
+	parser, err := newParser(cli, stdout, stderr)
+	if err != nil {
+		printError(g.Stderr, err)
+		return exitcode.Error
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		printError(g.Stderr, fmt.Errorf("%w (see doppio --help)", err))
+		return exitcode.Error
+	}
+	cli.Globals.attach(g)
+	if err := cli.Globals.setup(); err != nil {
+		printError(g.Stderr, err)
+		return exitcode.Of(err)
+	}
+	cli.Globals.command = kctx.Command()
+	err = kctx.Run(&cli.Globals)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
+		}
+		printError(g.Stderr, err)
+		cli.Globals.annotateFailure(err)
+	}
+	return exitcode.Of(err)
+}
+
+// printError writes err as one paragraph. A coded error without a message
+// means the command already reported what happened.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	if msg == "" {
+		return
+	}
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	fmt.Fprintf(w, "doppio: %s\n", strings.Join(parts, " "))
+}

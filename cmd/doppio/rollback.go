@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/doppio-ecs/doppio/deploy"
+)
+
+// RollbackCmd returns the service to the task definition of its previous
+// successful deployment, or stops an in-progress deployment with rollback.
+type RollbackCmd struct {
+	DryRun                   bool   `help:"Print what would be rolled back; make no mutating AWS call."`
+	DeregisterTaskDefinition bool   `help:"Deregister the task definition rolled back from, once the rollback completed (never the target, never one still running)." negatable:"" default:"true"`
+	Wait                     bool   `help:"Wait for the rollback to end (--no-wait: return once ECS accepted it; nothing is deregistered)." negatable:"" default:"true"`
+	WaitUntil                string `help:"What ends the wait: deployed or stable." enum:"deployed,stable" default:"deployed"`
+	RollbackEvents           string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
+}
+
+// Run rolls back; exit codes as deploy.
+func (c *RollbackCmd) Run(g *Globals) error {
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	rep := newProgressReporter(g)
+	defer rep.Close()
+	d := deploy.New(p.Clients, rep)
+	opts := deploy.RollbackOptions{
+		DryRun:                   c.DryRun,
+		NoWait:                   !c.Wait,
+		WaitUntil:                deploy.WaitUntil(c.WaitUntil),
+		DeregisterTaskDefinition: c.DeregisterTaskDefinition,
+	}
+	if c.DryRun {
+		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting rollback of service %s in cluster %s [DRY RUN]", p.Config.Service, p.Config.Cluster)})
+	}
+	plan, out, err := d.Rollback(ctx, p.Config.Cluster, p.Config.Service, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return timeoutError(ctx, err)
+		}
+		return err
+	}
+	rep.Close()
+	if c.DryRun {
+		writeLines(g.Stdout, plan.Lines())
+		fmt.Fprintln(g.Stdout, "DRY RUN OK")
+		return nil
+	}
+	return reportOutcome(g, out)
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/render"
+	"github.com/doppio-ecs/doppio/verify"
+)
+
+// VerifyCmd checks, without deploying, that everything the definitions point
+// at exists and fits.
+type VerifyCmd struct {
+	Output      string `help:"Output format: text or json." enum:"text,json" default:"text"`
+	Deep        bool   `help:"Read secret values to check JSON keys (needs secretsmanager:GetSecretValue and kms:Decrypt)."`
+	PutLogs     bool   `help:"Write a test event to each awslogs log group (the only mutating call verify makes)." name:"put-logs"`
+	Concurrency int    `help:"Checks in flight at once." default:"8"`
+}
+
+// Run verifies the project: exit 0 when nothing is NG, 3 when something is,
+// 1 when verify cannot run.
+func (c *VerifyCmd) Run(g *Globals) error {
+	ctx := g.Context
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	td, err := p.TaskDefinition(ctx)
+	if err != nil {
+		return err
+	}
+	sd, err := p.ServiceDefinition(ctx)
+	if err != nil {
+		return err
+	}
+	in := verify.Input{
+		TaskDefinition: td,
+		Service:        verifyService(p, sd),
+		Cluster:        p.Config.Cluster,
+		Region:         p.Config.Region,
+	}
+	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", c.Deep, "put_logs", c.PutLogs)
+	rep, err := verify.Run(ctx, p.Clients, in, verify.Options{Deep: c.Deep, PutLogs: c.PutLogs, Concurrency: c.Concurrency})
+	if err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		err = rep.WriteJSON(g.Stdout)
+	} else {
+		err = rep.WriteText(g.Stdout, g.UseColor())
+	}
+	if err != nil {
+		return fmt.Errorf("write verify report: %w", err)
+	}
+	if err := githubVerify(g, rep); err != nil {
+		return err
+	}
+	slog.Debug("verify done", "duration", rep.Duration, "status", rep.Status())
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if rep.Status() == verify.NG {
+		n := rep.Counts()[verify.NG]
+		return exitcode.With(exitcode.Failed, errors.New(verifyPlural(n, "verify check")+" failed (NG)"))
+	}
+	return nil
+}
+
+func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Service {
+	if sd == nil {
+		return nil
+	}
+	return &verify.Service{
+		Name:                          p.Config.Service,
+		LaunchType:                    sd.LaunchType,
+		CapacityProviderStrategy:      sd.CapacityProviderStrategy,
+		PlatformVersion:               sd.PlatformVersion,
+		LoadBalancers:                 sd.LoadBalancers,
+		NetworkConfiguration:          sd.NetworkConfiguration,
+		HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
+	}
+}
+
+func verifyPlural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -1,0 +1,238 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/awsapi"
+)
+
+// Options are the deploy flags.
+type Options struct {
+	DryRun bool
+	// Tasks overrides the desired count (nil: from the service definition,
+	// or unchanged when the file has none).
+	Tasks                *int32
+	SkipTaskDefinition   bool
+	Revision             int32 // 0: not set
+	LatestTaskDefinition bool
+	ForceNewDeployment   bool
+	NoUpdateService      bool
+	NoWait               bool
+	WaitUntil            WaitUntil
+	AutoScaling          AutoScalingOptions
+	// OnConflict is what to do when another deployment is in progress:
+	// "wait" (default) waits for it to end first, "fail" stops.
+	OnConflict string
+}
+
+// Validate rejects contradictory flags before any AWS call.
+func (o Options) Validate() error {
+	n := 0
+	for _, b := range []bool{o.SkipTaskDefinition, o.Revision > 0, o.LatestTaskDefinition} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("use only one of --skip-task-definition, --revision and --latest-task-definition")
+	}
+	if o.Revision < 0 {
+		return fmt.Errorf("--revision must be a positive revision number, got %d", o.Revision)
+	}
+	switch o.OnConflict {
+	case "", "wait", "fail":
+	default:
+		return fmt.Errorf("invalid --on-conflict %q: use wait or fail", o.OnConflict)
+	}
+	if o.Tasks != nil && *o.Tasks < -1 {
+		return fmt.Errorf("--tasks must be 0 or more, got %d", *o.Tasks)
+	}
+	return o.AutoScaling.Validate()
+}
+
+// Deployer runs deploys and rollbacks against one client set.
+type Deployer struct {
+	ECS         ECSAPI
+	Logs        LogsAPI
+	AutoScaling AutoScalingAPI
+	Reporter    Reporter
+	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
+	MinInterval time.Duration
+	MaxInterval time.Duration
+}
+
+// New returns a Deployer using the run's clients.
+func New(c *awsapi.Clients, r Reporter) *Deployer {
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Reporter: r}
+}
+
+func (d *Deployer) reporter() Reporter {
+	if d.Reporter == nil {
+		return discard{}
+	}
+	return d.Reporter
+}
+
+func (d *Deployer) info(format string, args ...any) {
+	d.reporter().Report(Event{Time: time.Now(), Kind: EventInfo, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *Deployer) warn(format string, args ...any) {
+	d.reporter().Report(Event{Time: time.Now(), Kind: EventWarning, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *Deployer) waiter(cluster, service string, until WaitUntil) *Waiter {
+	return &Waiter{ECS: d.ECS, Logs: d.Logs, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
+}
+
+// Deploy plans, applies and waits. The plan is returned for display even
+// when the outcome is not Completed; err is only set when doppio could not
+// do what was asked before any change was made (bad flags, render errors,
+// AWS errors while planning). ctx bounds the whole command (config timeout).
+func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan, *Outcome, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, err
+	}
+	plan, err := d.Plan(ctx, spec, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.DryRun {
+		return plan, &Outcome{Class: Completed, Reason: "dry run: no change was made", Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
+	}
+	if plan.InProgress != nil {
+		if opts.OnConflict == "fail" {
+			return plan, &Outcome{Class: Error, Cluster: spec.Cluster, Service: spec.Service,
+				Reason: fmt.Sprintf("another deployment is in progress on service %s (%s, %s); not deploying (--on-conflict fail)", spec.Service, plan.InProgress.ID, plan.InProgress.TaskDefinition)}, nil
+		}
+		d.info("another deployment is in progress (%s, %s): waiting for it to end first", plan.InProgress.ID, plan.InProgress.TaskDefinition)
+		o := d.waiter(spec.Cluster, spec.Service, UntilDeployed).Wait(ctx, WaitTarget{TaskDefinition: plan.CurrentTaskDefinition, DeploymentID: plan.InProgress.ID, KnownEvents: eventIDs(plan.live)})
+		switch o.Class {
+		case Timeout, Interrupted, Error:
+			o.Reason = "while waiting for the deployment already in progress: " + o.Reason
+			return plan, o, nil
+		}
+		d.info("the earlier deployment ended: %s (%s)", o.Class, o.Reason)
+		if plan, err = d.Plan(ctx, spec, opts); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, w := range plan.Warnings {
+		d.warn("%s", w)
+	}
+	applied, err := d.Apply(ctx, spec, plan)
+	if err != nil {
+		return plan, &Outcome{Class: Error, Reason: "deploy failed", Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
+	}
+	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN}
+	switch {
+	case applied.NothingToDo:
+		out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s", shortTD(applied.TaskDefinitionARN))
+		return plan, out, nil
+	case opts.NoWait:
+		out.Class, out.Reason = Completed, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
+		return plan, out, nil
+	}
+	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{
+		TaskDefinition: applied.TaskDefinitionARN,
+		DeploymentID:   applied.DeploymentID,
+		KnownEvents:    applied.KnownEvents,
+	})
+	return plan, o, nil
+}
+
+// Applied is what Apply did.
+type Applied struct {
+	TaskDefinitionARN string
+	Registered        bool
+	// DeploymentID is the deployment UpdateService/CreateService started.
+	DeploymentID string
+	// KnownEvents are the event ids the service already had.
+	KnownEvents []string
+	// NothingToDo: the service already matched the plan; no call was made.
+	NothingToDo bool
+}
+
+// Apply executes a plan: register (or reuse) the task definition, adjust
+// auto scaling, then one CreateService or UpdateService call, then tags.
+func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied, error) {
+	if plan.NoChange() {
+		return &Applied{TaskDefinitionARN: plan.TaskDefinitionARN, NothingToDo: true}, nil
+	}
+	a := &Applied{TaskDefinitionARN: plan.TaskDefinitionARN, KnownEvents: eventIDs(plan.live)}
+	switch plan.TaskDefinitionAction {
+	case TDRegister:
+		td, err := d.register(ctx, plan.taskDefInput, spec.Ignore)
+		if err != nil {
+			return nil, err
+		}
+		a.TaskDefinitionARN, a.Registered = aws.ToString(td.TaskDefinitionArn), true
+		plan.TaskDefinitionARN = a.TaskDefinitionARN
+		d.info("registered task definition %s", shortTD(a.TaskDefinitionARN))
+	case TDReuse:
+		d.info("task definition %s is identical to the rendered one: reusing it", shortTD(a.TaskDefinitionARN))
+	default:
+		d.info("task definition %s", shortTD(a.TaskDefinitionARN))
+	}
+	if plan.AutoScaling != nil && plan.AutoScaling.Changes() {
+		if err := d.applyAutoScaling(ctx, plan.AutoScaling); err != nil {
+			return nil, err
+		}
+	}
+	var svc *ecstypes.Service
+	if plan.CreateService {
+		in := plan.create
+		in.TaskDefinition = aws.String(a.TaskDefinitionARN)
+		in.DesiredCount = plan.DesiredCount
+		if plan.Daemon {
+			in.DesiredCount = nil
+		}
+		out, err := d.ECS.CreateService(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("create service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+		}
+		svc = out.Service
+		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
+	} else {
+		in := plan.update
+		if in == nil {
+			in = newUpdateInput()
+		}
+		in.Cluster, in.Service = aws.String(spec.Cluster), aws.String(spec.Service)
+		in.TaskDefinition = aws.String(a.TaskDefinitionARN)
+		in.DesiredCount = plan.DesiredCount
+		in.ForceNewDeployment = plan.ForceNewDeployment
+		out, err := d.ECS.UpdateService(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+		}
+		svc = out.Service
+		msg := fmt.Sprintf("updated service %s: task definition %s", spec.Service, shortTD(a.TaskDefinitionARN))
+		if plan.DesiredCount != nil {
+			msg += fmt.Sprintf(", desired count %d", *plan.DesiredCount)
+		}
+		if len(plan.Attributes) > 0 {
+			msg += fmt.Sprintf(", %d attribute(s)", len(plan.Attributes))
+		}
+		d.info("%s", msg)
+		if err := d.applyTags(ctx, svc, plan); err != nil {
+			return nil, err
+		}
+	}
+	if svc != nil {
+		if p := primaryOf(svc); p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), a.TaskDefinitionARN) {
+			a.DeploymentID = aws.ToString(p.Id)
+		}
+		if plan.CreateService {
+			// Events of an earlier service with the same name are not ours,
+			// but a new service has none we have seen.
+			a.KnownEvents = eventIDs(svc)
+		}
+	}
+	return a, nil
+}

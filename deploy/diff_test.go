@@ -1,0 +1,344 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/doppio-ecs/doppio/normalize"
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// fakeECS serves one service and task definitions by family or ARN.
+type fakeECS struct {
+	services []ecstypes.Service
+	tds      map[string]*ecstypes.TaskDefinition
+	tags     []ecstypes.Tag
+	calls    atomic.Int32
+}
+
+func (f *fakeECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	f.calls.Add(1)
+	out := &ecs.DescribeServicesOutput{}
+	for _, s := range f.services {
+		if aws.ToString(s.ServiceName) == in.Services[0] {
+			out.Services = append(out.Services, s)
+		}
+	}
+	if len(out.Services) == 0 {
+		out.Failures = []ecstypes.Failure{{Reason: aws.String("MISSING")}}
+	}
+	return out, nil
+}
+
+func (f *fakeECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	f.calls.Add(1)
+	td, ok := f.tds[aws.ToString(in.TaskDefinition)]
+	if !ok {
+		return nil, &smithy.GenericAPIError{Code: "ClientException", Message: "Unable to describe task definition."}
+	}
+	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: td, Tags: f.tags}, nil
+}
+
+const tdARN = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7"
+
+func liveTaskDefinition(containers int) *ecstypes.TaskDefinition {
+	td := &ecstypes.TaskDefinition{
+		Family:                  aws.String("web"),
+		Revision:                7,
+		TaskDefinitionArn:       aws.String(tdARN),
+		Status:                  ecstypes.TaskDefinitionStatusActive,
+		Cpu:                     aws.String("1024"),
+		Memory:                  aws.String("2048"),
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Compatibilities:         []ecstypes.Compatibility{ecstypes.CompatibilityEc2, ecstypes.CompatibilityFargate},
+		RequiresAttributes:      []ecstypes.Attribute{{Name: aws.String("ecs.capability.execution-role-awslogs")}},
+		ExecutionRoleArn:        aws.String("arn:aws:iam::123456789012:role/exec"),
+	}
+	for i := range containers {
+		td.ContainerDefinitions = append(td.ContainerDefinitions, ecstypes.ContainerDefinition{
+			Name:      aws.String(fmt.Sprintf("c%02d", i)),
+			Image:     aws.String(fmt.Sprintf("123456789012.dkr.ecr.us-east-1.amazonaws.com/app%d:v1", i)),
+			Essential: aws.Bool(true),
+			PortMappings: []ecstypes.PortMapping{{
+				ContainerPort: aws.Int32(int32(8000 + i)), HostPort: aws.Int32(int32(8000 + i)), Protocol: ecstypes.TransportProtocolTcp,
+			}},
+			Environment: []ecstypes.KeyValuePair{
+				{Name: aws.String("B"), Value: aws.String("2")},
+				{Name: aws.String("A"), Value: aws.String("1")},
+			},
+			Secrets: []ecstypes.Secret{{Name: aws.String("DB_PASSWORD"), ValueFrom: aws.String("arn:aws:ssm:us-east-1:123456789012:parameter/db")}},
+			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "c",
+			}},
+			MountPoints: []ecstypes.MountPoint{},
+			VolumesFrom: []ecstypes.VolumeFrom{},
+		})
+	}
+	return td
+}
+
+// localTaskDefinition is what a user writes for liveTaskDefinition: no
+// defaults, other order, units spelled out.
+func localTaskDefinition(containers int) *ecs.RegisterTaskDefinitionInput {
+	in := &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String("web"),
+		Cpu:                     aws.String("1 vCPU"),
+		Memory:                  aws.String("2 GB"),
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		ExecutionRoleArn:        aws.String("arn:aws:iam::123456789012:role/exec"),
+	}
+	for i := containers - 1; i >= 0; i-- {
+		in.ContainerDefinitions = append(in.ContainerDefinitions, ecstypes.ContainerDefinition{
+			Name:         aws.String(fmt.Sprintf("c%02d", i)),
+			Image:        aws.String(fmt.Sprintf("123456789012.dkr.ecr.us-east-1.amazonaws.com/app%d:v1", i)),
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(int32(8000 + i))}},
+			Environment: []ecstypes.KeyValuePair{
+				{Name: aws.String("A"), Value: aws.String("1")},
+				{Name: aws.String("B"), Value: aws.String("2")},
+			},
+			Secrets: []ecstypes.Secret{{Name: aws.String("DB_PASSWORD"), ValueFrom: aws.String("arn:aws:ssm:us-east-1:123456789012:parameter/db")}},
+			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "c",
+			}},
+		})
+	}
+	return in
+}
+
+func liveService() ecstypes.Service {
+	return ecstypes.Service{
+		ServiceName:          aws.String("web"),
+		ServiceArn:           aws.String("arn:aws:ecs:us-east-1:123456789012:service/prod/web"),
+		Status:               aws.String("ACTIVE"),
+		TaskDefinition:       aws.String(tdARN),
+		DesiredCount:         2,
+		RunningCount:         2,
+		LaunchType:           ecstypes.LaunchTypeFargate,
+		PlatformVersion:      aws.String("LATEST"),
+		SchedulingStrategy:   ecstypes.SchedulingStrategyReplica,
+		PropagateTags:        ecstypes.PropagateTagsNone,
+		DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{
+			MaximumPercent: aws.Int32(200), MinimumHealthyPercent: aws.Int32(100),
+			DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+		},
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: []string{"subnet-b", "subnet-a"}, SecurityGroups: []string{"sg-1"}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+		}},
+		LoadBalancers: []ecstypes.LoadBalancer{{TargetGroupArn: aws.String("arn:tg/blue"), ContainerName: aws.String("c00"), ContainerPort: aws.Int32(8000)}},
+		Tags:          []ecstypes.Tag{{Key: aws.String("env"), Value: aws.String("prod")}, {Key: aws.String("owner"), Value: aws.String("terraform")}},
+		Deployments: []ecstypes.Deployment{{Status: aws.String("PRIMARY"), ServiceConnectConfiguration: &ecstypes.ServiceConnectConfiguration{
+			Enabled: true, Namespace: aws.String("internal"),
+			Services: []ecstypes.ServiceConnectService{{PortName: aws.String("http")}},
+		}}},
+	}
+}
+
+func localService() *render.ServiceDefinition {
+	return &render.ServiceDefinition{
+		LaunchType: ecstypes.LaunchTypeFargate,
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{
+			DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+		},
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: []string{"subnet-a", "subnet-b"}, SecurityGroups: []string{"sg-1"},
+		}},
+		LoadBalancers: []ecstypes.LoadBalancer{{TargetGroupArn: aws.String("arn:tg/blue"), ContainerName: aws.String("c00"), ContainerPort: aws.Int32(8000)}},
+		Tags:          []ecstypes.Tag{{Key: aws.String("env"), Value: aws.String("prod")}},
+		ServiceConnectConfiguration: &ecstypes.ServiceConnectConfiguration{
+			Enabled: true, Namespace: aws.String("internal"),
+			Services: []ecstypes.ServiceConnectService{{PortName: aws.String("http")}},
+		},
+	}
+}
+
+func newFake(containers int) *fakeECS {
+	td := liveTaskDefinition(containers)
+	return &fakeECS{
+		services: []ecstypes.Service{liveService()},
+		tds:      map[string]*ecstypes.TaskDefinition{tdARN: td, "web": td},
+	}
+}
+
+func runDiff(t testing.TB, f *fakeECS, local Local, service string, ig normalize.Ignore) *DiffResult {
+	t.Helper()
+	live, err := FetchLive(context.Background(), f, "prod", service, aws.ToString(local.TaskDefinition.Family))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Compare(local, live, ig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestDiffEquivalentIsEmpty(t *testing.T) {
+	f := newFake(3)
+	res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(3), TaskDefinitionPath: "ecs-task-def.json", Service: localService(), ServicePath: "ecs-service-def.json"},
+		"web", normalize.Ignore{Tags: []string{"owner"}})
+	for _, r := range res.Resources() {
+		if r.Differs() {
+			u, _ := r.Unified(false)
+			t.Errorf("%s differs:\n%s\nchanges: %+v", r.Kind, u, r.Changes)
+		}
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("%d ECS calls, want 2", n)
+	}
+}
+
+func TestDiffShowsChanges(t *testing.T) {
+	f := newFake(2)
+	td := localTaskDefinition(2)
+	td.ContainerDefinitions[0].Image = aws.String("nginx:2")
+	sd := localService()
+	sd.DesiredCount = aws.Int32(5)
+	res := runDiff(t, f, Local{TaskDefinition: td, TaskDefinitionPath: "td.json", Service: sd, ServicePath: "sd.json"}, "web", normalize.Ignore{})
+	if !res.Differs() {
+		t.Fatal("want differences")
+	}
+	u, err := res.TaskDefinition.Unified(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--- " + tdARN + "\n", "+++ td.json\n", "@@ ", `+      "image": "nginx:2",`} {
+		if !strings.Contains(u, want) {
+			t.Errorf("unified diff lacks %q:\n%s", want, u)
+		}
+	}
+	if got := res.TaskDefinition.Changes; len(got) != 1 || got[0].Path != "containerDefinitions[name=c01].image" || got[0].Type != "changed" {
+		t.Errorf("task definition changes = %+v", got)
+	}
+	var paths []string
+	for _, c := range res.Service.Changes {
+		paths = append(paths, c.Path+":"+c.Type)
+	}
+	if got := strings.Join(paths, ","); got != "desiredCount:changed,tags[key=owner]:removed" {
+		t.Errorf("service changes = %s", got)
+	}
+	keys, err := ServiceDiff(sd, &f.services[0], normalize.Ignore{})
+	if err != nil || strings.Join(keys, ",") != "desiredCount,tags" {
+		t.Errorf("ServiceDiff = %v, %v", keys, err)
+	}
+	uc, _ := res.Service.Unified(true)
+	if !strings.Contains(uc, colorRed+"-") || !strings.Contains(uc, colorGreen+"+") {
+		t.Errorf("colored diff lacks colors:\n%q", uc)
+	}
+}
+
+func TestDiffMissingEverythingAdded(t *testing.T) {
+	f := &fakeECS{tds: map[string]*ecstypes.TaskDefinition{}}
+	res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), TaskDefinitionPath: "td.json", Service: localService(), ServicePath: "sd.json"}, "web", normalize.Ignore{})
+	for _, r := range res.Resources() {
+		if r.Exists || !r.Differs() {
+			t.Fatalf("%s: exists=%v differs=%v", r.Kind, r.Exists, r.Differs())
+		}
+		u, _ := r.Unified(false)
+		if !strings.HasPrefix(u, "--- /dev/null\n+++ ") {
+			t.Errorf("header: %s", u)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(u), "\n")[3:] {
+			if !strings.HasPrefix(line, "+") {
+				t.Errorf("line not added: %q", line)
+			}
+		}
+		for _, c := range r.Changes {
+			if c.Type != "added" {
+				t.Errorf("change %+v", c)
+			}
+		}
+	}
+}
+
+func TestDiffWithoutServiceUsesFamily(t *testing.T) {
+	f := newFake(1)
+	res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), TaskDefinitionPath: "td.json"}, "", normalize.Ignore{})
+	if res.Service != nil || res.TaskDefinition.Differs() || res.TaskDefinition.Live != tdARN {
+		t.Errorf("result %+v", res.TaskDefinition)
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Errorf("%d calls, want 1", n)
+	}
+}
+
+func TestTaskDefinitionsEqual(t *testing.T) {
+	live := liveTaskDefinition(2)
+	if !TaskDefinitionsEqual(localTaskDefinition(2), live, nil, normalize.Ignore{}) {
+		t.Error("want equal")
+	}
+	local := localTaskDefinition(2)
+	local.Tags = []ecstypes.Tag{{Key: aws.String("v"), Value: aws.String("1")}}
+	if TaskDefinitionsEqual(local, live, nil, normalize.Ignore{}) {
+		t.Error("a new tag must register a new revision")
+	}
+	if !TaskDefinitionsEqual(local, live, nil, normalize.Ignore{Tags: []string{"v"}}) {
+		t.Error("ignored tag must not count")
+	}
+}
+
+func TestUnifiedHunks(t *testing.T) {
+	var a, b []string
+	for i := range 30 {
+		a = append(a, fmt.Sprintf("line %d", i))
+		b = append(b, fmt.Sprintf("line %d", i))
+	}
+	b[2] = "changed 2"
+	b[25] = "changed 25"
+	got := unified("old", "new", strings.Join(a, "\n")+"\n", strings.Join(b, "\n")+"\n", false)
+	want := `--- old
++++ new
+@@ -1,6 +1,6 @@
+ line 0
+ line 1
+-line 2
++changed 2
+ line 3
+ line 4
+ line 5
+@@ -23,7 +23,7 @@
+ line 22
+ line 23
+ line 24
+-line 25
++changed 25
+ line 26
+ line 27
+ line 28
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// BenchmarkDiff50Containers measures doppio's own work for a diff of a
+// 50-container task definition plus its service (the fake answers
+// instantly, so the figure excludes network time).
+func BenchmarkDiff50Containers(b *testing.B) {
+	f := newFake(50)
+	local := Local{TaskDefinition: localTaskDefinition(50), TaskDefinitionPath: "td.json", Service: localService(), ServicePath: "sd.json"}
+	local.TaskDefinition.ContainerDefinitions[10].Image = aws.String("nginx:new")
+	b.ReportAllocs()
+	for b.Loop() {
+		f.calls.Store(0)
+		res := runDiff(b, f, local, "web", normalize.Ignore{})
+		for _, r := range res.Resources() {
+			if _, err := r.Unified(false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n := f.calls.Load(); n > 3 {
+			b.Fatalf("%d AWS calls", n)
+		}
+	}
+}

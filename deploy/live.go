@@ -1,0 +1,203 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// ECSReader is the read-only part of the ECS API that diff and init use; a
+// *ecs.Client satisfies it, and so do test fakes.
+type ECSReader interface {
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// Live is what ECS runs now for one service.
+type Live struct {
+	// Service is nil when the service does not exist (or is INACTIVE).
+	Service *ecstypes.Service
+	// TaskDefinition is the revision the service runs or, without a
+	// service, the newest ACTIVE revision of the family; nil when none.
+	TaskDefinition     *ecstypes.TaskDefinition
+	TaskDefinitionTags []ecstypes.Tag
+}
+
+// FetchLive reads the live service (when service is set) and the task
+// definition it runs, or the newest ACTIVE revision of family: two calls.
+func FetchLive(ctx context.Context, api ECSReader, cluster, service, family string) (*Live, error) {
+	live := &Live{}
+	tdRef := family
+	if service != "" {
+		svc, err := describeService(ctx, api, cluster, service)
+		if err != nil {
+			return nil, err
+		}
+		live.Service = svc
+		if svc != nil && svc.TaskDefinition != nil {
+			tdRef = *svc.TaskDefinition
+		}
+	}
+	if tdRef == "" {
+		return live, nil
+	}
+	td, tags, err := describeTaskDefinition(ctx, api, tdRef)
+	if err != nil {
+		return nil, err
+	}
+	live.TaskDefinition, live.TaskDefinitionTags = td, tags
+	return live, nil
+}
+
+func describeService(ctx context.Context, api ECSReader, cluster, service string) (*ecstypes.Service, error) {
+	in := &ecs.DescribeServicesInput{
+		Services: []string{service},
+		Include:  []ecstypes.ServiceField{ecstypes.ServiceFieldTags},
+	}
+	if cluster != "" {
+		in.Cluster = aws.String(cluster)
+	}
+	out, err := api.DescribeServices(ctx, in)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe service %s in cluster %s: %w", service, clusterName(cluster), err)
+	}
+	for i := range out.Services {
+		s := &out.Services[i]
+		if aws.ToString(s.Status) == "INACTIVE" {
+			continue
+		}
+		return s, nil
+	}
+	return nil, nil
+}
+
+// describeTaskDefinition returns nil (no error) when the family or revision
+// does not exist.
+func describeTaskDefinition(ctx context.Context, api ECSReader, ref string) (*ecstypes.TaskDefinition, []ecstypes.Tag, error) {
+	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(ref),
+		Include:        []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
+	})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("describe task definition %s: %w", ref, err)
+	}
+	return out.TaskDefinition, out.Tags, nil
+}
+
+// isNotFound: ECS answers an unknown task definition with a
+// ClientException, and an unknown cluster with ClusterNotFoundException.
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "ClusterNotFoundException", "ServiceNotFoundException":
+		return true
+	case "ClientException":
+		msg := strings.ToLower(ae.ErrorMessage())
+		return strings.Contains(msg, "unable to describe task definition") || strings.Contains(msg, "not found") || strings.Contains(msg, "does not exist")
+	}
+	return false
+}
+
+func clusterName(c string) string {
+	if c == "" {
+		return "default"
+	}
+	return c
+}
+
+// TaskDefinitionInput projects a live task definition onto what a user
+// writes (RegisterTaskDefinition's input): ARN, revision, status,
+// timestamps, requiresAttributes and compatibilities are left out.
+func TaskDefinitionInput(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	if td == nil {
+		return nil
+	}
+	return &ecs.RegisterTaskDefinitionInput{
+		ContainerDefinitions:    td.ContainerDefinitions,
+		Family:                  td.Family,
+		Cpu:                     td.Cpu,
+		EnableFaultInjection:    td.EnableFaultInjection,
+		EphemeralStorage:        td.EphemeralStorage,
+		ExecutionRoleArn:        td.ExecutionRoleArn,
+		InferenceAccelerators:   td.InferenceAccelerators,
+		IpcMode:                 td.IpcMode,
+		Memory:                  td.Memory,
+		NetworkMode:             td.NetworkMode,
+		PidMode:                 td.PidMode,
+		PlacementConstraints:    td.PlacementConstraints,
+		ProxyConfiguration:      td.ProxyConfiguration,
+		RequiresCompatibilities: td.RequiresCompatibilities,
+		RuntimePlatform:         td.RuntimePlatform,
+		Tags:                    tags,
+		TaskRoleArn:             td.TaskRoleArn,
+		Volumes:                 td.Volumes,
+	}
+}
+
+// ServiceDefinition projects a live service onto a service definition file:
+// only members a user sets. serviceConnectConfiguration,
+// volumeConfigurations and vpcLatticeConfigurations are not returned at the
+// service level, so they come from the PRIMARY deployment.
+func ServiceDefinition(svc *ecstypes.Service) *render.ServiceDefinition {
+	if svc == nil {
+		return nil
+	}
+	sd := &render.ServiceDefinition{
+		AvailabilityZoneRebalancing:   svc.AvailabilityZoneRebalancing,
+		CapacityProviderStrategy:      svc.CapacityProviderStrategy,
+		DeploymentConfiguration:       svc.DeploymentConfiguration,
+		DeploymentController:          svc.DeploymentController,
+		DesiredCount:                  aws.Int32(svc.DesiredCount),
+		EnableECSManagedTags:          svc.EnableECSManagedTags,
+		EnableExecuteCommand:          svc.EnableExecuteCommand,
+		HealthCheckGracePeriodSeconds: svc.HealthCheckGracePeriodSeconds,
+		LaunchType:                    svc.LaunchType,
+		LoadBalancers:                 svc.LoadBalancers,
+		NetworkConfiguration:          svc.NetworkConfiguration,
+		PlacementConstraints:          svc.PlacementConstraints,
+		PlacementStrategy:             svc.PlacementStrategy,
+		PlatformVersion:               svc.PlatformVersion,
+		PropagateTags:                 svc.PropagateTags,
+		SchedulingStrategy:            svc.SchedulingStrategy,
+		ServiceRegistries:             svc.ServiceRegistries,
+		Tags:                          svc.Tags,
+	}
+	if !isCodeDeploy(svc) {
+		if d := primaryDeployment(svc); d != nil {
+			sd.ServiceConnectConfiguration = d.ServiceConnectConfiguration
+			sd.VolumeConfigurations = d.VolumeConfigurations
+			sd.VpcLatticeConfigurations = d.VpcLatticeConfigurations
+		}
+	}
+	return sd
+}
+
+func isCodeDeploy(svc *ecstypes.Service) bool {
+	return svc.DeploymentController != nil && svc.DeploymentController.Type == ecstypes.DeploymentControllerTypeCodeDeploy
+}
+
+func primaryDeployment(svc *ecstypes.Service) *ecstypes.Deployment {
+	for i := range svc.Deployments {
+		if aws.ToString(svc.Deployments[i].Status) == "PRIMARY" {
+			return &svc.Deployments[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/exitcode"
+)
+
+// ECSAPI is the part of the ECS client deploy, rollback and the waiter use;
+// *ecs.Client satisfies it, tests may fake it.
+type ECSAPI interface {
+	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	ListServiceDeployments(context.Context, *ecs.ListServiceDeploymentsInput, ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error)
+	DescribeServiceDeployments(context.Context, *ecs.DescribeServiceDeploymentsInput, ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error)
+	DescribeServiceRevisions(context.Context, *ecs.DescribeServiceRevisionsInput, ...func(*ecs.Options)) (*ecs.DescribeServiceRevisionsOutput, error)
+	StopServiceDeployment(context.Context, *ecs.StopServiceDeploymentInput, ...func(*ecs.Options)) (*ecs.StopServiceDeploymentOutput, error)
+	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+	ListTaskDefinitions(context.Context, *ecs.ListTaskDefinitionsInput, ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error)
+	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
+	DeregisterTaskDefinition(context.Context, *ecs.DeregisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DeregisterTaskDefinitionOutput, error)
+	CreateService(context.Context, *ecs.CreateServiceInput, ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error)
+	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
+	TagResource(context.Context, *ecs.TagResourceInput, ...func(*ecs.Options)) (*ecs.TagResourceOutput, error)
+	UntagResource(context.Context, *ecs.UntagResourceInput, ...func(*ecs.Options)) (*ecs.UntagResourceOutput, error)
+}
+
+// LogsAPI reads the failing container's log for an explanation.
+type LogsAPI interface {
+	GetLogEvents(context.Context, *cloudwatchlogs.GetLogEventsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
+}
+
+// EventKind says what a reporter event carries.
+type EventKind int
+
+const (
+	// EventInfo is a step of the command ("registered web:3").
+	EventInfo EventKind = iota
+	// EventWarning is something the user should read but that does not stop the command.
+	EventWarning
+	// EventProgress carries a new snapshot of the service's deployments;
+	// it is only sent when the snapshot changed.
+	EventProgress
+	// EventServiceEvent is one ECS service event, each sent once, oldest first.
+	EventServiceEvent
+)
+
+// Event is what deploy, rollback and the waiter report while they run.
+type Event struct {
+	Time        time.Time
+	Kind        EventKind
+	Message     string
+	Deployments []DeploymentState // EventProgress only
+}
+
+// DeploymentState is one line of the live status block.
+type DeploymentState struct {
+	ID                 string
+	Status             string // PRIMARY, ACTIVE, INACTIVE
+	TaskDefinition     string // family:revision
+	Desired            int32
+	Pending            int32
+	Running            int32
+	Failed             int32
+	RolloutState       string
+	RolloutStateReason string
+}
+
+// Reporter receives events. Implementations decide how to show them (a live
+// block on a TTY, one line per change in CI, JSON).
+type Reporter interface {
+	Report(Event)
+}
+
+// ReporterFunc adapts a function to Reporter.
+type ReporterFunc func(Event)
+
+func (f ReporterFunc) Report(e Event) { f(e) }
+
+type discard struct{}
+
+func (discard) Report(Event) {}
+
+// Outcome is how a deploy, rollback or wait ended.
+type Outcome struct {
+	Class   Class
+	Reason  string // one sentence
+	Cluster string
+	Service string
+	// TaskDefinition is the ARN that was deployed (or rolled back to).
+	TaskDefinition string
+	// Explanation is gathered on failure and timeout.
+	Explanation *Explanation
+	// Err is the underlying error for Class Error.
+	Err error
+}
+
+// ExitCode maps the class to doppio's exit codes: completed 0, failed or
+// rolled back 3, timed out 4, error or interrupted 1.
+func (o *Outcome) ExitCode() int {
+	switch o.Class {
+	case Completed:
+		return exitcode.OK
+	case Failed, RolledBack:
+		return exitcode.Failed
+	case Timeout:
+		return exitcode.Timeout
+	}
+	return exitcode.Error
+}
+
+// AsError is nil for a completed outcome, else an error carrying the exit
+// code. The message is the reason; the explanation is printed separately.
+func (o *Outcome) AsError() error {
+	if o == nil || o.Class == Completed {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %s", o.Class, o.Reason)
+	if o.Err != nil && !strings.Contains(msg, o.Err.Error()) {
+		msg += ": " + o.Err.Error()
+	}
+	return exitcode.With(o.ExitCode(), errors.New(msg))
+}
+
+// PollIntervalEnv overrides the waiter's minimum poll interval (a Go
+// duration). It exists for tests against the emulator; the maximum is five
+// times the minimum.
+const PollIntervalEnv = "DOPPIO_POLL_INTERVAL_MIN"
+
+const (
+	defaultMinInterval = time.Second
+	defaultMaxInterval = 5 * time.Second
+	// explainBudget bounds the calls made after a timeout to say why.
+	explainBudget = 20 * time.Second
+	// maxConsecutiveErrors: the SDK already retried each call; this many
+	// failed polls in a row end the wait with an error.
+	maxConsecutiveErrors = 5
+)
+
+// PollIntervals returns the waiter's minimum and maximum poll interval,
+// honouring PollIntervalEnv.
+func PollIntervals() (time.Duration, time.Duration) {
+	if v := os.Getenv(PollIntervalEnv); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d, 5 * d
+		}
+	}
+	return defaultMinInterval, defaultMaxInterval
+}
+
+// Waiter follows one service until its rollout ends. One polling loop serves
+// the decision and the display.
+type Waiter struct {
+	ECS      ECSAPI
+	Logs     LogsAPI // optional: without it explanations carry no log lines
+	Cluster  string
+	Service  string
+	Until    WaitUntil
+	Reporter Reporter
+	// MinInterval and MaxInterval bound the adaptive poll interval; zero
+	// values take PollIntervals().
+	MinInterval time.Duration
+	MaxInterval time.Duration
+}
+
+// WaitTarget names the deployment to follow.
+type WaitTarget struct {
+	// TaskDefinition is the ARN (or family:revision) the service must run.
+	TaskDefinition string
+	// DeploymentID is our deployment (ecs-svc/...), from the UpdateService
+	// or CreateService answer; empty follows the PRIMARY deployment running
+	// TaskDefinition.
+	DeploymentID string
+	// KnownEvents are service event ids already seen (those in the
+	// UpdateService answer): they are not reported again.
+	KnownEvents []string
+	// Rollback: the deployment is a rollback requested with
+	// StopServiceDeployment; it is not PRIMARY yet, and a ROLLBACK_SUCCESSFUL
+	// service deployment is the success we wait for.
+	Rollback bool
+}
+
+func (w *Waiter) reporter() Reporter {
+	if w.Reporter == nil {
+		return discard{}
+	}
+	return w.Reporter
+}
+
+func (w *Waiter) intervals() (time.Duration, time.Duration) {
+	lo, hi := w.MinInterval, w.MaxInterval
+	dlo, dhi := PollIntervals()
+	if lo <= 0 {
+		lo = dlo
+	}
+	if hi <= 0 {
+		hi = dhi
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
+}
+
+// Wait polls until the rollout ends, ctx is done (timeout or Ctrl-C), or
+// polling keeps failing. It never changes the service.
+func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
+	rep := w.reporter()
+	want := expectation{taskDefinition: t.TaskDefinition, deploymentID: t.DeploymentID, until: w.Until, awaitPrimary: t.Rollback}
+	if want.until == "" {
+		want.until = UntilDeployed
+	}
+	seen := map[string]bool{}
+	for _, id := range t.KnownEvents {
+		seen[id] = true
+	}
+	lo, hi := w.intervals()
+	interval := lo
+	var (
+		lastProgress string
+		lastSvc      *ecstypes.Service
+		errs         int
+		fresh        []ServiceEvent // events of this wait, for the explanation
+	)
+	out := func(class Class, reason string) *Outcome {
+		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition}
+	}
+	for {
+		svc, err := pollService(ctx, w.ECS, w.Cluster, w.Service)
+		if ctx.Err() != nil {
+			return w.stopped(ctx, out, lastSvc, want, fresh)
+		}
+		if err != nil {
+			errs++
+			if errs >= maxConsecutiveErrors {
+				o := out(Error, "cannot read the service state")
+				o.Err = err
+				return o
+			}
+			rep.Report(Event{Time: time.Now(), Kind: EventWarning, Message: fmt.Sprintf("describe service (will retry): %v", err)})
+		} else {
+			errs = 0
+			lastSvc = svc
+			for _, ev := range newEvents(svc, seen) {
+				fresh = append(fresh, ServiceEvent{Time: aws.ToTime(ev.CreatedAt), Message: aws.ToString(ev.Message)})
+				rep.Report(Event{Time: aws.ToTime(ev.CreatedAt), Kind: EventServiceEvent, Message: aws.ToString(ev.Message)})
+			}
+			states := deploymentStates(svc)
+			key := fmt.Sprint(states)
+			changed := key != lastProgress
+			if changed {
+				lastProgress = key
+				rep.Report(Event{Time: time.Now(), Kind: EventProgress, Deployments: states})
+			}
+			v := classify(svc, want)
+			if v.done && v.class == Completed && want.until == UntilDeployed {
+				v = w.confirmServiceDeployment(ctx, v, t.Rollback)
+			}
+			if v.done {
+				o := out(v.class, v.reason)
+				if v.class != Completed {
+					o.Explanation = w.explain(ctx, svc, want, fresh)
+				}
+				return o
+			}
+			switch {
+			case nearlyDone(svc, want):
+				interval = lo
+			case changed:
+				interval = max(lo, interval/2)
+			default:
+				interval = min(hi, interval*3/2)
+			}
+		}
+		timer := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return w.stopped(ctx, out, lastSvc, want, fresh)
+		case <-timer.C:
+		}
+	}
+}
+
+// stopped builds the outcome when ctx ended the wait: a deadline is a
+// timeout (explained), a cancellation is the user's Ctrl-C.
+func (w *Waiter) stopped(ctx context.Context, out func(Class, string) *Outcome, svc *ecstypes.Service, want expectation, fresh []ServiceEvent) *Outcome {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		o := out(Timeout, "the deployment did not finish in time")
+		if svc != nil {
+			if d := findDeployment(svc, want); d != nil {
+				o.Reason = fmt.Sprintf("the deployment did not finish in time: %d/%d tasks running, %d failed, rollout %s",
+					d.RunningCount, d.DesiredCount, d.FailedTasks, strings.ToLower(string(d.RolloutState)))
+			}
+		}
+		o.Explanation = w.explain(ctx, svc, want, fresh)
+		return o
+	}
+	return out(Interrupted, "stopped waiting on request; the service was not touched and ECS continues the deployment")
+}
+
+// nearlyDone is true once the new tasks all run and only draining or the
+// final bookkeeping remain: then polling at the minimum interval makes
+// doppio exit right after the service reaches its steady state.
+func nearlyDone(svc *ecstypes.Service, want expectation) bool {
+	d := findDeployment(svc, want)
+	if d == nil {
+		return true // something unexpected: look again soon
+	}
+	return d.DesiredCount > 0 && d.RunningCount >= d.DesiredCount || d.FailedTasks > 0
+}
+
+// confirmServiceDeployment checks, for --wait-until deployed, that the
+// newest service deployment agrees. Without that API (older regions,
+// permissions) the DescribeServices verdict stands.
+func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollback bool) verdict {
+	sd, err := latestServiceDeployment(ctx, w.ECS, w.Cluster, w.Service)
+	if err != nil || sd == nil {
+		return v
+	}
+	if rollback {
+		switch sd.Status {
+		case ecstypes.ServiceDeploymentStatusRollbackSuccessful, ecstypes.ServiceDeploymentStatusSuccessful, ecstypes.ServiceDeploymentStatusStopped:
+			return v
+		case ecstypes.ServiceDeploymentStatusRollbackFailed:
+			return verdict{done: true, class: Failed, reason: "the rollback failed" + reasonSuffix(sd.StatusReason)}
+		default:
+			return verdict{}
+		}
+	}
+	switch sd.Status {
+	case ecstypes.ServiceDeploymentStatusSuccessful:
+		return v
+	case ecstypes.ServiceDeploymentStatusPending, ecstypes.ServiceDeploymentStatusInProgress:
+		return verdict{} // e.g. a bake time is still running
+	case ecstypes.ServiceDeploymentStatusRollbackSuccessful, ecstypes.ServiceDeploymentStatusRollbackInProgress, ecstypes.ServiceDeploymentStatusRollbackRequested:
+		return verdict{done: true, class: RolledBack, reason: "the service deployment was rolled back" + reasonSuffix(sd.StatusReason)}
+	case ecstypes.ServiceDeploymentStatusStopped, ecstypes.ServiceDeploymentStatusStopRequested, ecstypes.ServiceDeploymentStatusRollbackFailed:
+		return verdict{done: true, class: Failed, reason: "the service deployment is " + strings.ToLower(string(sd.Status)) + reasonSuffix(sd.StatusReason)}
+	}
+	return v
+}
+
+func reasonSuffix(r *string) string {
+	if s := aws.ToString(r); s != "" {
+		return ": " + s
+	}
+	return ""
+}
+
+// latestServiceDeployment is the newest service deployment of the service.
+func latestServiceDeployment(ctx context.Context, api ECSAPI, cluster, service string) (*ecstypes.ServiceDeploymentBrief, error) {
+	out, err := api.ListServiceDeployments(ctx, &ecs.ListServiceDeploymentsInput{Cluster: aws.String(cluster), Service: aws.String(service)})
+	if err != nil {
+		return nil, fmt.Errorf("list service deployments of %s: %w", service, err)
+	}
+	if len(out.ServiceDeployments) == 0 {
+		return nil, nil
+	}
+	sds := out.ServiceDeployments
+	sort.SliceStable(sds, func(i, j int) bool { return aws.ToTime(sds[i].CreatedAt).After(aws.ToTime(sds[j].CreatedAt)) })
+	return &sds[0], nil
+}
+
+// describeService returns the service, or nil when ECS reports it MISSING.
+func pollService(ctx context.Context, api ECSAPI, cluster, service string) (*ecstypes.Service, error) {
+	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster:  aws.String(cluster),
+		Services: []string{service},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
+	}
+	for i := range out.Services {
+		if aws.ToString(out.Services[i].ServiceName) == service || strings.HasSuffix(aws.ToString(out.Services[i].ServiceArn), "/"+service) {
+			return &out.Services[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// newEvents returns the events not seen yet, oldest first, and marks them.
+func newEvents(svc *ecstypes.Service, seen map[string]bool) []ecstypes.ServiceEvent {
+	var fresh []ecstypes.ServiceEvent
+	for _, ev := range svc.Events {
+		id := aws.ToString(ev.Id)
+		if id == "" {
+			id = aws.ToTime(ev.CreatedAt).String() + aws.ToString(ev.Message)
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		fresh = append(fresh, ev)
+	}
+	sort.SliceStable(fresh, func(i, j int) bool { return aws.ToTime(fresh[i].CreatedAt).Before(aws.ToTime(fresh[j].CreatedAt)) })
+	return fresh
+}
+
+// eventIDs lists the ids of the events a service answer already carries.
+func eventIDs(svc *ecstypes.Service) []string {
+	if svc == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(svc.Events))
+	for _, ev := range svc.Events {
+		id := aws.ToString(ev.Id)
+		if id == "" {
+			id = aws.ToTime(ev.CreatedAt).String() + aws.ToString(ev.Message)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func deploymentStates(svc *ecstypes.Service) []DeploymentState {
+	states := make([]DeploymentState, 0, len(svc.Deployments))
+	for _, d := range svc.Deployments {
+		states = append(states, DeploymentState{
+			ID:                 aws.ToString(d.Id),
+			Status:             aws.ToString(d.Status),
+			TaskDefinition:     shortTD(aws.ToString(d.TaskDefinition)),
+			Desired:            d.DesiredCount,
+			Pending:            d.PendingCount,
+			Running:            d.RunningCount,
+			Failed:             d.FailedTasks,
+			RolloutState:       string(d.RolloutState),
+			RolloutStateReason: aws.ToString(d.RolloutStateReason),
+		})
+	}
+	return states
+}

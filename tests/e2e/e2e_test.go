@@ -1,0 +1,252 @@
+// Package e2e runs the built doppio binary against the AWS emulator, the way a
+// user runs it in CI. Each script in testdata/ gets a fresh emulator.
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu"
+)
+
+// binDir holds the doppio binary built once for every script.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "doppio-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "doppio"), "./cmd/doppio")
+	build.Dir = root
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build doppio:", err)
+		return 1
+	}
+	binDir = dir
+	return m.Run()
+}
+
+func TestScripts(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root, _ := filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireUniqueNames:  true,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			clock := awsemu.NewManualClock(time.Time{})
+			emu := awsemu.New(awsemu.Options{Clock: clock, Seed: 1})
+			if err := emu.Start(""); err != nil {
+				return err
+			}
+			env.Defer(func() { _ = emu.Close() })
+			env.Values[emuKey{}] = emu
+			env.Values[clockKey{}] = clock
+			env.Values[markKey{}] = new(int)
+			for _, kv := range emu.Env() {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("AWS_CONFIG_FILE", filepath.Join(env.WorkDir, ".aws-config-absent"))
+			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(env.WorkDir, ".aws-credentials-absent"))
+			env.Setenv("NO_COLOR", "1")
+			// doppio polls at least this often; keeps rollouts on the
+			// emulator's clock quick without sleeping in tests.
+			env.Setenv("DOPPIO_POLL_INTERVAL_MIN", "10ms")
+			env.Setenv("REPO", root)
+			env.Setenv("EMU_URL", emu.URL())
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"seed":  cmdSeed,
+			"clock": cmdClock,
+			"fault": cmdFault,
+			"calls": cmdCalls,
+			"mark":  cmdMark,
+			"nomutation": func(ts *testscript.TestScript, neg bool, args []string) {
+				cmdNoMutation(ts, neg, args)
+			},
+			"reqlog": cmdReqlog,
+			"exits":  cmdExits,
+		},
+	})
+}
+
+type emuKey struct{}
+type clockKey struct{}
+type markKey struct{}
+
+func emulator(ts *testscript.TestScript) *awsemu.Emulator {
+	return ts.Value(emuKey{}).(*awsemu.Emulator)
+}
+
+// seed FILE...: load seed files (JSON or YAML) into the emulator.
+func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: seed FILE...")
+	}
+	for _, f := range args {
+		s, err := awsemu.LoadSeedFile(ts.MkAbs(f))
+		ts.Check(err)
+		ts.Check(emulator(ts).ApplySeed(s))
+	}
+}
+
+// clock advance DURATION | clock autostep DURATION
+func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: clock advance|autostep DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	c := ts.Value(clockKey{}).(*awsemu.ManualClock)
+	switch args[0] {
+	case "advance":
+		c.Advance(d)
+	case "autostep":
+		c.SetAutoStep(d)
+	default:
+		ts.Fatalf("clock: unknown verb %q", args[0])
+	}
+}
+
+// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 latency=50ms rate=10 burst=5
+// "fault PATTERN off" removes the rule.
+func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fault PATTERN key=value...")
+	}
+	var f awsemu.Fault
+	for _, kv := range args[1:] {
+		if kv == "off" {
+			f = awsemu.Fault{}
+			break
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("fault: want key=value, got %q", kv)
+		}
+		switch k {
+		case "throttle", "error", "drop", "rate":
+			x, err := strconv.ParseFloat(v, 64)
+			ts.Check(err)
+			switch k {
+			case "throttle":
+				f.ThrottleRate = x
+			case "error":
+				f.ServerErrorRate = x
+			case "drop":
+				f.DropRate = x
+			case "rate":
+				f.RateLimit = x
+			}
+		case "burst":
+			n, err := strconv.Atoi(v)
+			ts.Check(err)
+			f.Burst = n
+		case "latency":
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			f.Latency = d
+		default:
+			ts.Fatalf("fault: unknown key %q", k)
+		}
+	}
+	emulator(ts).SetFault(args[0], f)
+}
+
+// calls OP OPERATOR N: count successful calls of OP ("ECS.UpdateService")
+// since the last mark. OPERATOR is one of == >= <= > <.
+func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: calls OP ==|>=|<=|>|< N")
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	got := 0
+	for _, r := range emulator(ts).Log.Since(*ts.Value(markKey{}).(*int)) {
+		if (r.Operation == args[0] || r.Service+"."+r.Operation == args[0]) && r.Status == 200 {
+			got++
+		}
+	}
+	ok := map[string]bool{"==": got == want, ">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want}[args[1]]
+	if ok == neg {
+		ts.Fatalf("calls %s: got %d, want %s %d", args[0], got, args[1], want)
+	}
+}
+
+// mark: later calls/nomutation only look at requests after this point.
+func cmdMark(ts *testscript.TestScript, neg bool, args []string) {
+	*ts.Value(markKey{}).(*int) = emulator(ts).Log.Len()
+}
+
+// nomutation: no mutating AWS call since the last mark.
+func cmdNoMutation(ts *testscript.TestScript, neg bool, args []string) {
+	muts := emulator(ts).Log.Mutating(*ts.Value(markKey{}).(*int))
+	if neg {
+		if len(muts) == 0 {
+			ts.Fatalf("expected a mutating call, found none")
+		}
+		return
+	}
+	if len(muts) > 0 {
+		var names []string
+		for _, r := range muts {
+			names = append(names, r.Service+"."+r.Operation)
+		}
+		ts.Fatalf("mutating calls were made: %s", strings.Join(names, ", "))
+	}
+}
+
+// exits N CMD ARGS...: run CMD (like exec) and require exit status N; stdout
+// and stderr stay available to the stdout/stderr commands.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N CMD ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// reqlog FILE: dump the request log as JSON lines (for debugging a script).
+func cmdReqlog(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: reqlog FILE")
+	}
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	ts.Check(emulator(ts).Log.WriteJSONLines(f))
+}
