@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -127,7 +128,11 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	}
 	applied, err := d.Apply(ctx, spec, plan)
 	if err != nil {
-		return plan, &Outcome{Class: Error, Reason: "deploy failed", Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
+		class, reason := Error, "deploy failed"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			class, reason = Timeout, "the timeout expired before the deployment started"
+		}
+		return plan, &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN}
 	switch {
@@ -162,6 +167,9 @@ type Applied struct {
 // auto scaling, then one CreateService or UpdateService call, then tags.
 func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied, error) {
 	if plan.NoChange() {
+		if plan.TaskDefinitionAction == TDReuse {
+			d.info("task definition %s is identical to the rendered one: reusing it", shortTD(plan.TaskDefinitionARN))
+		}
 		return &Applied{TaskDefinitionARN: plan.TaskDefinitionARN, NothingToDo: true}, nil
 	}
 	a := &Applied{TaskDefinitionARN: plan.TaskDefinitionARN, KnownEvents: eventIDs(plan.live)}

@@ -268,3 +268,27 @@ func TestDryRunMakesNoMutatingCall(t *testing.T) {
 		t.Errorf("plan:\n%s", strings.Join(plan.Lines(), "\n"))
 	}
 }
+
+// Ctrl-C while waiting stops the wait, says so, and touches nothing.
+func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
+	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true) // the rollout never progresses
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mark int
+	f.d.Reporter = ReporterFunc(func(e Event) {
+		if e.Kind == EventProgress && mark == 0 {
+			mark = f.emu.Log.Len()
+			cancel() // the user presses Ctrl-C once the rollout is under way
+		}
+	})
+	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Interrupted || out.ExitCode() != 1 || !strings.Contains(out.Reason, "not touched") {
+		t.Fatalf("outcome %s: %s", out.Class, out.Reason)
+	}
+	if muts := f.emu.Log.Mutating(mark); len(muts) != 0 {
+		t.Errorf("mutating calls after Ctrl-C: %+v", muts)
+	}
+}

@@ -107,14 +107,37 @@ func targetPlatform(in Input) (platform, bool) {
 	return p, true
 }
 
+var (
+	// 429 is a pull rate limit: report it instead of waiting it out.
+	registryRetryCodes = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
+	registryBackoff    = remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 3}
+)
+
+// ecrTransport is an authenticated transport for one ECR endpoint, shared by
+// every image on it: the registry is pinged once, not once per image.
+func (r *runner) ecrTransport(ctx context.Context, reg name.Registry, tok ecrToken) (http.RoundTripper, error) {
+	v, err := r.memo.do("ecr-transport:"+reg.RegistryStr(), func() (any, error) {
+		base := r.opts.RegistryTransport
+		if base == nil {
+			base = remote.DefaultTransport
+		}
+		rt := transport.NewRetry(base, transport.WithRetryBackoff(registryBackoff), transport.WithRetryStatusCodes(registryRetryCodes...))
+		rt = transport.NewUserAgent(rt, "doppio-verify")
+		return transport.NewWithContext(ctx, reg, &authn.Basic{Username: tok.User, Password: tok.Password}, rt, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(http.RoundTripper), nil
+}
+
 // registryOptions are the go-containerregistry options shared by every image check.
 func (r *runner) registryOptions(ctx context.Context) []remote.Option {
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithUserAgent("doppio-verify"),
-		// 429 is a pull rate limit: report it instead of waiting it out.
-		remote.WithRetryStatusCodes(http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
-		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 3}),
+		remote.WithRetryStatusCodes(registryRetryCodes...),
+		remote.WithRetryBackoff(registryBackoff),
 	}
 	if r.opts.RegistryTransport != nil {
 		opts = append(opts, remote.WithTransport(r.opts.RegistryTransport))
@@ -187,7 +210,12 @@ func (r *runner) checkImage(ctx context.Context, c *Check, img string, target pl
 			c.set(NG, "image reference %q: %v", img, err)
 			return
 		}
-		opts = append(opts, remote.WithAuth(&authn.Basic{Username: tok.User, Password: tok.Password}))
+		rt, err := r.ecrTransport(ctx, ref.Context().Registry, tok)
+		if err != nil {
+			r.registryError(ctx, c, img, isECR, ecrImg, privateCreds, err)
+			return
+		}
+		opts = append(opts, remote.WithTransport(rt))
 	} else {
 		ref, err = name.ParseReference(img)
 		if err != nil {

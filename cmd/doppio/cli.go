@@ -27,13 +27,23 @@ import (
 type CLI struct {
 	Globals
 
-	Diff     DiffCmd     `cmd:"" help:"Show the differences between local definitions and what ECS runs (exit 2 with --exit-code)."`
-	Init     InitCmd     `cmd:"" help:"Import a running service (or a task definition) into a config and definition files."`
-	Render   RenderCmd   `cmd:"" help:"Print the rendered config, service definition or task definition."`
-	Version  VersionCmd  `cmd:"" help:"Print the doppio version."`
-	Verify   VerifyCmd   `cmd:"" help:"Check that everything the definitions point at exists and fits (exit 3 on NG)."`
-	Deploy   DeployCmd   `cmd:"" help:"Register the task definition, update (or create) the service and wait for the rollout (exit 3 failed/rolled back, 4 timeout)."`
-	Rollback RollbackCmd `cmd:"" help:"Return the service to its previous successful task definition (exit 3 failed, 4 timeout)."`
+	Diff       DiffCmd       `cmd:"" help:"Show the differences between local definitions and what ECS runs (exit 2 with --exit-code)."`
+	Init       InitCmd       `cmd:"" help:"Import a running service (or a task definition) into a config and definition files."`
+	Render     RenderCmd     `cmd:"" help:"Print the rendered config, service definition or task definition."`
+	Version    VersionCmd    `cmd:"" help:"Print the doppio version."`
+	Verify     VerifyCmd     `cmd:"" help:"Check that everything the definitions point at exists and fits (exit 3 on NG)."`
+	Deploy     DeployCmd     `cmd:"" help:"Register the task definition, update (or create) the service and wait for the rollout (exit 3 failed/rolled back, 4 timeout)."`
+	Rollback   RollbackCmd   `cmd:"" help:"Return the service to its previous successful task definition (exit 3 failed, 4 timeout)."`
+	Status     StatusCmd     `cmd:"" help:"Show the service: deployments, auto scaling and recent events."`
+	Wait       WaitCmd       `cmd:"" help:"Wait for the service's current deployment to end (exit 3 failed/rolled back, 4 timeout)."`
+	Refresh    RefreshCmd    `cmd:"" help:"Start a new deployment of the current task definition (e.g. to pull a moving image tag)."`
+	Scale      ScaleCmd      `cmd:"" help:"Change the desired count and auto scaling limits without touching the task definition."`
+	Register   RegisterCmd   `cmd:"" help:"Register the task definition (reusing an identical revision)."`
+	Deregister DeregisterCmd `cmd:"" help:"Deregister (and optionally delete) unused task definition revisions."`
+	Revisions  RevisionsCmd  `cmd:"" help:"List the task definition family's revisions, or print one."`
+	Run        RunCmd        `cmd:"" help:"Run a one-off task and wait for it (exit 3 when the watched container fails, 4 timeout)."`
+	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or stop one."`
+	Delete     DeleteCmd     `cmd:"" help:"Delete the service."`
 }
 
 // Globals are the global flags plus what every command needs at run time.
@@ -52,6 +62,7 @@ type Globals struct {
 	// Run-time state, not flags.
 	Stdout        io.Writer       `kong:"-"` // masked: secrets never reach it
 	Stderr        io.Writer       `kong:"-"` // masked
+	Stdin         io.Reader       `kong:"-"` // confirmation prompts read it
 	Context       context.Context `kong:"-"`
 	Secrets       *mask.Set       `kong:"-"`
 	BinaryVersion string          `kong:"-"`
@@ -67,6 +78,7 @@ func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 	return &Globals{
 		Stdout:        secrets.Writer(stdout),
 		Stderr:        secrets.Writer(stderr),
+		Stdin:         os.Stdin,
 		Context:       ctx,
 		Secrets:       secrets,
 		BinaryVersion: version,
@@ -76,7 +88,7 @@ func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 
 // attach copies the run-time state into the parsed flag struct.
 func (g *Globals) attach(from *Globals) {
-	g.Stdout, g.Stderr, g.Context, g.Secrets = from.Stdout, from.Stderr, from.Context, from.Secrets
+	g.Stdout, g.Stderr, g.Stdin, g.Context, g.Secrets = from.Stdout, from.Stderr, from.Stdin, from.Context, from.Secrets
 	g.BinaryVersion, g.rawStdout = from.BinaryVersion, from.rawStdout
 }
 

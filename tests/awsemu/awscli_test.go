@@ -112,6 +112,9 @@ func dig(v any, path ...any) any {
 }
 
 func TestAWSCLIScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the AWS CLI scenario takes tens of seconds (one Python start per command)")
+	}
 	clock := NewManualClock(time.Time{})
 	e := startEmulator(t, Options{Clock: clock})
 	cli := newCLIRunner(t, e)

@@ -695,3 +695,42 @@ func TestECSSeedFile(t *testing.T) {
 		t.Errorf("bad seed error: %v", err)
 	}
 }
+
+func TestECSStopServiceDeploymentAndListClusters(t *testing.T) {
+	f := newECSFixture(t)
+	v1 := f.register(fargateTD("web", "nginx:1"))
+	f.seedWeb(v1, 2, nil)
+	f.register(fargateTD("web", "nginx:2"))
+	up, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"), TaskDefinition: aws.String("web:2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdArn := up.Service.CurrentServiceDeployment
+	if _, err := f.c.StopServiceDeployment(f.ctx, &ecs.StopServiceDeploymentInput{ServiceDeploymentArn: sdArn, StopType: ecstypes.StopServiceDeploymentStopTypeRollback}); err != nil {
+		t.Fatal(err)
+	}
+	svc := f.until("web", time.Second, 20, func(s ecstypes.Service) bool {
+		return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == ecstypes.DeploymentRolloutStateCompleted
+	})
+	if aws.ToString(svc.TaskDefinition) != v1 {
+		t.Errorf("stop with ROLLBACK left %s", aws.ToString(svc.TaskDefinition))
+	}
+	sd, err := f.c.DescribeServiceDeployments(f.ctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{aws.ToString(sdArn)}})
+	if err != nil || sd.ServiceDeployments[0].Status != ecstypes.ServiceDeploymentStatusRollbackSuccessful {
+		t.Fatalf("after stop: %v %+v", err, sd)
+	}
+	_, err = f.c.StopServiceDeployment(f.ctx, &ecs.StopServiceDeploymentInput{ServiceDeploymentArn: sdArn})
+	var ce *ecstypes.ConflictException
+	if !errors.As(err, &ce) {
+		t.Errorf("stopping a finished deployment: %v", err)
+	}
+	_, err = f.c.StopServiceDeployment(f.ctx, &ecs.StopServiceDeploymentInput{ServiceDeploymentArn: aws.String(aws.ToString(sdArn) + "x")})
+	var nf *ecstypes.ServiceDeploymentNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("unknown service deployment: %v", err)
+	}
+	lc, err := f.c.ListClusters(f.ctx, &ecs.ListClustersInput{})
+	if err != nil || len(lc.ClusterArns) != 1 || lc.ClusterArns[0] != "arn:aws:ecs:us-east-1:123456789012:cluster/app" {
+		t.Errorf("list clusters: %v %v", err, lc)
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/doppio-ecs/doppio/apijson"
+	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// RevisionsCmd lists the family's revisions or prints one. It makes no
+// mutating AWS call.
+type RevisionsCmd struct {
+	Revision string `help:"Print this revision's JSON instead of listing: a number, current (what the service runs) or latest." placeholder:"N|current|latest"`
+	Output   string `help:"Output format of the list: table, json or tsv." enum:"table,json,tsv" default:"table"`
+}
+
+// Run lists or prints.
+func (c *RevisionsCmd) Run(g *Globals) error {
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	d := deploy.New(p.Clients, newProgressReporter(g))
+	family, err := d.Family(ctx, p.Config.Cluster, p.Config.Service, localTaskDefinition(p))
+	if err != nil {
+		return timeoutError(ctx, err)
+	}
+	if c.Revision != "" {
+		out, err := d.DescribeRevision(ctx, p.Config.Cluster, p.Config.Service, family, c.Revision)
+		if err != nil {
+			return timeoutError(ctx, err)
+		}
+		b, err := apijson.Marshal(out)
+		if err != nil {
+			return err
+		}
+		_, err = g.Stdout.Write(b)
+		return err
+	}
+	revs, err := d.ListRevisions(ctx, p.Config.Cluster, p.Config.Service, family)
+	if err != nil {
+		return timeoutError(ctx, err)
+	}
+	if len(revs) == 0 && c.Output != "json" {
+		fmt.Fprintf(g.Stderr, "no ACTIVE revision of task definition family %s\n", family)
+		return nil
+	}
+	rows := make([][]string, 0, len(revs))
+	for _, r := range revs {
+		registered := ""
+		if r.RegisteredAt != nil {
+			registered = r.RegisteredAt.Local().Format("2006-01-02 15:04:05")
+		}
+		rows = append(rows, []string{r.Name(), strings.Join(r.Images, " "), registered, strings.Join(r.InUse, ", ")})
+	}
+	return writeTable(g, c.Output, revs, []string{"REVISION", "IMAGES", "REGISTERED", "IN USE"}, rows)
+}
+
+// localTaskDefinition renders the config's task definition, or nil when the
+// config has none.
+func localTaskDefinition(p *render.Project) deploy.LocalTaskDefinition {
+	if p.Config.TaskDefinitionPath == "" {
+		return nil
+	}
+	return p.TaskDefinition
+}
+
+// writeTable prints rows as an aligned table, tab-separated values, or v as
+// JSON.
+func writeTable(g *Globals, format string, v any, header []string, rows [][]string) error {
+	switch format {
+	case "json":
+		return writeJSON(g, v)
+	case "tsv":
+		var b strings.Builder
+		for _, r := range append([][]string{header}, rows...) {
+			b.WriteString(strings.Join(r, "\t") + "\n")
+		}
+		_, err := io.WriteString(g.Stdout, b.String())
+		return err
+	}
+	tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+	for _, r := range append([][]string{header}, rows...) {
+		for i := range r {
+			if r[i] == "" {
+				r[i] = "-"
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}

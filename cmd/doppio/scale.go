@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/doppio-ecs/doppio/deploy"
+)
+
+// ScaleCmd changes the desired count and auto scaling without touching the
+// task definition or the service's other attributes.
+type ScaleCmd struct {
+	DryRun             bool   `help:"Print what would change; make no mutating AWS call."`
+	Tasks              int32  `help:"Desired count (-1: unchanged)." default:"-1" placeholder:"N"`
+	Wait               bool   `help:"Wait until the service runs the new count (--no-wait: return at once)." negatable:"" default:"true"`
+	WaitUntil          string `help:"What ends the wait: stable (running == desired) or deployed." enum:"stable,deployed" default:"stable"`
+	SuspendAutoScaling bool   `help:"Suspend the service's auto scaling (dynamic and scheduled)."`
+	ResumeAutoScaling  bool   `help:"Resume the service's auto scaling."`
+	AutoScalingMin     *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
+	AutoScalingMax     *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
+}
+
+// Run scales; exit codes as deploy.
+func (c *ScaleCmd) Run(g *Globals) error {
+	opts := deploy.Options{
+		DryRun:             c.DryRun,
+		SkipTaskDefinition: true,
+		NoUpdateService:    true,
+		NoWait:             !c.Wait,
+		WaitUntil:          deploy.WaitUntil(c.WaitUntil),
+		AutoScaling: deploy.AutoScalingOptions{
+			Suspend: c.SuspendAutoScaling, Resume: c.ResumeAutoScaling,
+			Min: c.AutoScalingMin, Max: c.AutoScalingMax,
+		},
+	}
+	if c.Tasks < -1 {
+		return fmt.Errorf("--tasks must be 0 or more (or -1: unchanged), got %d", c.Tasks)
+	}
+	if c.Tasks >= 0 {
+		opts.Tasks = &c.Tasks
+	}
+	if opts.Tasks == nil && !opts.AutoScaling.Requested() {
+		return fmt.Errorf("nothing to scale: give --tasks N or an auto scaling flag (--auto-scaling-min/max, --suspend-auto-scaling, --resume-auto-scaling)")
+	}
+	return runServiceChange(g, "scale", c.DryRun, opts)
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/doppio-ecs/doppio/deploy"
+)
+
+// WaitCmd follows the service's current deployment with the deploy waiter.
+// It makes no mutating AWS call.
+type WaitCmd struct {
+	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired) or deployed (the rollout is COMPLETED)." enum:"stable,deployed" default:"stable"`
+}
+
+// Run waits; exit codes as deploy: 0 completed, 3 failed or rolled back,
+// 4 timed out (config timeout or --timeout), 1 error.
+func (c *WaitCmd) Run(g *Globals) error {
+	p, err := g.LoadProject()
+	if err != nil {
+		return err
+	}
+	if p.Config.Service == "" {
+		return fmt.Errorf("wait needs a service: set `service` in the config")
+	}
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	target, err := deploy.CurrentDeployment(ctx, p.Clients.ECS, p.Config.Cluster, p.Config.Service)
+	if err != nil {
+		return timeoutError(ctx, err)
+	}
+	rep := newProgressReporter(g)
+	defer rep.Close()
+	rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("waiting for service %s in cluster %s (%s) to be %s", p.Config.Service, p.Config.Cluster, target.TaskDefinition, c.WaitUntil)})
+	w := &deploy.Waiter{
+		ECS: p.Clients.ECS, Logs: p.Clients.Logs,
+		Cluster: p.Config.Cluster, Service: p.Config.Service,
+		Until: deploy.WaitUntil(c.WaitUntil), Reporter: rep,
+	}
+	out := w.Wait(ctx, target)
+	rep.Close()
+	return reportOutcome(g, out)
+}

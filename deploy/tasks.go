@@ -1,0 +1,119 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// TaskStopper stops a task (tasks --stop).
+type TaskStopper interface {
+	StopTask(context.Context, *ecs.StopTaskInput, ...func(*ecs.Options)) (*ecs.StopTaskOutput, error)
+}
+
+// TaskInfo is one line of `doppio tasks`.
+type TaskInfo struct {
+	ID             string     `json:"id"`
+	TaskDefinition string     `json:"taskDefinition"`
+	LastStatus     string     `json:"lastStatus"`
+	DesiredStatus  string     `json:"desiredStatus"`
+	Health         string     `json:"healthStatus"`
+	Group          string     `json:"group,omitempty"`
+	StartedAt      *time.Time `json:"startedAt,omitempty"`
+	StoppedAt      *time.Time `json:"stoppedAt,omitempty"`
+	StoppedReason  string     `json:"stoppedReason,omitempty"`
+	StopCode       string     `json:"stopCode,omitempty"`
+	ARN            string     `json:"taskArn"`
+}
+
+// ListTasks lists the service's tasks (or, without a service, the family's),
+// running and recently stopped, newest first. It makes no mutating call.
+func ListTasks(ctx context.Context, api ECSAPI, cluster, service, family string) ([]TaskInfo, error) {
+	var arns []string
+	for _, status := range []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped} {
+		in := &ecs.ListTasksInput{Cluster: aws.String(clusterName(cluster)), DesiredStatus: status}
+		what := "family " + family
+		if service != "" {
+			in.ServiceName, what = aws.String(service), "service "+service
+		} else {
+			in.Family = aws.String(family)
+		}
+		p := ecs.NewListTasksPaginator(api, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				if isNotFound(err) {
+					if service != "" {
+						return nil, ErrServiceNotFound(cluster, service)
+					}
+					return nil, fmt.Errorf("cluster %s not found", clusterName(cluster))
+				}
+				return nil, fmt.Errorf("list tasks of %s in cluster %s: %w", what, clusterName(cluster), err)
+			}
+			arns = append(arns, page.TaskArns...)
+		}
+	}
+	tasks, err := describeTasks(ctx, api, cluster, arns)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]TaskInfo, 0, len(tasks))
+	for _, t := range tasks {
+		infos = append(infos, TaskInfo{
+			ID:             taskID(aws.ToString(t.TaskArn)),
+			ARN:            aws.ToString(t.TaskArn),
+			TaskDefinition: shortTD(aws.ToString(t.TaskDefinitionArn)),
+			LastStatus:     aws.ToString(t.LastStatus),
+			DesiredStatus:  aws.ToString(t.DesiredStatus),
+			Health:         string(t.HealthStatus),
+			Group:          aws.ToString(t.Group),
+			StartedAt:      t.StartedAt,
+			StoppedAt:      t.StoppedAt,
+			StoppedReason:  aws.ToString(t.StoppedReason),
+			StopCode:       string(t.StopCode),
+		})
+	}
+	sort.SliceStable(infos, func(i, j int) bool {
+		a, b := infos[i], infos[j]
+		if (a.LastStatus == "STOPPED") != (b.LastStatus == "STOPPED") {
+			return b.LastStatus == "STOPPED"
+		}
+		return aws.ToTime(a.StartedAt).After(aws.ToTime(b.StartedAt))
+	})
+	return infos, nil
+}
+
+// FindTask returns the task whose id (or ARN, or a unique id prefix) is id.
+func FindTask(tasks []TaskInfo, id string) (*TaskInfo, error) {
+	var found []*TaskInfo
+	for i := range tasks {
+		t := &tasks[i]
+		if t.ID == id || t.ARN == id {
+			return t, nil
+		}
+		if strings.HasPrefix(t.ID, id) {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("task %s not found among the listed tasks", id)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("task id prefix %s matches %d tasks; give more characters", id, len(found))
+}
+
+// StopTask stops one task.
+func StopTask(ctx context.Context, api TaskStopper, cluster, arn, reason string) error {
+	if _, err := api.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String(clusterName(cluster)), Task: aws.String(arn), Reason: aws.String(reason)}); err != nil {
+		return fmt.Errorf("stop task %s: %w", taskID(arn), err)
+	}
+	return nil
+}
