@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -50,6 +51,8 @@ type Clients struct {
 	AutoScaling    *applicationautoscaling.Client
 	STS            *sts.Client
 	S3             *s3.Client
+	// ServiceDiscovery resolves Service Connect namespace ARNs to names.
+	ServiceDiscovery *servicediscovery.Client
 
 	mu        sync.Mutex
 	ecrByRegn map[string]*ecr.Client
@@ -89,17 +92,18 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 // FromConfig builds the client set from an already loaded configuration.
 func FromConfig(cfg aws.Config) *Clients {
 	return &Clients{
-		Config:         cfg,
-		ECS:            ecs.NewFromConfig(cfg),
-		ECR:            ecr.NewFromConfig(cfg),
-		IAM:            iam.NewFromConfig(cfg),
-		SSM:            ssm.NewFromConfig(cfg),
-		SecretsManager: secretsmanager.NewFromConfig(cfg),
-		CloudFormation: cloudformation.NewFromConfig(cfg),
-		Logs:           cloudwatchlogs.NewFromConfig(cfg),
-		ELBv2:          elasticloadbalancingv2.NewFromConfig(cfg),
-		AutoScaling:    applicationautoscaling.NewFromConfig(cfg),
-		STS:            sts.NewFromConfig(cfg),
+		Config:           cfg,
+		ECS:              ecs.NewFromConfig(cfg),
+		ECR:              ecr.NewFromConfig(cfg),
+		IAM:              iam.NewFromConfig(cfg),
+		SSM:              ssm.NewFromConfig(cfg),
+		SecretsManager:   secretsmanager.NewFromConfig(cfg),
+		CloudFormation:   cloudformation.NewFromConfig(cfg),
+		Logs:             cloudwatchlogs.NewFromConfig(cfg),
+		ELBv2:            elasticloadbalancingv2.NewFromConfig(cfg),
+		AutoScaling:      applicationautoscaling.NewFromConfig(cfg),
+		STS:              sts.NewFromConfig(cfg),
+		ServiceDiscovery: servicediscovery.NewFromConfig(cfg),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Emulators and S3-compatible stores rarely serve virtual-hosted
 			// bucket names; a configured endpoint therefore means path style.

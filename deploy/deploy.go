@@ -137,8 +137,23 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN}
 	switch {
 	case applied.NothingToDo:
-		out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s", shortTD(applied.TaskDefinitionARN))
-		return plan, out, nil
+		// Nothing changes, but the service's own state still decides: a
+		// revision whose last rollout FAILED is not a success.
+		v := classify(plan.live, expectation{taskDefinition: applied.TaskDefinitionARN, until: opts.WaitUntil})
+		if v.done && v.class == Completed || plan.live == nil {
+			out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s", shortTD(applied.TaskDefinitionARN))
+			return plan, out, nil
+		}
+		if v.done {
+			out.Class, out.Reason = v.class, fmt.Sprintf("nothing to deploy, but the service's deployment of %s is not healthy: %s", shortTD(applied.TaskDefinitionARN), v.reason)
+			return plan, out, nil
+		}
+		if opts.NoWait {
+			out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
+			return plan, out, nil
+		}
+		o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{TaskDefinition: applied.TaskDefinitionARN, KnownEvents: eventIDs(plan.live)})
+		return plan, o, nil
 	case opts.NoWait:
 		out.Class, out.Reason = Completed, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
 		return plan, out, nil

@@ -292,3 +292,27 @@ func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
 		t.Errorf("mutating calls after Ctrl-C: %+v", muts)
 	}
 }
+
+// A breaker without rollback leaves the failed revision PRIMARY: deploying
+// the same files again changes nothing but must not report success.
+func TestRedeployOfAFailedRevisionIsNotASuccess(t *testing.T) {
+	f := newFixture(t, autoStepClock(), true)
+	sd := serviceDef(2, true)
+	sd.DeploymentConfiguration.DeploymentCircuitBreaker.Rollback = false
+	bad := taskDef("nginx:2", map[string]string{"awsemu.exit-code": "1"})
+	_, out, err := f.d.Deploy(context.Background(), f.spec(bad, sd), Options{})
+	if err != nil || out.Class != Failed {
+		t.Fatalf("first deploy: %v %s %s", err, out.Class, out.Reason)
+	}
+	mark := f.emu.Log.Len()
+	plan, out, err := f.d.Deploy(context.Background(), f.spec(bad, sd), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Failed || !plan.NoChange() {
+		t.Fatalf("redeploy: %s %s (no change %v)\n%s", out.Class, out.Reason, plan.NoChange(), strings.Join(plan.Lines(), "\n"))
+	}
+	if muts := f.emu.Log.Mutating(mark); len(muts) != 0 {
+		t.Errorf("mutating calls: %+v", muts)
+	}
+}

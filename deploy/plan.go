@@ -216,6 +216,9 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 		p.CreateService = true
 		p.UpdateService = true
 	} else {
+		if c := svc.DeploymentController; c != nil && c.Type != ecstypes.DeploymentControllerTypeEcs {
+			return nil, fmt.Errorf("service %s uses the %s deployment controller; doppio deploy supports the ECS controller (rolling, and ECS-native blue/green) only", spec.Service, c.Type)
+		}
 		p.CurrentTaskDefinition = aws.ToString(svc.TaskDefinition)
 		p.CurrentCount = svc.DesiredCount
 		if dep := primaryOf(svc); dep != nil && (dep.RolloutState == ecstypes.DeploymentRolloutStateInProgress || len(svc.Deployments) > 1) {

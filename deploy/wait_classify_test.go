@@ -107,7 +107,7 @@ func TestGroupStopped(t *testing.T) {
 	task := func(id, reason string, code int32) ecstypes.Task {
 		return ecstypes.Task{
 			TaskArn: aws.String("arn:aws:ecs:us-east-1:123456789012:task/demo/" + id), StoppedReason: aws.String(reason),
-			StopCode: ecstypes.TaskStopCodeEssentialContainerExited,
+			StopCode:   ecstypes.TaskStopCodeEssentialContainerExited,
 			Containers: []ecstypes.Container{{Name: aws.String("app"), ExitCode: aws.Int32(code)}},
 		}
 	}

@@ -39,10 +39,6 @@ type DeployCmd struct {
 // Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
 // or rolled back, 4 timed out, 1 error.
 func (c *DeployCmd) Run(g *Globals) error {
-	p, err := g.LoadProject()
-	if err != nil {
-		return err
-	}
 	opts := deploy.Options{
 		DryRun:               c.DryRun,
 		SkipTaskDefinition:   c.SkipTaskDefinition,
@@ -62,6 +58,10 @@ func (c *DeployCmd) Run(g *Globals) error {
 		opts.Tasks = &c.Tasks
 	}
 	if err := opts.Validate(); err != nil {
+		return err
+	}
+	p, err := g.LoadProject()
+	if err != nil {
 		return err
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)

@@ -234,7 +234,7 @@ func (s *ecsService) createCluster(in *ecs.CreateClusterInput, now time.Time) (a
 		c = s.addCluster(name, now)
 		// An emulated cluster comes with one EC2 container instance, so EC2
 		// services and DAEMON services can place tasks without more setup.
-		s.setInstances(c, 1)
+		s.setInstances(c, defaultInstances(in.CapacityProviders))
 		c.capacityProviders = in.CapacityProviders
 		c.defaultStrategy = in.DefaultCapacityProviderStrategy
 		if len(in.Settings) > 0 {

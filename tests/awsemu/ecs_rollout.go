@@ -24,6 +24,9 @@ func (s *ecsService) advance(now time.Time) {
 			break
 		}
 		s.stepAt(at)
+		if i%512 == 511 {
+			s.prune(at) // keep long replays (a stuck deployment over hours) linear
+		}
 	}
 	s.prune(now)
 }
@@ -77,8 +80,14 @@ func (s *ecsService) prune(now time.Time) {
 	cutoff := now.Add(-stoppedTaskRetention)
 	keep := func(t *ecsTask) bool { return t.stoppedAt == nil || t.stoppedAt.After(cutoff) }
 	for _, c := range s.clusters {
-		if len(c.tasks) == 0 || keep(c.tasks[0]) {
-			continue // tasks stop roughly in creation order; cheap common case
+		expired := 0
+		for _, t := range c.tasks {
+			if !keep(t) {
+				expired++
+			}
+		}
+		if expired == 0 {
+			continue
 		}
 		kept := c.tasks[:0]
 		for _, t := range c.tasks {

@@ -115,15 +115,7 @@ func (s *ecsService) seedCluster(cs ECSClusterSeed, now time.Time) error {
 		c = s.addCluster(name, now)
 	}
 	c.capacityProviders = cs.CapacityProviders
-	n := 1
-	if len(cs.CapacityProviders) > 0 {
-		n = 0
-		for _, cp := range cs.CapacityProviders {
-			if cp != "FARGATE" && cp != "FARGATE_SPOT" {
-				n = 1
-			}
-		}
-	}
+	n := defaultInstances(cs.CapacityProviders)
 	if cs.ContainerInstances != nil {
 		if *cs.ContainerInstances < 0 {
 			return fmt.Errorf("containerInstances must be ≥ 0, got %d", *cs.ContainerInstances)
@@ -135,6 +127,20 @@ func (s *ecsService) seedCluster(cs ECSClusterSeed, now time.Time) error {
 		s.tags[c.arn] = append(s.tags[c.arn], ecstypes.Tag{Key: aws.String(k), Value: aws.String(cs.Tags[k])})
 	}
 	return nil
+}
+
+// defaultInstances is how many EC2 container instances a new cluster gets:
+// one, unless its capacity providers are all Fargate.
+func defaultInstances(capacityProviders []string) int {
+	for _, cp := range capacityProviders {
+		if cp != "FARGATE" && cp != "FARGATE_SPOT" {
+			return 1
+		}
+	}
+	if len(capacityProviders) > 0 {
+		return 0
+	}
+	return 1
 }
 
 func (s *ecsService) setInstances(c *ecsCluster, n int) {

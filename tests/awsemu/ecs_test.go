@@ -734,3 +734,23 @@ func TestECSStopServiceDeploymentAndListClusters(t *testing.T) {
 		t.Errorf("list clusters: %v %v", err, lc)
 	}
 }
+
+func TestECSStoppedTasksExpire(t *testing.T) {
+	f := newECSFixture(t)
+	good := f.register(fargateTD("web", "nginx:1"))
+	f.seedWeb(good, 1, nil)
+	bad := f.register(fargateTD("web", f.e.ImageURI("web", "missing")))
+	if _, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"), TaskDefinition: aws.String(bad)}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(3 * time.Hour)
+	svc := f.service("web")
+	// One failure every Provision+Pending (3 s) for 3 h, but only the last
+	// hour of stopped tasks is kept, as on ECS.
+	if svc.Deployments[0].FailedTasks < 3000 {
+		t.Errorf("failed tasks %d", svc.Deployments[0].FailedTasks)
+	}
+	if n := len(f.e.ECSTasks("app")); n > 1300 {
+		t.Errorf("%d tasks kept; stopped tasks must expire after an hour", n)
+	}
+}

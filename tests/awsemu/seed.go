@@ -21,6 +21,7 @@ type Seed struct {
 	ApplicationAutoScaling *ApplicationAutoScalingSeed `json:"applicationautoscaling,omitempty" yaml:"applicationautoscaling,omitempty"`
 	CloudFormation         *CloudFormationSeed         `json:"cloudformation,omitempty" yaml:"cloudformation,omitempty"`
 	S3                     *S3Seed                     `json:"s3,omitempty" yaml:"s3,omitempty"`
+	ServiceDiscovery       *ServiceDiscoverySeed       `json:"servicediscovery,omitempty" yaml:"servicediscovery,omitempty"`
 
 	// dir resolves relative file paths (S3 objects' file).
 	dir string
@@ -215,6 +216,13 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 			}
 			if err := e.PutS3Object(o.Bucket, o.Key, body); err != nil {
 				return fmt.Errorf("seed s3.objects[%d]: %w", i, err)
+			}
+		}
+	}
+	if s := seed.ServiceDiscovery; s != nil {
+		for i, ns := range s.Namespaces {
+			if _, err := e.PutNamespace(ns); err != nil {
+				return fmt.Errorf("seed servicediscovery.namespaces[%d]: %w", i, err)
 			}
 		}
 	}

@@ -19,6 +19,7 @@ type serviceSet struct {
 	aas  *autoScalingService
 	cfn  *cfnService
 	s3   *s3Service
+	sd   *sdService
 }
 
 func (e *Emulator) registerServices() {
@@ -33,6 +34,7 @@ func (e *Emulator) registerServices() {
 	e.services.aas = newAutoScalingService(e)
 	e.services.cfn = newCFNService(e)
 	e.services.s3 = newS3Service(e)
+	e.services.sd = newServiceDiscoveryService(e)
 }
 
 // addJSONService routes X-Amz-Target "<targetPrefix>.<Op>" to ops.

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return result{code, out.String(), errOut.String()}
+}
+
+// isolateAWS points the SDK at a local fake and away from the user's
+// profiles, so no test reaches AWS.
+func isolateAWS(t *testing.T, endpoint string) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"AWS_REGION":                  "us-east-1",
+		"AWS_ACCESS_KEY_ID":           "AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY":       "secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             filepath.Join(t.TempDir(), "none"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_ENDPOINT_URL":            endpoint,
+		"AWS_MAX_ATTEMPTS":            "1",
+		"NO_COLOR":                    "1",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// fakeAWS answers the read-only lookups the examples use (SSM GetParameter,
+// Secrets Manager DescribeSecret) in the AWS JSON 1.1 protocol.
+func fakeAWS(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		name, _ := req["Name"].(string)
+		if name == "" {
+			name, _ = req["SecretId"].(string)
+		}
+		notFound := func(typ string) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"`+typ+`","message":"not found: `+name+`"}`)
+		}
+		switch r.Header.Get("X-Amz-Target") {
+		case "AmazonSSM.GetParameter":
+			values := map[string]string{"/demo/web/db-host": "db.demo.internal"}
+			v, ok := values[name]
+			if !ok {
+				notFound("ParameterNotFound")
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{
+				"Name": name, "Type": "String", "Value": v, "Version": 1,
+				"ARN": "arn:aws:ssm:us-east-1:123456789012:parameter" + name,
+			}})
+		case "secretsmanager.DescribeSecret":
+			if name != "demo/web/api-key" {
+				notFound("ResourceNotFoundException")
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{
+				"ARN":  "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/web/api-key-AbCdEf",
+				"Name": name,
+			})
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"UnknownOperationException","message":"fake AWS: not implemented"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, "version")
+	if r.code != 0 || r.stdout != "doppio dev\n" {
+		t.Errorf("version: %+v", r)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	r := runCLI(t)
+	if r.code != 0 || !strings.Contains(r.stdout, "Usage: doppio") || !strings.Contains(r.stdout, "--assume-role-arn") {
+		t.Errorf("no-arg help: %+v", r)
+	}
+	r = runCLI(t, "render", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "--jsonnet") || !strings.Contains(r.stdout, "taskdef") {
+		t.Errorf("render --help: %+v", r)
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// TestRenderExamples renders examples/ (JSON templates) and
+// examples/jsonnet/ (Jsonnet natives): the definitions must be identical.
+func TestRenderExamples(t *testing.T) {
+	isolateAWS(t, fakeAWS(t).URL)
+	t.Setenv("IMAGE_TAG", "")
+	examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(examples)
+	r := runCLI(t, "render", "config", "servicedef", "taskdef")
+	if r.code != 0 {
+		t.Fatalf("render: %+v", r)
+	}
+	golden(t, filepath.Join("..", "cmd", "doppio", "testdata", "render-examples.golden"), r.stdout)
+	for _, want := range []string{"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1", "db.demo.internal", "subnet-0aa11bb22cc33dd03", "secret:demo/web/api-key-AbCdEf"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("render output lacks %q", want)
+		}
+	}
+	jsonDefs := runCLI(t, "render", "servicedef", "taskdef")
+	jn := runCLI(t, "--config", filepath.Join("jsonnet", "ecspresso.jsonnet"), "render", "servicedef", "taskdef")
+	if jn.code != 0 || jn.stdout != jsonDefs.stdout {
+		t.Errorf("the Jsonnet example renders differently:\n%s\n%s\nwant:\n%s", jn.stderr, jn.stdout, jsonDefs.stdout)
+	}
+	js := runCLI(t, "render", "--jsonnet", "taskdef", "config")
+	if js.code != 0 || !strings.Contains(js.stdout, "family: 'web'") || !strings.Contains(js.stdout, "cluster: 'demo'") {
+		t.Errorf("render --jsonnet: %+v", js)
+	}
+}
