@@ -113,8 +113,9 @@ func (r *DiffResult) Resources() []*ResourceDiff {
 }
 
 // Diff compares the project's local definitions with what ECS runs. It
-// makes two read-only ECS calls (DescribeServices, DescribeTaskDefinition)
-// and no mutating call.
+// makes two read-only ECS calls (DescribeServices, DescribeTaskDefinition),
+// a third (Cloud Map GetNamespace) for a Service Connect service, and no
+// mutating call.
 func Diff(ctx context.Context, p *render.Project) (*DiffResult, error) {
 	td, err := p.TaskDefinition(ctx)
 	if err != nil {
@@ -126,7 +127,7 @@ func Diff(ctx context.Context, p *render.Project) (*DiffResult, error) {
 			return nil, err
 		}
 	}
-	live, err := FetchLive(ctx, p.Clients.ECS, p.Config.Cluster, p.Config.Service, aws.ToString(td.Family))
+	live, err := FetchLive(ctx, NewLiveReader(p.Clients), p.Config.Cluster, p.Config.Service, aws.ToString(td.Family))
 	if err != nil {
 		return nil, err
 	}

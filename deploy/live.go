@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -24,6 +28,8 @@ type ECSReader interface {
 // Live is what ECS runs now for one service.
 type Live struct {
 	// Service is nil when the service does not exist (or is INACTIVE).
+	// Read through a LiveReader, its PRIMARY deployment names the Service
+	// Connect namespace by name, as users write it, instead of its ARN.
 	Service *ecstypes.Service
 	// TaskDefinition is the revision the service runs or, without a
 	// service, the newest ACTIVE revision of the family; nil when none.
@@ -40,6 +46,11 @@ func FetchLive(ctx context.Context, api ECSReader, cluster, service, family stri
 		svc, err := describeService(ctx, api, cluster, service)
 		if err != nil {
 			return nil, err
+		}
+		if nn, ok := api.(namespaceNamer); ok && svc != nil {
+			if err := nameServiceConnectNamespace(ctx, nn, svc); err != nil {
+				return nil, err
+			}
 		}
 		live.Service = svc
 		if svc != nil && svc.TaskDefinition != nil {
@@ -199,5 +210,97 @@ func primaryDeployment(svc *ecstypes.Service) *ecstypes.Deployment {
 			return &svc.Deployments[i]
 		}
 	}
+	return nil
+}
+
+// NamespaceReader is the Cloud Map call that names a Service Connect
+// namespace; a *servicediscovery.Client satisfies it.
+type NamespaceReader interface {
+	GetNamespace(ctx context.Context, in *servicediscovery.GetNamespaceInput, optFns ...func(*servicediscovery.Options)) (*servicediscovery.GetNamespaceOutput, error)
+}
+
+// LiveReader reads live state for diff and init: ECS, plus Cloud Map so that
+// a Service Connect namespace, which ECS reports by ARN, reads as the name
+// users write. Names are cached for the reader's lifetime (one run): a
+// namespace cannot be renamed, and many services share one.
+type LiveReader struct {
+	ECSReader
+	Namespaces NamespaceReader
+
+	mu    sync.Mutex
+	names map[string]string // namespace ARN → name
+}
+
+// NewLiveReader reads through the run's clients.
+func NewLiveReader(c *awsapi.Clients) *LiveReader {
+	return &LiveReader{ECSReader: c.ECS, Namespaces: c.ServiceDiscovery}
+}
+
+// namespaceNamer is what FetchLive looks for to name namespaces.
+type namespaceNamer interface {
+	namespaceName(ctx context.Context, arn string) (name string, ok bool, err error)
+}
+
+// namespaceName returns the name of the namespace arn; ok is false, with a
+// warning logged, when Cloud Map does not know it or denies the read, so
+// that the ARN is shown rather than the run failing.
+func (r *LiveReader) namespaceName(ctx context.Context, arn string) (string, bool, error) {
+	r.mu.Lock()
+	name, cached := r.names[arn]
+	r.mu.Unlock()
+	if cached {
+		return name, true, nil
+	}
+	if r.Namespaces == nil {
+		return "", false, nil
+	}
+	out, err := r.Namespaces.GetNamespace(ctx, &servicediscovery.GetNamespaceInput{Id: aws.String(arn)})
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			switch ae.ErrorCode() {
+			case "NamespaceNotFound", "AccessDeniedException", "AccessDenied":
+				slog.Warn("cannot name the Service Connect namespace; comparing its ARN", "namespace", arn, "error", ae.ErrorMessage(), "code", ae.ErrorCode())
+				return "", false, nil
+			}
+		}
+		return "", false, fmt.Errorf("get Cloud Map namespace %s (Service Connect): %w", arn, err)
+	}
+	if out.Namespace == nil || aws.ToString(out.Namespace.Name) == "" {
+		return "", false, nil
+	}
+	name = aws.ToString(out.Namespace.Name)
+	r.mu.Lock()
+	if r.names == nil {
+		r.names = map[string]string{}
+	}
+	r.names[arn] = name
+	r.mu.Unlock()
+	return name, true, nil
+}
+
+// nameServiceConnectNamespace replaces the namespace ARN in the PRIMARY
+// deployment's Service Connect configuration (the one ServiceDefinition
+// reads) by the namespace's name. The configuration is copied, not changed
+// in place. One GetNamespace call per distinct namespace and run.
+func nameServiceConnectNamespace(ctx context.Context, nn namespaceNamer, svc *ecstypes.Service) error {
+	if isCodeDeploy(svc) {
+		return nil
+	}
+	d := primaryDeployment(svc)
+	if d == nil || d.ServiceConnectConfiguration == nil {
+		return nil
+	}
+	ns := aws.ToString(d.ServiceConnectConfiguration.Namespace)
+	if !strings.HasPrefix(ns, "arn:") {
+		return nil
+	}
+	name, ok, err := nn.namespaceName(ctx, ns)
+	if err != nil || !ok {
+		return err
+	}
+	sc := *d.ServiceConnectConfiguration
+	sc.Namespace = aws.String(name)
+	d.ServiceConnectConfiguration = &sc
 	return nil
 }

@@ -175,7 +175,10 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 	}
 	if ex := out.Explanation; ex != nil {
 		for _, sg := range ex.StoppedTasks {
-			line := fmt.Sprintf("%d× %s", sg.Count, strings.TrimSpace(sg.StopCode+" "+sg.Reason))
+			line := fmt.Sprintf("%d× %s", sg.Count, sg.Reason)
+			if sg.StopCode != "" {
+				line += " [" + sg.StopCode + "]"
+			}
 			for _, c := range sg.Containers {
 				line += "; " + c.String()
 			}

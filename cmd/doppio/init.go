@@ -34,7 +34,7 @@ func (c *InitCmd) Run(g *Globals) error {
 	if configPath == "" {
 		configPath = "ecspresso.yml"
 	}
-	_, err = deploy.Import(g.Context, clients.ECS, deploy.ImportOptions{
+	_, err = deploy.Import(g.Context, deploy.NewLiveReader(clients), deploy.ImportOptions{
 		Region:                region,
 		Cluster:               c.Cluster,
 		Service:               c.Service,

@@ -3,6 +3,7 @@ package action_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +58,7 @@ ecs:
 `
 	configYAML = `region: us-east-1
 cluster: demo
+timeout: 2m
 service: web
 service_definition: ecs-service-def.json
 task_definition: ecs-task-def.json
@@ -92,6 +94,11 @@ type ghRun struct {
 
 func newGHRun(t *testing.T, taskDefinition string) *ghRun {
 	t.Helper()
+	return newGHRunWith(t, seedYAML, serviceDef, taskDefinition)
+}
+
+func newGHRunWith(t *testing.T, seedText, serviceDefinition, taskDefinition string) *ghRun {
+	t.Helper()
 	// Rollouts advance on the emulator's clock, stepped on each read: no sleeps.
 	clock := awsemu.NewManualClock(time.Time{})
 	clock.SetAutoStep(time.Second)
@@ -100,7 +107,7 @@ func newGHRun(t *testing.T, taskDefinition string) *ghRun {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	seed, err := awsemu.ParseSeed([]byte(seedYAML))
+	seed, err := awsemu.ParseSeed([]byte(seedText))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +127,7 @@ func newGHRun(t *testing.T, taskDefinition string) *ghRun {
 	}
 	for name, content := range map[string]string{
 		"ecspresso.yml":        configYAML,
-		"ecs-service-def.json": serviceDef,
+		"ecs-service-def.json": serviceDefinition,
 		"ecs-task-def.json":    taskDefinition,
 	} {
 		if err := os.WriteFile(filepath.Join(r.dir, name), []byte(content), 0o644); err != nil {
@@ -247,8 +254,12 @@ func TestGitHubOutputOff(t *testing.T) {
 	requireContains(t, "stdout with --ci github", stdout, "::error file=services/web/ecs-task-def.json::verify ")
 }
 
+// nginxTaskDef runs in the emulator (a public image it can "pull").
+const nginxTaskDef = `{"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+ "containerDefinitions": [{"name": "app", "image": "nginx:1.28", "essential": true%s}]}`
+
 func TestDeployGitHubOutput(t *testing.T) {
-	r := newGHRun(t, taskDef)
+	r := newGHRun(t, fmt.Sprintf(nginxTaskDef, ""))
 	stdout, stderr, code := r.doppio(t, nil, "deploy")
 	if code != 0 {
 		t.Fatalf("doppio deploy exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -260,4 +271,43 @@ func TestDeployGitHubOutput(t *testing.T) {
 		"outcome=success\n")
 	requireContains(t, "step summary", r.file(t, r.summary),
 		"### doppio deploy: web\n", "✅ **success**", "| Task definition | `arn:aws:ecs:us-east-1:123456789012:task-definition/web:1` |")
+}
+
+// A circuit-breaker rollback: the summary says why and the outputs say so.
+func TestDeployRolledBackGitHubOutput(t *testing.T) {
+	seed := `
+ecs:
+  clusters:
+    - name: demo
+  taskDefinitions:
+    - family: web
+      networkMode: awsvpc
+      requiresCompatibilities: [FARGATE]
+      cpu: "256"
+      memory: "512"
+      containerDefinitions:
+        - {name: app, image: "nginx:1.27", essential: true}
+  services:
+    - cluster: demo
+      serviceName: web
+      taskDefinition: web
+      desiredCount: 1
+      launchType: FARGATE
+      networkConfiguration:
+        awsvpcConfiguration: {subnets: [subnet-1]}
+      deploymentConfiguration:
+        deploymentCircuitBreaker: {enable: true, rollback: true}
+`
+	sd := `{"desiredCount": 1, "launchType": "FARGATE", "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+ "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}`
+	r := newGHRunWith(t, seed, sd, fmt.Sprintf(nginxTaskDef, `, "dockerLabels": {"awsemu.exit-code": "1"}`))
+	stdout, stderr, code := r.doppio(t, nil, "deploy")
+	if code != 3 {
+		t.Fatalf("doppio deploy exited %d, want 3\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	summary := r.file(t, r.summary)
+	t.Logf("stdout:\n%s\nsummary:\n%s", stdout, summary)
+	requireContains(t, "stdout", stdout, "::error::deploy of service web rolled back: ")
+	requireContains(t, "GITHUB_OUTPUT", r.file(t, r.output), "task-definition-arn=arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\n", "outcome=rolled_back\n")
+	requireContains(t, "step summary", summary, "⚠️ **rolled_back**", "#### Stopped tasks", "Essential container in task exited", "app exited 1", "Service events")
 }

@@ -295,7 +295,10 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 		return nil, err
 	}
 	spec.loadBalancers, spec.serviceRegistries = in.LoadBalancers, in.ServiceRegistries
-	spec.volumeConfigurations, spec.serviceConnect, spec.execCommand = in.VolumeConfigurations, in.ServiceConnectConfiguration, in.EnableExecuteCommand
+	spec.volumeConfigurations, spec.execCommand = in.VolumeConfigurations, in.EnableExecuteCommand
+	if spec.serviceConnect, err = s.e.serviceConnectNamespace(in.ServiceConnectConfiguration); err != nil {
+		return nil, err
+	}
 	sched := in.SchedulingStrategy
 	if sched == "" {
 		sched = ecstypes.SchedulingStrategyReplica
@@ -447,7 +450,9 @@ func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (a
 		spec.volumeConfigurations = in.VolumeConfigurations
 	}
 	if in.ServiceConnectConfiguration != nil {
-		spec.serviceConnect = in.ServiceConnectConfiguration
+		if spec.serviceConnect, err = s.e.serviceConnectNamespace(in.ServiceConnectConfiguration); err != nil {
+			return nil, err
+		}
 	}
 	if in.EnableExecuteCommand != nil {
 		spec.execCommand = *in.EnableExecuteCommand

@@ -55,6 +55,10 @@ func op[I any](fn func(in *I) (any, error)) jsonOp {
 	}
 }
 
+// secretParams are never copied into the request log: a dumped log must not
+// leak parameter or secret values.
+var secretParams = map[string]bool{"Value": true, "SecretString": true, "SecretBinary": true, "Password": true}
+
 // noteParams keeps the top-level scalar parameters (cluster, service, family,
 // names ...) of a request for the log.
 func noteParams(params map[string]string, in any) {
@@ -71,7 +75,7 @@ func noteParams(params map[string]string, in any) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() || secretParams[f.Name] {
 			continue
 		}
 		fv := v.Field(i)

@@ -68,7 +68,7 @@ func (e *Emulator) NamespaceARN(name string) string {
 	return ""
 }
 
-var namespaceName = regexp.MustCompile(`^[!-~]{1,1024}$`)
+var namespaceName = regexp.MustCompile(`^[!-~]+$`) // and at most 1024 characters
 
 // put creates a namespace; an existing one of that name is returned unless
 // mustBeNew (CreateHttpNamespace) makes it an error.
@@ -82,7 +82,7 @@ func (s *sdService) put(spec NamespaceSpec, mustBeNew bool) (*sdtypes.Namespace,
 	default:
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, DNS_PRIVATE, DNS_PUBLIC]", typ)
 	}
-	if !namespaceName.MatchString(spec.Name) {
+	if !namespaceName.MatchString(spec.Name) || len(spec.Name) > 1024 {
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[!-~]{1,1024}$", spec.Name)
 	}
 	s.mu.Lock()
