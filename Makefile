@@ -2,8 +2,12 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 5s
+# Tools run through `go run` at pinned versions, so nothing is installed by hand.
+ACTIONLINT_VERSION ?= v1.7.12
+GORELEASER_VERSION ?= v2.18.2
+ACTIONLINT = $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-.PHONY: build test unit fuzz install demo bench lint clean
+.PHONY: build test unit fuzz install demo bench lint lint-go lint-actions release-snapshot clean
 
 ## build: doppio and the emulator into bin/
 build:
@@ -32,6 +36,24 @@ demo: build
 ## bench: the benchmarks whose figures docs/performance.md records
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## lint: gofmt, go vet, actionlint on the example workflows, action.yml structure
+lint: lint-go lint-actions
+
+lint-go:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# actionlint lints workflow files only; action.yml (action metadata) is
+# checked by TestActionMetadata, which also runs actionlint on a workflow
+# that uses the action from this checkout.
+lint-actions:
+	$(ACTIONLINT) -no-color examples/github-actions/*.yml
+	$(GO) test ./tests/action -run 'TestActionMetadata|TestWorkflowsPassActionlint' -count=1
+
+## release-snapshot: every release archive and checksums.txt into dist/, nothing published
+release-snapshot:
+	$(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) release --snapshot --clean
 
 clean:
 	rm -rf bin dist

@@ -73,3 +73,55 @@ func TestParseLazyFallsBack(t *testing.T) {
 		t.Errorf("nulls: %v", err)
 	}
 }
+
+func TestLazyStateConcurrentLookups(t *testing.T) {
+	data, err := os.ReadFile("testdata/terraform.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := parseLazy(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &state{where: "test", tf: lazy, found: map[string]any{}}
+	addrs := []string{"output.vpc_id", `aws_subnet.private["a"].id`, "aws_ecr_repository.web.name", "aws_eip.nat[1].public_ip"}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				if _, err := st.lookup("tfstate", addrs[(g+i)%len(addrs)]); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// FuzzParseLazy: whatever the bytes, indexing must not panic, and a state it
+// accepts must answer lookups like tfstate-lookup does (or fail cleanly).
+func FuzzParseLazy(f *testing.F) {
+	seed, err := os.ReadFile("testdata/terraform.tfstate")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte(`{"version":4,"resources":[{"mode":"managed","type":"a","name":"b","instances":[{"attributes":{"x":"\\\""}}]}]}`))
+	f.Add([]byte(`{"version":4,"outputs":{"o":{"value":1,"type":"number"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ls, err := parseLazy(context.Background(), data)
+		if err != nil {
+			return
+		}
+		for _, a := range []string{"output.o", "a.b.x", "aws_subnet.private", "output.vpc_id"} {
+			_, _ = ls.Lookup(a)
+		}
+		_, _ = ls.List()
+	})
+}

@@ -209,13 +209,9 @@ func jsonnetValue(v any) (any, error) {
 }
 
 // jsonnetError folds go-jsonnet's multi-line report (message plus stack)
-// into one paragraph; it already names the file with line:column.
+// into one paragraph that starts with the file, like every other message.
 func jsonnetError(name string, err error) error {
-	msg := oneLine(err.Error())
-	if strings.Contains(msg, name) {
-		return fmt.Errorf("jsonnet: %s", msg)
-	}
-	return fmt.Errorf("%s: jsonnet: %s", name, msg)
+	return fmt.Errorf("%s: jsonnet: %s", name, oneLine(err.Error()))
 }
 
 func identifiers(names []string) ast.Identifiers {

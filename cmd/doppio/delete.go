@@ -35,6 +35,9 @@ func (c *DeleteCmd) Run(g *Globals) error {
 		return timeoutError(ctx, err)
 	}
 	name := aws.ToString(svc.ServiceName)
+	if aws.ToString(svc.Status) == "DRAINING" {
+		return fmt.Errorf("service %s in cluster %s is already being deleted (DRAINING)", name, p.Config.Cluster)
+	}
 	fmt.Fprintf(g.Stdout, "Service %s in cluster %s: status %s, task definition %s, desired %d, running %d\n",
 		name, p.Config.Cluster, aws.ToString(svc.Status), shortTaskDef(aws.ToString(svc.TaskDefinition)), svc.DesiredCount, svc.RunningCount)
 	if c.DryRun {

@@ -44,8 +44,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = exitcode.Error
 		}
 	}()
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		args = []string{"--help"}
+	case args[0] == "help":
+		// ecspresso (and its users' scripts) accept "help [COMMAND]".
+		args = append(append([]string(nil), args[1:]...), "--help")
 	}
 	cli := &CLI{}
 	parser, err := newParser(cli, stdout, stderr)

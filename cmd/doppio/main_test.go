@@ -107,6 +107,9 @@ func TestHelp(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Usage: doppio") || !strings.Contains(r.stdout, "--assume-role-arn") {
 		t.Errorf("no-arg help: %+v", r)
 	}
+	if r2 := runCLI(t, "help", "render"); r2.code != 0 || !strings.Contains(r2.stdout, "--jsonnet") {
+		t.Errorf("help render: %+v", r2)
+	}
 	r = runCLI(t, "render", "--help")
 	if r.code != 0 || !strings.Contains(r.stdout, "--jsonnet") || !strings.Contains(r.stdout, "taskdef") {
 		t.Errorf("render --help: %+v", r)
@@ -158,5 +161,37 @@ func TestRenderExamples(t *testing.T) {
 	js := runCLI(t, "render", "--jsonnet", "taskdef", "config")
 	if js.code != 0 || !strings.Contains(js.stdout, "family: 'web'") || !strings.Contains(js.stdout, "cluster: 'demo'") {
 		t.Errorf("render --jsonnet: %+v", js)
+	}
+}
+
+func TestColorFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		noColor bool
+		want    bool
+	}{
+		{[]string{"--color", "version"}, true, true},
+		{[]string{"--no-color", "version"}, false, false},
+		{[]string{"version"}, true, false},
+		{[]string{"version"}, false, false}, // a buffer is not a terminal
+	} {
+		if tc.noColor {
+			t.Setenv("NO_COLOR", "1")
+		} else {
+			os.Unsetenv("NO_COLOR")
+		}
+		cli := &CLI{}
+		var out bytes.Buffer
+		parser, err := newParser(cli, &out, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		cli.Globals.attach(newGlobals(t.Context(), &out, &out))
+		if got := cli.Globals.UseColor(); got != tc.want {
+			t.Errorf("%v NO_COLOR=%v: UseColor = %v, want %v", tc.args, tc.noColor, got, tc.want)
+		}
 	}
 }
