@@ -316,3 +316,14 @@ func TestRedeployOfAFailedRevisionIsNotASuccess(t *testing.T) {
 		t.Errorf("mutating calls: %+v", muts)
 	}
 }
+
+func TestWaitCurrentFollowsTheRunningDeployment(t *testing.T) {
+	f := newFixture(t, autoStepClock(), true)
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{NoWait: true}); err != nil || out.Class != Completed {
+		t.Fatalf("deploy: %v %+v", err, out)
+	}
+	out, err := f.d.WaitCurrent(context.Background(), "demo", "web", UntilStable)
+	if err != nil || out.Class != Completed || !strings.HasSuffix(out.TaskDefinition, "web:2") {
+		t.Fatalf("wait: %v %+v", err, out)
+	}
+}

@@ -442,3 +442,25 @@ func deploymentStates(svc *ecstypes.Service) []DeploymentState {
 	}
 	return states
 }
+
+// WaitCurrent follows the service's current PRIMARY deployment to its end
+// (the `wait` command): same loop, outcome classes and explanations as
+// deploy.
+func (d *Deployer) WaitCurrent(ctx context.Context, cluster, service string, until WaitUntil) (*Outcome, error) {
+	svc, err := pollService(ctx, d.ECS, cluster, service)
+	if err != nil {
+		return nil, err
+	}
+	if svc == nil || aws.ToString(svc.Status) == "INACTIVE" {
+		return nil, fmt.Errorf("service %s does not exist in cluster %s", service, cluster)
+	}
+	p := primaryOf(svc)
+	if p == nil {
+		return nil, fmt.Errorf("service %s has no PRIMARY deployment to wait for", service)
+	}
+	return d.waiter(cluster, service, until).Wait(ctx, WaitTarget{
+		TaskDefinition: aws.ToString(p.TaskDefinition),
+		DeploymentID:   aws.ToString(p.Id),
+		KnownEvents:    eventIDs(svc),
+	}), nil
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -87,8 +88,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		// ecspresso v2 read a number as nanoseconds, which nobody means;
 		// doppio follows ecspresso v3: seconds.
 		f, err := v.Float64()
-		if err != nil {
-			return fmt.Errorf("invalid duration %s", v)
+		if err != nil || f > float64(math.MaxInt64)/float64(time.Second) {
+			return fmt.Errorf("invalid duration %s (out of range)", v)
 		}
 		d.Duration = time.Duration(f * float64(time.Second))
 	default:

@@ -155,6 +155,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad required_version", "c.yml", "required_version: '>>> 1'\n", []string{"required_version", "invalid constraint"}},
 		{"service_definition without service", "c.yml", "service_definition: sd.json\n", []string{"service is empty"}},
 		{"empty yaml", "c.yml", "# nothing\n", []string{"c.yml"}},
+		{"huge timeout", "c.json", `{"timeout": 1e300}`, []string{"timeout", "out of range"}},
+		{"deep nesting", "c.json", `{"appspec": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`, []string{"nested more than"}},
 		{"duplicate key", "c.json", `{"cluster":"a","cluster":"b"}`, []string{"c.json:1:16", "duplicate key"}},
 	}
 	for _, tc := range cases {

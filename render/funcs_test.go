@@ -91,7 +91,7 @@ func TestTemplateFunctionsInDefinitions(t *testing.T) {
 func TestJsonnetDefinitions(t *testing.T) {
 	t.Setenv("DOPPIO_TAG", "v7")
 	p := renderDir(t, map[string]string{
-		"ecspresso.yml":     "service: web\nservice_definition: defs/sd.jsonnet\ntask_definition: defs/td.jsonnet\n",
+		"ecspresso.yml":      "service: web\nservice_definition: defs/sd.jsonnet\ntask_definition: defs/td.jsonnet\n",
 		"defs/lib.libsonnet": `{ port: 8080 }`,
 		"defs/sd.jsonnet": `local lib = import 'lib.libsonnet';
 {

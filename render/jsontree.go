@@ -23,7 +23,7 @@ func parseTree(src []byte) (*tree, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
 	t := &tree{keyAt: map[string]int{}, src: src}
-	v, err := t.parseValue(dec, "")
+	v, err := t.parseValue(dec, "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,14 @@ func parseTree(src []byte) (*tree, error) {
 	return t, nil
 }
 
-func (t *tree) parseValue(dec *json.Decoder, path string) (any, error) {
+// maxDepth bounds nesting: no ECS document comes close, and it keeps a
+// hostile file from exhausting the stack.
+const maxDepth = 200
+
+func (t *tree) parseValue(dec *json.Decoder, path string, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, &posError{offset: int(dec.InputOffset()), src: t.src, msg: fmt.Sprintf("%s: nested more than %d levels deep", displayPath(path), maxDepth)}
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, t.syntaxError(dec, err)
@@ -61,7 +68,7 @@ func (t *tree) parseValue(dec *json.Decoder, path string) (any, error) {
 					return nil, &posError{offset: keyOff, src: t.src, msg: fmt.Sprintf("%s: duplicate key", displayPath(keyPath))}
 				}
 				t.keyAt[keyPath] = keyOff
-				v, err := t.parseValue(dec, keyPath)
+				v, err := t.parseValue(dec, keyPath, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -74,7 +81,7 @@ func (t *tree) parseValue(dec *json.Decoder, path string) (any, error) {
 		case '[':
 			arr := []any{}
 			for i := 0; dec.More(); i++ {
-				v, err := t.parseValue(dec, path+"["+strconv.Itoa(i)+"]")
+				v, err := t.parseValue(dec, path+"["+strconv.Itoa(i)+"]", depth+1)
 				if err != nil {
 					return nil, err
 				}

@@ -178,6 +178,7 @@ func TestColorFlag(t *testing.T) {
 		if tc.noColor {
 			t.Setenv("NO_COLOR", "1")
 		} else {
+			t.Setenv("NO_COLOR", "") // restored after the test
 			os.Unsetenv("NO_COLOR")
 		}
 		cli := &CLI{}
