@@ -134,7 +134,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		}
 		return plan, &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
-	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN}
+	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN, DeploymentID: applied.DeploymentID}
 	switch {
 	case applied.NothingToDo:
 		// Nothing changes, but the service's own state still decides: a

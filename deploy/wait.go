@@ -101,6 +101,8 @@ type Outcome struct {
 	Service string
 	// TaskDefinition is the ARN that was deployed (or rolled back to).
 	TaskDefinition string
+	// DeploymentID is the ECS deployment (ecs-svc/...) that was followed, when known.
+	DeploymentID string
 	// Explanation is gathered on failure and timeout.
 	Explanation *Explanation
 	// Err is the underlying error for Class Error.
@@ -235,7 +237,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		fresh        []ServiceEvent // events of this wait, for the explanation
 	)
 	out := func(class Class, reason string) *Outcome {
-		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition}
+		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition, DeploymentID: t.DeploymentID}
 	}
 	for {
 		svc, err := pollService(ctx, w.ECS, w.Cluster, w.Service)

@@ -171,6 +171,7 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 		Cluster:           out.Cluster,
 		Outcome:           outcome,
 		TaskDefinitionARN: out.TaskDefinition,
+		DeploymentID:      out.DeploymentID,
 		Phases:            []ghactions.Phase{{Name: "Duration", Duration: time.Since(processStart)}},
 	}
 	if ex := out.Explanation; ex != nil {
@@ -203,6 +204,11 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 	}
 	if out.TaskDefinition != "" {
 		if err := gh.SetOutput("task-definition-arn", out.TaskDefinition); err != nil {
+			return err
+		}
+	}
+	if out.DeploymentID != "" {
+		if err := gh.SetOutput("deployment-id", out.DeploymentID); err != nil {
 			return err
 		}
 	}

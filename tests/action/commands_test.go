@@ -268,6 +268,7 @@ func TestDeployGitHubOutput(t *testing.T) {
 	t.Logf("outputs:\n%s\nsummary:\n%s", out, r.file(t, r.summary))
 	requireContains(t, "GITHUB_OUTPUT", out,
 		"task-definition-arn=arn:aws:ecs:us-east-1:123456789012:task-definition/web:1\n",
+		"deployment-id=ecs-svc/",
 		"outcome=success\n")
 	requireContains(t, "step summary", r.file(t, r.summary),
 		"### doppio deploy: web\n", "✅ **success**", "| Task definition | `arn:aws:ecs:us-east-1:123456789012:task-definition/web:1` |")
