@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -314,7 +315,12 @@ func (fs fieldSet) lookup(key string) (fieldInfo, bool) {
 	return fieldInfo{}, false
 }
 
+var fieldCache sync.Map // reflect.Type → fieldSet
+
 func structFields(t reflect.Type) fieldSet {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.(fieldSet)
+	}
 	fs := fieldSet{byName: map[string]fieldInfo{}}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
@@ -335,6 +341,7 @@ func structFields(t reflect.Type) fieldSet {
 		fs.names = append(fs.names, name)
 	}
 	sort.Strings(fs.names)
+	fieldCache.Store(t, fs)
 	return fs
 }
 

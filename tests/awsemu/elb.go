@@ -41,6 +41,9 @@ type TargetGroupSpec struct {
 	VpcID            string   `json:"vpcId,omitempty" yaml:"vpcId,omitempty"`
 	HealthCheckPath  string   `json:"healthCheckPath,omitempty" yaml:"healthCheckPath,omitempty"`
 	LoadBalancerArns []string `json:"loadBalancerArns,omitempty" yaml:"loadBalancerArns,omitempty"`
+	// ID is the last part of the ARN (16 hex digits); generated when empty.
+	// Set it to match an ARN that a Terraform state or a definition holds.
+	ID string `json:"id,omitempty" yaml:"id,omitempty"`
 }
 
 const elbXMLNS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
@@ -86,7 +89,11 @@ func (e *Emulator) PutTargetGroup(spec TargetGroupSpec) (string, error) {
 			return g.arn, nil
 		}
 	}
-	arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", e.Region(), e.AccountID(), spec.Name, e.newID(8))
+	id := spec.ID
+	if id == "" {
+		id = e.newID(8)
+	}
+	arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", e.Region(), e.AccountID(), spec.Name, id)
 	s.groups[arn] = &targetGroup{arn: arn, spec: spec, targets: map[string]*targetHealth{}, order: len(s.groups)}
 	return arn, nil
 }

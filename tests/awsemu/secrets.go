@@ -39,6 +39,9 @@ type SecretSpec struct {
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 	// Value is a string, or an object/array stored as its JSON text.
 	Value any `json:"value" yaml:"value"`
+	// Suffix is the 6 characters AWS appends to the ARN; generated when
+	// empty. Set it to match an ARN that definitions hold literally.
+	Suffix string `json:"suffix,omitempty" yaml:"suffix,omitempty"`
 }
 
 func newSecretsService(e *Emulator) *secretsService {
@@ -81,8 +84,12 @@ func (e *Emulator) PutSecret(spec SecretSpec) (string, error) {
 	defer s.mu.Unlock()
 	sec := s.secrets[spec.Name]
 	if sec == nil {
+		suffix := spec.Suffix
+		if suffix == "" {
+			suffix = s.suffix()
+		}
 		sec = &secret{name: spec.Name, created: e.now(),
-			arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", e.Region(), e.AccountID(), spec.Name, s.suffix())}
+			arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", e.Region(), e.AccountID(), spec.Name, suffix)}
 		s.secrets[spec.Name] = sec
 	}
 	if spec.Description != "" {
