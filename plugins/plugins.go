@@ -12,6 +12,12 @@
 // if no definition calls the function. Each distinct state location is read
 // once per Set; render loads one Set per config, so once per process. AWS
 // lookups are cached per Set and shared between concurrent callers.
+//
+// A local or s3:// state that is a plain version 4 state is indexed rather
+// than decoded (see lazyState): only the resources a lookup needs are decoded,
+// which keeps a 20 MB state within the render budget. Other locations, and
+// states tfstate-lookup must follow to a backend, are read by tfstate-lookup
+// whole. Lookup semantics are tfstate-lookup's in both cases.
 package plugins
 
 import (

@@ -25,9 +25,9 @@ type state struct {
 	where string // how errors name it: `path "x.tfstate"` or `url "s3://b/k"`
 	tf    stateLookup
 
-	// tfstate-lookup answers a miss on the exact address by scanning every
-	// resource for the longest prefix and running a jq query; definitions
-	// repeat addresses a lot, so results are kept per address.
+	// Each lookup costs a prefix search and a jq query (and, for a lazy
+	// state, decoding the resources involved); definitions repeat addresses
+	// a lot, so results are kept per address.
 	mu    sync.RWMutex
 	found map[string]any
 }
