@@ -38,7 +38,9 @@ type Live struct {
 }
 
 // FetchLive reads the live service (when service is set) and the task
-// definition it runs, or the newest ACTIVE revision of family: two calls.
+// definition it runs, or the newest ACTIVE revision of family: two calls,
+// plus one Cloud Map call per Service Connect namespace and run when api is
+// a *LiveReader.
 func FetchLive(ctx context.Context, api ECSReader, cluster, service, family string) (*Live, error) {
 	live := &Live{}
 	tdRef := family
@@ -234,6 +236,16 @@ type LiveReader struct {
 // NewLiveReader reads through the run's clients.
 func NewLiveReader(c *awsapi.Clients) *LiveReader {
 	return &LiveReader{ECSReader: c.ECS, Namespaces: c.ServiceDiscovery}
+}
+
+// NameServiceConnectNamespace shows the Service Connect namespace of svc's
+// PRIMARY deployment by name, for callers that describe the service
+// themselves (FetchLive does it already).
+func (r *LiveReader) NameServiceConnectNamespace(ctx context.Context, svc *ecstypes.Service) error {
+	if svc == nil {
+		return nil
+	}
+	return nameServiceConnectNamespace(ctx, r, svc)
 }
 
 // namespaceNamer is what FetchLive looks for to name namespaces.

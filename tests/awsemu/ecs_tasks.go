@@ -25,6 +25,7 @@ import (
 // the container's exitCode. A service task stopped that way counts as a
 // failed task of its deployment (and may trip the circuit breaker). RunTask
 // tasks without the label exit with code 0 after ECSTimings.RunTask.
+// What containers print (awsemu.log, awsemu.log-on-exit) is in ecs_logs.go.
 const (
 	labelExitCode  = "awsemu.exit-code"
 	labelExitAfter = "awsemu.exit-after"
@@ -47,6 +48,7 @@ type ecsTask struct {
 	stopCode                                ecstypes.TaskStopCode
 	stoppedReason                           string
 	pullFailure                             string // image that cannot be pulled
+	logFailure                              string // stoppedReason when the awslogs driver cannot start (ecs_logs.go)
 	exitPlanned                             bool
 	exitAfter                               time.Duration
 	exitContainer                           string
@@ -149,6 +151,7 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 		t.lastStatus = "PENDING"
 		t.pullStartedAt = aws.Time(at)
 		t.due = at.Add(s.minDur(s.timings.Pending))
+		t.logFailure = s.startLogger(t, at)
 	case "PENDING":
 		if t.pullFailure != "" {
 			ref := t.pullFailure
@@ -161,6 +164,11 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 			s.stopTaskAt(t, at, ecstypes.TaskStopCodeTaskFailedToStart, reason, true)
 			return
 		}
+		if t.logFailure != "" {
+			s.stopTaskAt(t, at, ecstypes.TaskStopCodeTaskFailedToStart, t.logFailure, true)
+			return
+		}
+		s.writeStartLogs(t, at)
 		if t.exitPlanned && t.exitAfter <= 0 {
 			// A container that exits at once never reaches RUNNING, so it
 			// never counts as healthy for the scheduler.
@@ -195,6 +203,7 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 
 // exitTask is the planned exit of an essential container.
 func (s *ecsService) exitTask(t *ecsTask, at time.Time) {
+	s.writeExitLogs(t, t.exitContainer, t.exitCode, at)
 	for i := range t.containers {
 		if aws.ToString(t.containers[i].Name) == t.exitContainer {
 			t.containers[i].ExitCode = aws.Int32(t.exitCode)

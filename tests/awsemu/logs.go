@@ -116,6 +116,7 @@ func (e *Emulator) AppendLogEvents(group, stream string, events ...LogEvent) {
 
 // LogEvents returns the messages of one stream in time order (for tests).
 func (e *Emulator) LogEvents(group, stream string) []string {
+	e.syncECS()
 	s := e.services.logs
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,6 +172,7 @@ func groupNotFound() *APIError {
 }
 
 func (s *logsService) describeLogGroups(in *cloudwatchlogs.DescribeLogGroupsInput) (any, error) {
+	s.e.syncECS() // container logs due by now (ecs_logs.go)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var groups []logstypes.LogGroup
@@ -216,6 +218,7 @@ func (s *logsService) createLogGroup(in *cloudwatchlogs.CreateLogGroupInput) (an
 }
 
 func (s *logsService) describeLogStreams(in *cloudwatchlogs.DescribeLogStreamsInput) (any, error) {
+	s.e.syncECS() // container logs due by now (ecs_logs.go)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[groupName(in.LogGroupName, in.LogGroupIdentifier)]
@@ -305,6 +308,7 @@ func inRange(ts int64, start, end *int64) bool {
 }
 
 func (s *logsService) getLogEvents(in *cloudwatchlogs.GetLogEventsInput) (any, error) {
+	s.e.syncECS() // container logs due by now (ecs_logs.go)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[groupName(in.LogGroupName, in.LogGroupIdentifier)]
@@ -408,6 +412,7 @@ func matchFilterPattern(pattern, msg string) bool {
 }
 
 func (s *logsService) filterLogEvents(in *cloudwatchlogs.FilterLogEventsInput) (any, error) {
+	s.e.syncECS() // container logs due by now (ecs_logs.go)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[groupName(in.LogGroupName, in.LogGroupIdentifier)]
