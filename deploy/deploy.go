@@ -61,7 +61,11 @@ type Deployer struct {
 	ECS         ECSAPI
 	Logs        LogsAPI
 	AutoScaling AutoScalingAPI
-	Reporter    Reporter
+	// Namespaces names Service Connect namespaces (ECS reports ARNs, users
+	// write names), so an unchanged namespace is not sent as a change.
+	// Optional.
+	Namespaces NamespaceReader
+	Reporter   Reporter
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
 	MinInterval time.Duration
 	MaxInterval time.Duration
@@ -69,7 +73,7 @@ type Deployer struct {
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Reporter: r}
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, Reporter: r}
 }
 
 func (d *Deployer) reporter() Reporter {

@@ -208,6 +208,12 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
+	if svc != nil && d.Namespaces != nil {
+		live := &LiveReader{ECSReader: d.ECS, Namespaces: d.Namespaces}
+		if err := live.NameServiceConnectNamespace(ctx, svc); err != nil {
+			return nil, err
+		}
+	}
 	p := &Plan{Cluster: spec.Cluster, Service: spec.Service, live: svc, ForceNewDeployment: opts.ForceNewDeployment, UpdateService: !opts.NoUpdateService}
 	if svc == nil {
 		if spec.ServiceDefinition == nil {
