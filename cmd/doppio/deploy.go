@@ -80,6 +80,13 @@ func (c *DeployCmd) Run(g *Globals) error {
 		}
 	}
 	plan, out, err := d.Deploy(ctx, spec, opts)
+	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
+}
+
+// finishChange ends deploy and rollback alike: an error the deadline caused
+// is a timeout (exit 4), a dry run prints its plan, anything else prints the
+// outcome and exits with its code.
+func finishChange(ctx context.Context, g *Globals, rep *progressReporter, dryRun bool, plan interface{ Lines() []string }, out *deploy.Outcome, err error) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			return timeoutError(ctx, err)
@@ -87,7 +94,7 @@ func (c *DeployCmd) Run(g *Globals) error {
 		return err
 	}
 	rep.Close()
-	if c.DryRun {
+	if dryRun {
 		writeLines(g.Stdout, plan.Lines())
 		fmt.Fprintln(g.Stdout, "DRY RUN OK")
 		return nil

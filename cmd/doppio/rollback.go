@@ -38,17 +38,5 @@ func (c *RollbackCmd) Run(g *Globals) error {
 		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting rollback of service %s in cluster %s [DRY RUN]", p.Config.Service, p.Config.Cluster)})
 	}
 	plan, out, err := d.Rollback(ctx, p.Config.Cluster, p.Config.Service, opts)
-	if err != nil {
-		if ctx.Err() != nil {
-			return timeoutError(ctx, err)
-		}
-		return err
-	}
-	rep.Close()
-	if c.DryRun {
-		writeLines(g.Stdout, plan.Lines())
-		fmt.Fprintln(g.Stdout, "DRY RUN OK")
-		return nil
-	}
-	return reportOutcome(g, out)
+	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
 }

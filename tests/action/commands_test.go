@@ -31,7 +31,7 @@ func doppio(t *testing.T) string {
 			return
 		}
 		doppioBin = filepath.Join(dir, "doppio")
-		out, err := exec.Command("go", "build", "-o", doppioBin, "../../cmd/doppio").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", os.Getenv("DOPPIO_TEST_TAGS"), "-o", doppioBin, "../../cmd/doppio").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}

@@ -35,7 +35,9 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "doppio"), "./cmd/doppio")
+	// DOPPIO_TEST_TAGS: the build tags the test run uses (see the Makefile),
+	// so the binary reuses the packages the tests already compiled.
+	build := exec.Command("go", "build", "-tags", os.Getenv("DOPPIO_TEST_TAGS"), "-o", filepath.Join(dir, "doppio"), "./cmd/doppio")
 	build.Dir = root
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
