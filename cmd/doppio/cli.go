@@ -107,7 +107,9 @@ func (g *Globals) setup() error {
 func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("doppio"),
-		kong.Description("doppio deploys Amazon ECS services from declarative definitions (ecspresso-compatible)."),
+		kong.Description("doppio deploys Amazon ECS services from declarative definitions (ecspresso-compatible).\n\n"+
+			"Exit codes: 0 ok; 1 error; 2 differences found (diff --exit-code); 3 a check or rollout failed "+
+			"(verify NG, deployment failed or rolled back, task exited non-zero); 4 timed out waiting."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),

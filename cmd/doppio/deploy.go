@@ -176,6 +176,9 @@ type progressReporter struct {
 	live   bool
 	block  []string
 	closed bool
+	// endGroup closes the GitHub Actions log group the progress lines are
+	// folded into (a no-op off GitHub Actions).
+	endGroup func()
 }
 
 func newProgressReporter(g *Globals) *progressReporter {
@@ -183,7 +186,12 @@ func newProgressReporter(g *Globals) *progressReporter {
 	if _, ok := g.rawStdout.(*os.File); ok {
 		live = isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("TERM") != "dumb"
 	}
-	return &progressReporter{w: g.Stderr, live: live}
+	command := g.command
+	if command == "" {
+		command = "deploy"
+	}
+	end := g.GitHub().Group(fmt.Sprintf("doppio %s: progress", command))
+	return &progressReporter{w: g.Stderr, live: live, endGroup: end}
 }
 
 const stamp = "2006/01/02 15:04:05"
@@ -236,6 +244,9 @@ func (r *progressReporter) redraw(lines, block []string) {
 func (r *progressReporter) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.closed && r.endGroup != nil {
+		r.endGroup()
+	}
 	r.block = nil
 	r.closed = true
 }

@@ -264,6 +264,12 @@ func TestDeployGitHubOutput(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("doppio deploy exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
+	// The rollout's progress is folded into a log group that closes before
+	// the outcome is printed.
+	group, endGroup, outcome := strings.Index(stdout, "::group::doppio deploy: progress\n"), strings.Index(stdout, "::endgroup::\n"), strings.Index(stdout, "COMPLETED:")
+	if group < 0 || endGroup < group || outcome < endGroup {
+		t.Errorf("want ::group:: ... ::endgroup:: before the outcome on stdout, got:\n%s", stdout)
+	}
 	out := r.file(t, r.output)
 	t.Logf("outputs:\n%s\nsummary:\n%s", out, r.file(t, r.summary))
 	requireContains(t, "GITHUB_OUTPUT", out,

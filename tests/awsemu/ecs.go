@@ -171,6 +171,23 @@ func (c *ecsCluster) service(ref string) *ecsSvc {
 	return c.services[lastSegment(ref)]
 }
 
+// findService resolves the cluster and service of a request, with the errors
+// ECS answers for either missing; active also requires status ACTIVE.
+func (s *ecsService) findService(clusterRef, serviceRef *string, active bool) (*ecsCluster, *ecsSvc, error) {
+	c, err := s.cluster(clusterRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := c.service(aws.ToString(serviceRef))
+	if svc == nil {
+		return nil, nil, apiErr("ServiceNotFoundException", "Service not found.")
+	}
+	if active && svc.status != "ACTIVE" {
+		return nil, nil, apiErr("ServiceNotActiveException", "Service was not ACTIVE.")
+	}
+	return c, svc, nil
+}
+
 // deploymentID makes an id like ECS's: "ecs-svc/" and 19 digits.
 func (s *ecsService) deploymentID() string {
 	return fmt.Sprintf("ecs-svc/%019d", s.rng.Int63n(9e18)+1e17)

@@ -123,13 +123,9 @@ func (s *ecsService) findServiceDeployment(arn string) *ecsSvcDeployment {
 }
 
 func (s *ecsService) listServiceDeployments(in *ecs.ListServiceDeploymentsInput, now time.Time) (any, error) {
-	c, err := s.cluster(in.Cluster)
+	c, svc, err := s.findService(in.Cluster, in.Service, false)
 	if err != nil {
 		return nil, err
-	}
-	svc := c.service(aws.ToString(in.Service))
-	if svc == nil {
-		return nil, apiErr("ServiceNotFoundException", "Service not found.")
 	}
 	var briefs []ecstypes.ServiceDeploymentBrief
 	for i := len(svc.sds) - 1; i >= 0; i-- { // newest first

@@ -404,16 +404,9 @@ func mergeDeploymentConfiguration(dst *ecstypes.DeploymentConfiguration, in *ecs
 // --- UpdateService ---
 
 func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (any, error) {
-	c, err := s.cluster(in.Cluster)
+	c, svc, err := s.findService(in.Cluster, in.Service, true)
 	if err != nil {
 		return nil, err
-	}
-	svc := c.service(aws.ToString(in.Service))
-	if svc == nil {
-		return nil, apiErr("ServiceNotFoundException", "Service not found.")
-	}
-	if svc.status != "ACTIVE" {
-		return nil, apiErr("ServiceNotActiveException", "Service was not ACTIVE.")
 	}
 	cur := svc.deployments[0].spec
 	td := cur.td
@@ -553,16 +546,9 @@ func (s *ecsService) newRevision(svc *ecsSvc, d *ecsDeployment, now time.Time) s
 // --- DeleteService ---
 
 func (s *ecsService) deleteService(in *ecs.DeleteServiceInput, now time.Time) (any, error) {
-	c, err := s.cluster(in.Cluster)
+	_, svc, err := s.findService(in.Cluster, in.Service, true)
 	if err != nil {
 		return nil, err
-	}
-	svc := c.service(aws.ToString(in.Service))
-	if svc == nil {
-		return nil, apiErr("ServiceNotFoundException", "Service not found.")
-	}
-	if svc.status != "ACTIVE" {
-		return nil, apiErr("ServiceNotActiveException", "Service was not ACTIVE.")
 	}
 	if svc.cfg.SchedulingStrategy == ecstypes.SchedulingStrategyReplica && svc.desired > 0 && !aws.ToBool(in.Force) {
 		return nil, apiErr("InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
