@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/doppio-ecs/doppio/exitcode"
 )
 
@@ -82,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 // printError writes err as one paragraph. A coded error without a message
 // means the command already reported what happened.
 func printError(w io.Writer, err error) {
-	msg := err.Error()
+	msg := conciseAWSError(err)
 	if msg == "" {
 		return
 	}
@@ -93,4 +95,19 @@ func printError(w io.Writer, err error) {
 		}
 	}
 	fmt.Fprintf(w, "doppio: %s\n", strings.Join(parts, " "))
+}
+
+// conciseAWSError shortens the SDK's "operation error ECS: DescribeServices,
+// https response error StatusCode: 400, RequestID: , X: msg" to "ECS
+// DescribeServices: X: msg": the exception name and AWS's message are what a
+// user acts on.
+func conciseAWSError(err error) string {
+	msg := err.Error()
+	var op *smithy.OperationError
+	var api smithy.APIError
+	if errors.As(err, &op) && errors.As(op.Err, &api) {
+		short := fmt.Sprintf("%s %s: %s: %s", op.ServiceID, op.OperationName, api.ErrorCode(), api.ErrorMessage())
+		msg = strings.Replace(msg, op.Error(), short, 1)
+	}
+	return msg
 }
