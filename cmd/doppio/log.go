@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
 )
 
 // setupLogging makes slog's default logger write to w (already masked, so
@@ -12,12 +16,83 @@ func setupLogging(w io.Writer, format string, debug bool) {
 	if debug {
 		level = slog.LevelDebug
 	}
-	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
 	if format == "json" {
-		h = slog.NewJSONHandler(w, opts)
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 	} else {
-		h = slog.NewTextHandler(w, opts)
+		h = &lineHandler{mu: &sync.Mutex{}, w: w, level: level}
 	}
 	slog.SetDefault(slog.New(h))
+}
+
+// lineHandler writes "2006/01/02 15:04:05 [INFO] message key=value": the
+// shape of doppio's progress lines (and of ecspresso's logs), easier to read
+// in a CI log than slog's key=value-only text format.
+type lineHandler struct {
+	mu     *sync.Mutex // shared by the handlers derived with WithAttrs/WithGroup
+	w      io.Writer
+	level  slog.Level
+	attrs  string // pre-formatted " key=value" pairs
+	prefix string // group prefix for keys, "g."
+}
+
+func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Time.Format(stamp))
+	b.WriteString(" [")
+	b.WriteString(r.Level.String())
+	b.WriteString("] ")
+	b.WriteString(r.Message)
+	b.WriteString(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		appendAttr(&b, h.prefix, a)
+		return true
+	})
+	b.WriteByte('\n')
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := io.WriteString(h.w, b.String())
+	return err
+}
+
+func (h *lineHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	var b strings.Builder
+	for _, a := range attrs {
+		appendAttr(&b, h.prefix, a)
+	}
+	c := *h
+	c.attrs += b.String()
+	return &c
+}
+
+func (h *lineHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	c := *h
+	c.prefix += name + "."
+	return &c
+}
+
+func appendAttr(b *strings.Builder, prefix string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		for _, g := range a.Value.Group() {
+			appendAttr(b, prefix+a.Key+".", g)
+		}
+		return
+	}
+	b.WriteByte(' ')
+	b.WriteString(prefix + a.Key)
+	b.WriteByte('=')
+	v := a.Value.String()
+	if v == "" || strings.ContainsAny(v, " \t\n\"=") {
+		v = strconv.Quote(v)
+	}
+	b.WriteString(v)
 }
