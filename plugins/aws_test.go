@@ -203,18 +203,7 @@ func TestAWSLookupErrors(t *testing.T) {
 		`{{ cfn_output "network" "Nope" }}`:    {`cfn_output: stack "network" has no output "Nope" (outputs: SubnetA, VpcId)`},
 		`{{ cfn_export "nope" }}`:              {"cfn_export", `export "nope" is not found`},
 	}
-	for text, wants := range cases {
-		_, err := renderTemplate(t, s, text)
-		if err == nil {
-			t.Errorf("%s: no error", text)
-			continue
-		}
-		for _, w := range wants {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q does not contain %q", text, err, w)
-			}
-		}
-	}
+	requireRenderErrors(t, s, cases)
 }
 
 func TestAWSLookupsJsonnet(t *testing.T) {

@@ -77,18 +77,7 @@ func TestTFStateErrors(t *testing.T) {
 		`{{ net_tfstatef }}`:                    {"net_tfstatef: expects FORMAT"},
 		`{{ net_tfstatef "output.%s" "nope" }}`: {"net_tfstatef", `"output.nope" is not found`},
 	}
-	for text, wants := range cases {
-		_, err := renderTemplate(t, s, text)
-		if err == nil {
-			t.Errorf("%s: no error", text)
-			continue
-		}
-		for _, w := range wants {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q does not contain %q", text, err, w)
-			}
-		}
-	}
+	requireRenderErrors(t, s, cases)
 }
 
 func TestTFStateJsonnet(t *testing.T) {
@@ -221,5 +210,23 @@ func TestTFStateS3(t *testing.T) {
 	_, err = Load(ctx, []Spec{{Name: "tfstate", Config: map[string]any{"url": "s3://states/missing.tfstate"}}}, Env{Clients: clients})
 	if err == nil || !strings.Contains(err.Error(), `url "s3://states/missing.tfstate"`) || !strings.Contains(err.Error(), "NoSuchKey") {
 		t.Errorf("missing object error = %v", err)
+	}
+}
+
+// requireRenderErrors renders each template and requires an error containing
+// every wanted fragment.
+func requireRenderErrors(t *testing.T, s *Set, cases map[string][]string) {
+	t.Helper()
+	for text, wants := range cases {
+		_, err := renderTemplate(t, s, text)
+		if err == nil {
+			t.Errorf("%s: no error", text)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not contain %q", text, err, w)
+			}
+		}
 	}
 }
