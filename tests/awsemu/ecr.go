@@ -368,6 +368,20 @@ func (s *ecrService) checkRegistry(id *string) error {
 	return nil
 }
 
+// findRepoLocked resolves the registry and repository of an image request,
+// with the errors ECR answers for either; s.mu must be held.
+func (s *ecrService) findRepoLocked(registryID, repoName *string) (*ecrRepo, error) {
+	if err := s.checkRegistry(registryID); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(repoName)
+	r := s.repos[name]
+	if r == nil {
+		return nil, s.repoNotFound(name)
+	}
+	return r, nil
+}
+
 func (s *ecrService) repoNotFound(name string) *APIError {
 	return apiErr("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", name, s.e.AccountID())
 }
@@ -525,15 +539,11 @@ func (r *ecrRepo) findByIDLocked(id ecrtypes.ImageIdentifier) (*ecrImage, ecrtyp
 }
 
 func (s *ecrService) describeImages(in *ecr.DescribeImagesInput) (any, error) {
-	if err := s.checkRegistry(in.RegistryId); err != nil {
-		return nil, err
-	}
-	name := aws.ToString(in.RepositoryName)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.repos[name]
-	if r == nil {
-		return nil, s.repoNotFound(name)
+	r, err := s.findRepoLocked(in.RegistryId, in.RepositoryName)
+	if err != nil {
+		return nil, err
 	}
 	var details []ecrtypes.ImageDetail
 	if len(in.ImageIds) > 0 {
@@ -543,7 +553,7 @@ func (s *ecrService) describeImages(in *ecr.DescribeImagesInput) (any, error) {
 				return nil, apiErr("InvalidParameterException", "Invalid parameter at 'imageIds' failed to satisfy constraint: 'imageDigest or imageTag must be specified'")
 			}
 			if img == nil {
-				return nil, apiErr("ImageNotFoundException", "The image with imageId %s does not exist within the repository with name '%s' in the registry with id '%s'", imageIDString(id), name, s.e.AccountID())
+				return nil, apiErr("ImageNotFoundException", "The image with imageId %s does not exist within the repository with name '%s' in the registry with id '%s'", imageIDString(id), r.name, s.e.AccountID())
 			}
 			details = append(details, s.imageDetail(r, img))
 		}
@@ -568,15 +578,11 @@ func (s *ecrService) describeImages(in *ecr.DescribeImagesInput) (any, error) {
 }
 
 func (s *ecrService) listImages(in *ecr.ListImagesInput) (any, error) {
-	if err := s.checkRegistry(in.RegistryId); err != nil {
-		return nil, err
-	}
-	name := aws.ToString(in.RepositoryName)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.repos[name]
-	if r == nil {
-		return nil, s.repoNotFound(name)
+	r, err := s.findRepoLocked(in.RegistryId, in.RepositoryName)
+	if err != nil {
+		return nil, err
 	}
 	tagStatus := ecrtypes.TagStatusAny
 	if in.Filter != nil && in.Filter.TagStatus != "" {
@@ -605,15 +611,11 @@ func (s *ecrService) listImages(in *ecr.ListImagesInput) (any, error) {
 }
 
 func (s *ecrService) batchGetImage(in *ecr.BatchGetImageInput) (any, error) {
-	if err := s.checkRegistry(in.RegistryId); err != nil {
-		return nil, err
-	}
-	name := aws.ToString(in.RepositoryName)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.repos[name]
-	if r == nil {
-		return nil, s.repoNotFound(name)
+	r, err := s.findRepoLocked(in.RegistryId, in.RepositoryName)
+	if err != nil {
+		return nil, err
 	}
 	out := &ecr.BatchGetImageOutput{Images: []ecrtypes.Image{}, Failures: []ecrtypes.ImageFailure{}}
 	for _, id := range in.ImageIds {
@@ -631,7 +633,7 @@ func (s *ecrService) batchGetImage(in *ecr.BatchGetImageInput) (any, error) {
 		resolved := ecrtypes.ImageIdentifier{ImageDigest: aws.String(img.m.digest), ImageTag: id.ImageTag}
 		out.Images = append(out.Images, ecrtypes.Image{
 			RegistryId:             aws.String(s.e.AccountID()),
-			RepositoryName:         aws.String(name),
+			RepositoryName:         aws.String(r.name),
 			ImageId:                &resolved,
 			ImageManifest:          aws.String(string(img.m.body)),
 			ImageManifestMediaType: aws.String(img.m.mediaType),
