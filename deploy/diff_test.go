@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/mask"
 	"github.com/doppio-ecs/doppio/normalize"
 	"github.com/doppio-ecs/doppio/render"
 )
@@ -340,5 +342,32 @@ func BenchmarkDiff50Containers(b *testing.B) {
 		if n := f.calls.Load(); n > 3 {
 			b.Fatalf("%d AWS calls", n)
 		}
+	}
+}
+
+// A secret that JSON has to escape must still be masked in --output json.
+func TestMaskedJSONHidesEscapedSecrets(t *testing.T) {
+	const secret = `s3"cr\et<1>`
+	f := newFake(1)
+	td := localTaskDefinition(1)
+	td.ContainerDefinitions[0].Environment = []ecstypes.KeyValuePair{{Name: aws.String("TOKEN"), Value: aws.String(secret)}}
+	res := runDiff(t, f, Local{TaskDefinition: td, TaskDefinitionPath: "td.json", Service: localService(), ServicePath: "sd.json"}, "web", normalize.Ignore{})
+	secrets := &mask.Set{}
+	secrets.Add(secret)
+	b, err := res.MaskedJSON(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"value": "`+mask.Replacement+`"`) {
+		t.Errorf("secret not masked:\n%s", b)
+	}
+	for _, leak := range []string{"s3", "cr", "et"} {
+		if strings.Contains(string(b), leak+`\`) || strings.Contains(string(b), `\`+leak) {
+			t.Errorf("part %q of the secret leaks:\n%s", leak, b)
+		}
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		t.Errorf("masked output is no longer JSON: %v", err)
 	}
 }

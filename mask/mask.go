@@ -3,8 +3,12 @@
 package mask
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -17,6 +21,11 @@ type Set struct {
 	mu     sync.RWMutex
 	values map[string]struct{}
 	sorted []string
+	// forms holds each secret as written and as it reads once quoted by JSON
+	// (with and without HTML escaping) or by Go's %q (slog, error texts):
+	// a secret holding '"', '\\', '<', a newline or non-ASCII text must not
+	// slip out through an encoder.
+	forms []string
 }
 
 // Add registers a secret. Empty and one-character values are ignored: masking
@@ -36,9 +45,39 @@ func (s *Set) Add(values ...string) {
 		}
 		s.values[v] = struct{}{}
 		s.sorted = append(s.sorted, v)
+		for _, f := range encodedForms(v) {
+			if !slices.Contains(s.forms, f) {
+				s.forms = append(s.forms, f)
+			}
+		}
 	}
 	// Longest first, so a secret containing another is replaced whole.
 	sort.Slice(s.sorted, func(i, j int) bool { return len(s.sorted[i]) > len(s.sorted[j]) })
+	sort.Slice(s.forms, func(i, j int) bool { return len(s.forms[i]) > len(s.forms[j]) })
+}
+
+// encodedForms is v followed by its quoted spellings that differ from it,
+// without their surrounding quotes.
+func encodedForms(v string) []string {
+	forms := []string{v}
+	var buf bytes.Buffer
+	for _, escapeHTML := range []bool{true, false} {
+		buf.Reset()
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(escapeHTML)
+		if err := enc.Encode(v); err == nil {
+			forms = append(forms, strings.TrimSuffix(buf.String(), "\n"))
+		}
+	}
+	forms = append(forms, strconv.Quote(v), strconv.QuoteToASCII(v))
+	out := forms[:1]
+	for _, f := range forms[1:] {
+		f = f[1 : len(f)-1]
+		if f != v && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Values returns a copy of the registered secrets.
@@ -58,7 +97,7 @@ func (s *Set) String(text string) string {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, v := range s.sorted {
+	for _, v := range s.forms {
 		if strings.Contains(text, v) {
 			text = strings.ReplaceAll(text, v, Replacement)
 		}
