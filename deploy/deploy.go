@@ -212,7 +212,11 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		}
 	}
 	var svc *ecstypes.Service
-	if plan.CreateService {
+	switch {
+	case !plan.changesService():
+		// Only auto scaling changed: an UpdateService would be a no-op call.
+		svc = plan.live
+	case plan.CreateService:
 		in := plan.create
 		in.TaskDefinition = aws.String(a.TaskDefinitionARN)
 		in.DesiredCount = plan.DesiredCount
@@ -225,7 +229,7 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		}
 		svc = out.Service
 		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
-	} else {
+	default:
 		in := plan.update
 		if in == nil {
 			in = newUpdateInput()

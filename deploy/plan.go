@@ -111,19 +111,22 @@ type Plan struct {
 
 // NoChange tells whether applying the plan would change nothing.
 func (p *Plan) NoChange() bool {
+	return !p.changesService() && (p.AutoScaling == nil || !p.AutoScaling.Changes())
+}
+
+// changesService tells whether the plan needs a CreateService, UpdateService
+// or tag call; auto scaling alone (scale --suspend-auto-scaling) does not.
+func (p *Plan) changesService() bool {
 	if p.CreateService || p.TaskDefinitionAction == TDRegister || p.ForceNewDeployment {
-		return false
+		return true
 	}
 	if !sameTaskDefinition(p.TaskDefinitionARN, p.CurrentTaskDefinition) {
-		return false
+		return true
 	}
 	if len(p.Attributes) > 0 || len(p.TagsToSet) > 0 || len(p.TagsToRemove) > 0 {
-		return false
+		return true
 	}
-	if p.DesiredCount != nil && *p.DesiredCount != p.CurrentCount {
-		return false
-	}
-	return p.AutoScaling == nil || !p.AutoScaling.Changes()
+	return p.DesiredCount != nil && *p.DesiredCount != p.CurrentCount
 }
 
 // Lines renders the plan for people.
