@@ -54,6 +54,11 @@ type Emulator struct {
 	idMu  sync.Mutex
 	idSeq uint64
 
+	// sessions maps access key IDs issued by STS AssumeRole to the
+	// assumed-role identity, so requests signed with them act as that role.
+	sessionMu sync.Mutex
+	sessions  map[string]identity
+
 	// Service state. Each service guards its own state.
 	services serviceSet
 
@@ -159,7 +164,38 @@ func (e *Emulator) newID(n int) string {
 
 func (e *Emulator) now() time.Time { return e.clock.Now().UTC() }
 
-var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+var credentialScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+
+// identity is who signed a request. id is empty for the emulator's user.
+type identity struct {
+	arn, id string
+}
+
+func (e *Emulator) addSession(accessKeyID string, who identity) {
+	e.sessionMu.Lock()
+	defer e.sessionMu.Unlock()
+	if e.sessions == nil {
+		e.sessions = map[string]identity{}
+	}
+	e.sessions[accessKeyID] = who
+}
+
+// callerOf is the identity behind a SigV4-signed request: an assumed role
+// for session credentials the emulator issued, else the emulator's user.
+// Unsigned requests (the registry's Basic auth) have none.
+func (e *Emulator) callerOf(r *http.Request) identity {
+	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return identity{}
+	}
+	e.sessionMu.Lock()
+	who, ok := e.sessions[m[1]]
+	e.sessionMu.Unlock()
+	if ok {
+		return who
+	}
+	return identity{arn: e.CallerARN()}
+}
 
 // ServeHTTP routes a request to the service it is for.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +221,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	signingName := ""
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		signingName = m[2]
+		signingName = m[3]
 	}
 	if svc, ok := e.queryServices[signingName]; ok {
 		svc.serve(e, w, r)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -64,6 +65,25 @@ func TestIAMGetRoleAndSTS(t *testing.T) {
 	if !strings.HasPrefix(aws.ToString(ar.Credentials.AccessKeyId), "ASIA") || ar.Credentials.Expiration == nil ||
 		aws.ToString(ar.AssumedRoleUser.Arn) != "arn:aws:sts::123456789012:assumed-role/deployer/doppio" {
 		t.Fatalf("assume role = %+v %+v", ar.Credentials, ar.AssumedRoleUser)
+	}
+	// The session's credentials act as the role, as in AWS.
+	roleCfg := cfg.Copy()
+	roleCfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(ar.Credentials.AccessKeyId),
+		aws.ToString(ar.Credentials.SecretAccessKey), aws.ToString(ar.Credentials.SessionToken))
+	mark := e.Log.Len()
+	id, err = sts.NewFromConfig(roleCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(id.Arn) != "arn:aws:sts::123456789012:assumed-role/deployer/doppio" ||
+		aws.ToString(id.UserId) != aws.ToString(ar.AssumedRoleUser.AssumedRoleId) {
+		t.Fatalf("identity with the session's credentials = %+v", id)
+	}
+	if got := e.Log.Since(mark); len(got) != 1 || got[0].Caller != aws.ToString(id.Arn) {
+		t.Fatalf("request log caller: %+v", got)
+	}
+	if got := e.Log.All(); got[0].Caller != e.CallerARN() {
+		t.Fatalf("request with the base credentials logged as %q", got[0].Caller)
 	}
 	_, err = stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/missing"), RoleSessionName: aws.String("x")})
 	var ae smithy.APIError

@@ -25,6 +25,7 @@ type jsonOp func(c *call) (any, error)
 
 // call is one request being served.
 type call struct {
+	caller identity // see Emulator.callerOf
 	body   []byte
 	params map[string]string
 	lower  bool
@@ -108,7 +109,8 @@ func noteParams(params map[string]string, in any) {
 }
 
 func (s *jsonService) serve(e *Emulator, w http.ResponseWriter, r *http.Request, opName string) {
-	req := Request{Time: e.now(), Service: s.name, Operation: opName, Mutating: IsMutating(opName), Params: map[string]string{}}
+	caller := e.callerOf(r)
+	req := Request{Time: e.now(), Service: s.name, Operation: opName, Mutating: IsMutating(opName), Params: map[string]string{}, Caller: caller.arn}
 	defer func() { e.Log.add(req) }()
 	if done, ae := e.applyFaults(w, s.name, opName, "ThrottlingException", writeJSONError); done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
@@ -128,7 +130,7 @@ func (s *jsonService) serve(e *Emulator, w http.ResponseWriter, r *http.Request,
 		req.Status, req.ErrorCode = ae.status(), ae.Code
 		return
 	}
-	c := &call{body: body, params: req.Params, lower: s.lowerFirst}
+	c := &call{caller: caller, body: body, params: req.Params, lower: s.lowerFirst}
 	out, err := handler(c)
 	if err != nil {
 		ae := asAPIError(err)
@@ -185,7 +187,8 @@ type queryService struct {
 type queryOp func(c *call) (any, error)
 
 func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request) {
-	req := Request{Time: e.now(), Service: s.name, Params: map[string]string{}}
+	caller := e.callerOf(r)
+	req := Request{Time: e.now(), Service: s.name, Params: map[string]string{}, Caller: caller.arn}
 	defer func() { e.Log.add(req) }()
 	if r.PostForm == nil {
 		if err := r.ParseForm(); err != nil {
@@ -214,7 +217,7 @@ func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request
 		req.Status, req.ErrorCode = ae.status(), ae.Code
 		return
 	}
-	out, err := handler(&call{form: form, params: req.Params})
+	out, err := handler(&call{caller: caller, form: form, params: req.Params})
 	if err != nil {
 		ae := asAPIError(err)
 		s.writeError(w, ae)

@@ -17,6 +17,9 @@ type Request struct {
 	Status    int               `json:"status"`
 	ErrorCode string            `json:"errorCode,omitempty"`
 	Mutating  bool              `json:"mutating"`
+	// Caller is the identity that signed the request: the emulator's user,
+	// or the assumed-role ARN for credentials STS AssumeRole handed out.
+	Caller string `json:"caller,omitempty"`
 }
 
 // RequestLog records every request the emulator sees.

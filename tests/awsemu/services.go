@@ -71,7 +71,7 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // serveRESTLogged serves a REST-style request (S3, the registry) through h,
 // with faults and the request log like every other call.
 func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, service, op string, h http.Handler) {
-	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}}
+	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).arn}
 	defer func() { e.Log.add(req) }()
 	writeErr := func(w http.ResponseWriter, ae *APIError) {
 		w.WriteHeader(ae.status())

@@ -30,11 +30,15 @@ func (e *Emulator) CallerARN() string {
 }
 
 func (s *stsService) getCallerIdentity(c *call) (any, error) {
-	return struct {
+	out := struct {
 		UserId  string `xml:"UserId"`
 		Account string `xml:"Account"`
 		Arn     string `xml:"Arn"`
-	}{"AIDAAWSEMUEXAMPLE0001", s.e.AccountID(), s.e.CallerARN()}, nil
+	}{"AIDAAWSEMUEXAMPLE0001", s.e.AccountID(), s.e.CallerARN()}
+	if c.caller.id != "" {
+		out.UserId, out.Arn = c.caller.id, c.caller.arn
+	}
+	return out, nil
 }
 
 func (s *stsService) assumeRole(c *call) (any, error) {
@@ -68,19 +72,25 @@ func (s *stsService) assumeRole(c *call) (any, error) {
 		AssumedRoleId string `xml:"AssumedRoleId"`
 		Arn           string `xml:"Arn"`
 	}
+	who := identity{
+		id:  role.id + ":" + session,
+		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.e.AccountID(), role.name, session),
+	}
+	accessKeyID := "ASIA" + strings.ToUpper(s.e.newID(8))
+	s.e.addSession(accessKeyID, who)
 	return struct {
 		Credentials     creds `xml:"Credentials"`
 		AssumedRoleUser user  `xml:"AssumedRoleUser"`
 	}{
 		creds{
-			AccessKeyId:     "ASIA" + strings.ToUpper(s.e.newID(8)),
+			AccessKeyId:     accessKeyID,
 			SecretAccessKey: s.e.newID(20),
 			SessionToken:    "awsemu-session-" + s.e.newID(32),
-			Expiration:      isoTime(s.e.now().Add(time.Duration(duration) * time.Second)),
+			// Wall time, not the emulated clock: clients judge expiry by
+			// their own clock, and a manual clock set in the past would
+			// make them assume the role again before every call.
+			Expiration: isoTime(time.Now().UTC().Add(time.Duration(duration) * time.Second)),
 		},
-		user{
-			AssumedRoleId: role.id + ":" + session,
-			Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.e.AccountID(), role.name, session),
-		},
+		user{AssumedRoleId: who.id, Arn: who.arn},
 	}, nil
 }
