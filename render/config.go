@@ -131,9 +131,9 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 		if err != nil {
 			return nil, err
 		}
-		js, err := yamlToJSON(out)
+		js, err := yamlToJSON(name, out)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", name, err)
+			return nil, err
 		}
 		if tr, err = parseTree(js); err != nil {
 			return nil, atFile(name, err)
@@ -250,16 +250,20 @@ func lookupFold(obj map[string]any, key string) (any, bool) {
 	return nil, false
 }
 
-// yamlToJSON converts rendered YAML to JSON, with a one-line error that keeps
-// goccy's line:column.
-func yamlToJSON(src []byte) ([]byte, error) {
+// yamlToJSON converts rendered YAML to JSON. Its error is one line that
+// starts FILE:LINE:COL, the place editors and GitHub annotations read.
+func yamlToJSON(name string, src []byte) ([]byte, error) {
 	if len(bytes.TrimSpace(src)) == 0 {
-		return nil, errors.New("empty config")
+		return nil, fmt.Errorf("%s: empty config", name)
 	}
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {
-		msg := yaml.FormatError(err, false, false)
-		return nil, errors.New("YAML syntax error: " + oneLine(msg))
+		var yerr yaml.Error
+		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
+			pos := yerr.GetToken().Position
+			return nil, fmt.Errorf("%s:%d:%d: YAML syntax error: %s", name, pos.Line, pos.Column, oneLine(yerr.GetMessage()))
+		}
+		return nil, fmt.Errorf("%s: YAML syntax error: %s", name, oneLine(yaml.FormatError(err, false, false)))
 	}
 	return js, nil
 }

@@ -144,7 +144,7 @@ func TestConfigErrors(t *testing.T) {
 		{"wrong type", "c.yml", "cluster: [a]\n", []string{"cluster: expected string, got array"}},
 		{"plugins not a list", "c.yml", "plugins: tfstate\n", []string{"plugins: expected array, got string"}},
 		{"plugin without name", "c.yml", "plugins:\n  - config: {}\n", []string{"plugins[0].name"}},
-		{"yaml syntax", "c.yml", "cluster: [a\n", []string{"c.yml", "YAML syntax error"}},
+		{"yaml syntax", "c.yml", "cluster: [a\n", []string{"c.yml:1:10: YAML syntax error"}},
 		{"json syntax", "c.json", "{\"cluster\": }", []string{"c.json", "jsonnet"}},
 		{"jsonnet syntax", "c.jsonnet", "{ cluster: }", []string{"c.jsonnet:1"}},
 		{"template error", "c.yml", "cluster: {{ nope }}\n", []string{"c.yml:1", "function \"nope\" not defined"}},

@@ -33,7 +33,7 @@ func TestBadInput(t *testing.T) {
 		{name: "no config in cwd", args: []string{"render", "config"}, code: 1, want: []string{"no config file found", "ecspresso.yml"}},
 		{name: "config is a directory", files: map[string]string{"conf.yml/x": ""}, args: []string{"--config", "conf.yml", "render", "config"}, code: 1, want: []string{"conf.yml", "directory"}},
 		{name: "config bad extension", files: map[string]string{"ecspresso.toml": "x=1"}, args: []string{"--config", "ecspresso.toml", "render", "config"}, code: 1, want: []string{"ecspresso.toml", "unsupported file type"}},
-		{name: "yaml syntax error", files: map[string]string{"ecspresso.yml": "cluster: [demo\n"}, args: []string{"render", "config"}, code: 1, want: []string{"ecspresso.yml", "YAML syntax error"}},
+		{name: "yaml syntax error", files: map[string]string{"ecspresso.yml": "cluster: [demo\n"}, args: []string{"render", "config"}, code: 1, want: []string{"ecspresso.yml:1:10: YAML syntax error"}},
 		{name: "json config syntax error", files: map[string]string{"ecspresso.json": "{\"cluster\": \"demo\",,}"}, args: []string{"render", "config"}, code: 1, want: []string{"ecspresso.json:1"}},
 		{name: "jsonnet config syntax error", files: map[string]string{"ecspresso.jsonnet": "{ cluster: 'demo' "}, args: []string{"render", "config"}, code: 1, want: []string{"ecspresso.jsonnet:1"}},
 		{name: "unknown config key", files: map[string]string{"ecspresso.yml": "cluster: demo\ntask_defintion: td.json\n"}, args: []string{"render", "config"}, code: 1, want: []string{"ecspresso.yml", "task_defintion: unknown field", `did you mean "task_definition"`}},
