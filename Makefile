@@ -13,7 +13,9 @@ FUZZMINIMIZETIME ?= 100x
 TEST_TAGS ?= no_gcs,no_azurerm,no_tfe
 # Tools run through `go run` at pinned versions, so nothing is installed by hand.
 ACTIONLINT_VERSION ?= v1.7.12
-GORELEASER_VERSION ?= v2.18.2
+# goreleaser 2.18 needs Go 1.27, and 2.16-2.17 need a module the Go proxy
+# refuses (go.digitalxero.dev/go-msix); 2.15.1 builds with Go 1.26.
+GORELEASER_VERSION ?= v2.15.1
 ACTIONLINT = $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 .PHONY: build test unit fuzz install demo bench lint lint-go lint-actions release-snapshot clean
