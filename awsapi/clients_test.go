@@ -71,18 +71,48 @@ func TestAssumeRoleAppliesToEveryClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := map[string]func() error{
-		"ECS":      func() error { _, err := c.ECS.ListClusters(ctx, &ecs.ListClustersInput{}); return err },
-		"ECR":      func() error { _, err := c.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{}); return err },
-		"ECRIn":    func() error { _, err := c.ECRIn("eu-west-1").DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{}); return err },
-		"IAM":      func() error { _, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("deployer")}); return err },
-		"SSM":      func() error { _, err := c.SSM.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x"}}); return err },
-		"Secrets":  func() error { _, err := c.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")}); return err },
-		"CFN":      func() error { _, err := c.CloudFormation.ListExports(ctx, &cloudformation.ListExportsInput{}); return err },
-		"Logs":     func() error { _, err := c.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); return err },
-		"ELBv2":    func() error { _, err := c.ELBv2.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{}); return err },
-		"Scaling":  func() error { _, err := c.AutoScaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs}); return err },
-		"CloudMap": func() error { _, err := c.ServiceDiscovery.ListNamespaces(ctx, &servicediscovery.ListNamespacesInput{}); return err },
-		"S3":       func() error { _, err := c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("states"), Key: aws.String("app.tfstate")}); return err },
+		"ECS": func() error { _, err := c.ECS.ListClusters(ctx, &ecs.ListClustersInput{}); return err },
+		"ECR": func() error { _, err := c.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{}); return err },
+		"ECRIn": func() error {
+			_, err := c.ECRIn("eu-west-1").DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+			return err
+		},
+		"IAM": func() error {
+			_, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("deployer")})
+			return err
+		},
+		"SSM": func() error {
+			_, err := c.SSM.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x"}})
+			return err
+		},
+		"Secrets": func() error {
+			_, err := c.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")})
+			return err
+		},
+		"CFN": func() error {
+			_, err := c.CloudFormation.ListExports(ctx, &cloudformation.ListExportsInput{})
+			return err
+		},
+		"Logs": func() error {
+			_, err := c.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+			return err
+		},
+		"ELBv2": func() error {
+			_, err := c.ELBv2.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
+			return err
+		},
+		"Scaling": func() error {
+			_, err := c.AutoScaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs})
+			return err
+		},
+		"CloudMap": func() error {
+			_, err := c.ServiceDiscovery.ListNamespaces(ctx, &servicediscovery.ListNamespacesInput{})
+			return err
+		},
+		"S3": func() error {
+			_, err := c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("states"), Key: aws.String("app.tfstate")})
+			return err
+		},
 	}
 	for name, call := range calls {
 		if err := call(); err != nil {
