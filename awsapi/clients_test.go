@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,7 +35,7 @@ func useEmulator(t *testing.T) *awsemu.Emulator {
 	}
 	t.Cleanup(func() { _ = e.Close() })
 	for _, kv := range e.Env() {
-		k, v, _ := cut(kv)
+		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
@@ -43,15 +44,6 @@ func useEmulator(t *testing.T) *awsemu.Emulator {
 	t.Setenv("AWS_RETRY_MODE", "")
 	t.Setenv("AWS_MAX_ATTEMPTS", "")
 	return e
-}
-
-func cut(kv string) (string, string, bool) {
-	for i := range kv {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return kv, "", false
 }
 
 // --assume-role-arn must reach every client, plugin lookups included: each
