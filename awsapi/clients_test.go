@@ -33,7 +33,11 @@ func useEmulator(t *testing.T) *awsemu.Emulator {
 	if err := e.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.Close() })
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	for _, kv := range e.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

@@ -100,7 +100,11 @@ func newFixture(t testing.TB, clock awsemu.Clock, breaker bool) *fixture {
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := emu.CreateCluster("demo"); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,11 @@ func serviceConnectEmulator(t *testing.T) (*awsemu.Emulator, string) {
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	nsARN, err := emu.PutNamespace(awsemu.NamespaceSpec{Name: "internal"})
 	if err != nil {
 		t.Fatal(err)

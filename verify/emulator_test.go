@@ -28,7 +28,11 @@ func startEmulator(t testing.TB) (*awsemu.Emulator, *awsapi.Clients) {
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	for _, kv := range emu.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

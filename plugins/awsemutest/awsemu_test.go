@@ -56,7 +56,11 @@ func TestLookupsAgainstEmulator(t *testing.T) {
 	if err := emu.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	s, err := awsemu.LoadSeedFile(seedPath)
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,11 @@ func newGHRunWith(t *testing.T, seedText, serviceDefinition, taskDefinition stri
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { emu.Close() })
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	seed, err := awsemu.ParseSeed([]byte(seedText))
 	if err != nil {
 		t.Fatal(err)

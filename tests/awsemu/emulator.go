@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,9 @@ type Emulator struct {
 	listener net.Listener
 	server   *http.Server
 	url      string
+
+	panicMu sync.Mutex
+	panics  []string
 }
 
 // New builds an emulator with empty state.
@@ -119,12 +123,44 @@ func (e *Emulator) Start(addr string) error {
 // URL is the base URL once started, e.g. http://127.0.0.1:43117.
 func (e *Emulator) URL() string { return e.url }
 
-// Close stops the server.
+// Close stops the server. It reports requests whose handler panicked: each
+// is an emulator bug that a client only saw as a 500 it might have retried.
 func (e *Emulator) Close() error {
-	if e.server == nil {
-		return nil
+	var err error
+	if e.server != nil {
+		err = e.server.Close()
 	}
-	return e.server.Close()
+	e.panicMu.Lock()
+	defer e.panicMu.Unlock()
+	if len(e.panics) > 0 {
+		err = errors.Join(err, fmt.Errorf("awsemu: %d request(s) panicked; the first:\n%s", len(e.panics), e.panics[0]))
+	}
+	return err
+}
+
+// recoverHandler answers a panicking request with a 500, as AWS answers its
+// own internal errors, and keeps the panic for Close. Without it net/http
+// drops the connection and the client sees a bare connection reset.
+func (e *Emulator) recoverHandler(w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	what := r.Method + " " + r.URL.Path
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		what = target
+	}
+	msg := fmt.Sprintf("%s: %v\n%s", what, v, debug.Stack())
+	e.panicMu.Lock()
+	e.panics = append(e.panics, msg)
+	e.panicMu.Unlock()
+	if e.opts.Logger != nil {
+		e.opts.Logger.Error("handler panic", "request", what, "panic", fmt.Sprint(v))
+	}
+	writeJSONError(w, &APIError{Code: "InternalFailure", Message: fmt.Sprintf("awsemu: %s panicked: %v", what, v), Status: 500})
 }
 
 // Env is the environment a client needs to talk to this emulator.
@@ -204,6 +240,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			mc.step()
 		}
 	}()
+	defer e.recoverHandler(w, r)
 	if strings.HasPrefix(r.URL.Path, "/v2/") || r.URL.Path == "/v2" {
 		if e.registry != nil {
 			e.serveRegistry(w, r)

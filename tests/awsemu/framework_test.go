@@ -3,12 +3,14 @@ package awsemu
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -55,7 +57,11 @@ func startEmulator(t testing.TB, opts Options) *Emulator {
 	if err := e.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.Close() })
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return e
 }
 
@@ -146,5 +152,27 @@ func TestThrottlingIsRecoveredBySDKRetryer(t *testing.T) {
 	}
 	if throttled == 0 {
 		t.Fatal("no call was throttled; fault not applied")
+	}
+}
+
+// A handler panic answers 500 InternalFailure, which the SDK sees as an
+// AWS error, and Close reports it so the test that hit it fails.
+func TestHandlerPanicIsA500AndCloseReportsIt(t *testing.T) {
+	e := New(Options{})
+	if err := e.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	e.jsonServices["AmazonEC2ContainerServiceV20141113"].ops["ListClusters"] = func(*call) (any, error) {
+		panic("index out of range")
+	}
+	_, err := ecs.NewFromConfig(sdkConfig(t, e, 1)).ListClusters(context.Background(), &ecs.ListClustersInput{})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != 500 || !strings.Contains(err.Error(), "InternalFailure") {
+		t.Fatalf("want a 500 InternalFailure, got %v", err)
+	}
+	cerr := e.Close()
+	if cerr == nil || !strings.Contains(cerr.Error(), "1 request(s) panicked") ||
+		!strings.Contains(cerr.Error(), "AmazonEC2ContainerServiceV20141113.ListClusters: index out of range") {
+		t.Fatalf("Close = %v", cerr)
 	}
 }

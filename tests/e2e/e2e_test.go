@@ -61,7 +61,11 @@ func TestScripts(t *testing.T) {
 			if err := emu.Start(""); err != nil {
 				return err
 			}
-			env.Defer(func() { _ = emu.Close() })
+			env.Defer(func() {
+				if err := emu.Close(); err != nil {
+					env.T().Fatal(err)
+				}
+			})
 			env.Values[emuKey{}] = emu
 			env.Values[clockKey{}] = clock
 			env.Values[markKey{}] = new(int)
