@@ -55,7 +55,7 @@ type Globals struct {
 	AssumeRoleARN string            `name:"assume-role-arn" help:"IAM role to assume for every AWS call, lookups included." env:"DOPPIO_ASSUME_ROLE_ARN,ECSPRESSO_ASSUME_ROLE_ARN" placeholder:"ARN"`
 	Timeout       *time.Duration    `help:"Overrides the config's timeout (e.g. 15m)." env:"DOPPIO_TIMEOUT,ECSPRESSO_TIMEOUT" placeholder:"DURATION"`
 	Debug         bool              `help:"Debug logging." env:"DOPPIO_DEBUG,ECSPRESSO_DEBUG"`
-	LogFormat     string            `help:"Log format: text or json." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
+	LogFormat     string            `help:"Format of stderr: text, or json (every line a JSON record: logs, deploy progress, the final error)." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -171,9 +172,12 @@ func writeLines(w io.Writer, lines []string) {
 // per change (CI logs); on a terminal, lines scroll above a live status
 // block of the deployments that is redrawn in place.
 type progressReporter struct {
-	mu     sync.Mutex
-	w      io.Writer
-	live   bool
+	mu   sync.Mutex
+	w    io.Writer
+	live bool
+	// json sends each event through slog (--log-format json), so stderr
+	// holds only JSON records a log pipeline can parse.
+	json   bool
 	block  []string
 	closed bool
 	// endGroup closes the GitHub Actions log group the progress lines are
@@ -182,8 +186,9 @@ type progressReporter struct {
 }
 
 func newProgressReporter(g *Globals) *progressReporter {
+	json := g.LogFormat == "json"
 	live := false
-	if _, ok := g.rawStdout.(*os.File); ok {
+	if _, ok := g.rawStdout.(*os.File); ok && !json {
 		live = isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("TERM") != "dumb"
 	}
 	command := g.command
@@ -191,7 +196,7 @@ func newProgressReporter(g *Globals) *progressReporter {
 		command = "deploy"
 	}
 	end := g.GitHub().Group(fmt.Sprintf("doppio %s: progress", command))
-	return &progressReporter{w: g.Stderr, live: live, endGroup: end}
+	return &progressReporter{w: g.Stderr, live: live, json: json, endGroup: end}
 }
 
 const stamp = "2006/01/02 15:04:05"
@@ -199,6 +204,10 @@ const stamp = "2006/01/02 15:04:05"
 func (r *progressReporter) Report(e deploy.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.json {
+		reportJSON(e)
+		return
+	}
 	var lines []string
 	switch e.Kind {
 	case deploy.EventInfo:
@@ -222,6 +231,34 @@ func (r *progressReporter) Report(e deploy.Event) {
 		return
 	}
 	writeLines(r.w, lines)
+}
+
+// reportJSON logs an event as slog records stamped with the event's time:
+// one per step, warning or service event, one per deployment of a progress
+// snapshot.
+func reportJSON(e deploy.Event) {
+	h := slog.Default().Handler()
+	emit := func(level slog.Level, msg string, attrs ...slog.Attr) {
+		rec := slog.NewRecord(e.Time, level, msg, 0)
+		rec.AddAttrs(attrs...)
+		_ = h.Handle(context.Background(), rec)
+	}
+	switch e.Kind {
+	case deploy.EventInfo:
+		emit(slog.LevelInfo, e.Message, slog.String("event", "step"))
+	case deploy.EventWarning:
+		emit(slog.LevelWarn, e.Message, slog.String("event", "warning"))
+	case deploy.EventServiceEvent:
+		emit(slog.LevelInfo, e.Message, slog.String("event", "service_event"))
+	case deploy.EventProgress:
+		for _, s := range e.Deployments {
+			emit(slog.LevelInfo, "deployment", slog.String("event", "progress"),
+				slog.String("id", s.ID), slog.String("status", s.Status), slog.String("task_definition", s.TaskDefinition),
+				slog.Int("desired", int(s.Desired)), slog.Int("pending", int(s.Pending)),
+				slog.Int("running", int(s.Running)), slog.Int("failed", int(s.Failed)),
+				slog.String("rollout_state", s.RolloutState), slog.String("rollout_state_reason", s.RolloutStateReason))
+		}
+	}
 }
 
 // redraw erases the status block, prints lines, then draws block.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -75,7 +76,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
 		}
-		printError(g.Stderr, err)
+		if cli.Globals.LogFormat == "json" {
+			// stderr stays parseable: the failure is a JSON record too.
+			if msg := errorParagraph(err); msg != "" {
+				slog.Error(msg, "exit_code", exitcode.Of(err))
+			}
+		} else {
+			printError(g.Stderr, err)
+		}
 		cli.Globals.annotateFailure(err)
 	}
 	return exitcode.Of(err)
@@ -84,17 +92,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 // printError writes err as one paragraph. A coded error without a message
 // means the command already reported what happened.
 func printError(w io.Writer, err error) {
-	msg := conciseAWSError(err)
-	if msg == "" {
-		return
+	if msg := errorParagraph(err); msg != "" {
+		fmt.Fprintf(w, "doppio: %s\n", msg)
 	}
+}
+
+// errorParagraph is err's message on one line ("" for none).
+func errorParagraph(err error) string {
+	msg := conciseAWSError(err)
 	var parts []string
 	for _, l := range strings.Split(msg, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			parts = append(parts, l)
 		}
 	}
-	fmt.Fprintf(w, "doppio: %s\n", strings.Join(parts, " "))
+	return strings.Join(parts, " ")
 }
 
 // conciseAWSError shortens the SDK's "operation error ECS: DescribeServices,
