@@ -200,7 +200,7 @@ func (e *Emulator) newID(n int) string {
 
 func (e *Emulator) now() time.Time { return e.clock.Now().UTC() }
 
-var credentialScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 // identity is who signed a request. id is empty for the emulator's user.
 type identity struct {
@@ -219,13 +219,18 @@ func (e *Emulator) addSession(accessKeyID string, who identity) {
 // callerOf is the identity behind a SigV4-signed request: an assumed role
 // for session credentials the emulator issued, else the emulator's user.
 // Unsigned requests (the registry's Basic auth) have none.
+// It runs on every request, so it cuts the header instead of matching it.
 func (e *Emulator) callerOf(r *http.Request) identity {
-	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil {
+	_, rest, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return identity{}
+	}
+	accessKeyID, _, ok := strings.Cut(rest, "/")
+	if !ok {
 		return identity{}
 	}
 	e.sessionMu.Lock()
-	who, ok := e.sessions[m[1]]
+	who, ok := e.sessions[accessKeyID]
 	e.sessionMu.Unlock()
 	if ok {
 		return who
@@ -258,7 +263,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	signingName := ""
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		signingName = m[3]
+		signingName = m[2]
 	}
 	if svc, ok := e.queryServices[signingName]; ok {
 		svc.serve(e, w, r)
