@@ -80,6 +80,7 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.HTTPClient = InMemoryBodies(cfg.HTTPClient)
 	if opts.AssumeRoleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), opts.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "doppio"

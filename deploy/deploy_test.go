@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -59,12 +58,11 @@ func clientsFor(t testing.TB, emu *awsemu.Emulator) *awsapi.Clients {
 	}
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(emu.Region()),
-		config.WithRetryMode(aws.RetryModeAdaptive), config.WithRetryMaxAttempts(10))
+	clients, err := awsapi.New(context.Background(), awsapi.Options{Region: emu.Region()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return awsapi.FromConfig(cfg)
+	return clients
 }
 
 func taskDef(image string, labels map[string]string) *ecs.RegisterTaskDefinitionInput {

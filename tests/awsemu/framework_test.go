@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/doppio-ecs/doppio/awsapi"
 )
 
 // sdkConfig returns an SDK configuration pointed at e, the way doppio and the
@@ -28,26 +28,14 @@ func sdkConfig(t testing.TB, e *Emulator, maxAttempts int) aws.Config {
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	opts := []func(*config.LoadOptions) error{config.WithRegion(e.Region())}
-	if maxAttempts != 1 {
-		opts = append(opts, config.WithRetryMaxAttempts(maxAttempts))
-	} else {
-		// One attempt for every answer of the emulator (tests assert errors
-		// as AWS sends them), but a connection reset under a loaded machine
-		// is the transport's, not the emulator's: retry only that.
-		opts = append(opts, config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-				o.RateLimiter = ratelimit.None
-			})
-		}))
-	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(e.Region()), config.WithRetryMaxAttempts(maxAttempts)}
 	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As doppio does: the SDK's own client loses connections to a plain-HTTP
+	// server in a race and then retries (see awsapi.InMemoryBodies).
+	cfg.HTTPClient = awsapi.InMemoryBodies(cfg.HTTPClient)
 	return cfg
 }
 
