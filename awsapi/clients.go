@@ -7,6 +7,7 @@ package awsapi
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options selects region and identity for a run.
@@ -81,6 +83,7 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	cfg.HTTPClient = InMemoryBodies(cfg.HTTPClient)
+	cfg.Logger = sdkLogger{}
 	if opts.AssumeRoleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), opts.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "doppio"
@@ -133,4 +136,17 @@ func (c *Clients) ECRIn(region string) *ecr.Client {
 	cl := ecr.NewFromConfig(c.Config, func(o *ecr.Options) { o.Region = region })
 	c.ecrByRegn[region] = cl
 	return cl
+}
+
+// sdkLogger sends the SDK's own messages (warnings such as a response body
+// it could not drain) through slog, so they share doppio's log format,
+// JSON included, instead of the SDK's "SDK <time> WARN" lines.
+type sdkLogger struct{}
+
+func (sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	slog.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
 }

@@ -1,8 +1,10 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
@@ -198,5 +201,23 @@ func TestECRInKeepsOneClientPerRegion(t *testing.T) {
 	}
 	if eu.Options().Region != "eu-west-1" {
 		t.Errorf("region %q", eu.Options().Region)
+	}
+}
+
+func TestSDKMessagesGoThroughSlog(t *testing.T) {
+	useEmulator(t)
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	c, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Config.Logger.Logf(logging.Warn, "failed to discard %s", "body")
+	c.Config.Logger.Logf(logging.Debug, "request %d", 1)
+	want := `"level":"WARN","msg":"failed to discard body","source":"aws-sdk"}`
+	if !strings.Contains(buf.String(), want) || strings.Contains(buf.String(), "request 1") {
+		t.Errorf("slog got %s", buf.String())
 	}
 }
