@@ -3,7 +3,6 @@ package render
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +10,8 @@ import (
 	"time"
 
 	"github.com/doppio-ecs/doppio/apijson"
+	"github.com/doppio-ecs/doppio/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestConfigFormatsGolden renders one service from a YAML (.yml and .yaml),
 // JSON and Jsonnet config: every output must be identical.
@@ -50,28 +48,11 @@ func TestConfigFormatsGolden(t *testing.T) {
 			got := string(cfgJSON) + "\n" + string(sdJSON) + string(tdJSON)
 			if first == "" {
 				first = got
-				golden(t, filepath.Join("testdata", "formats.golden"), got)
+				golden.Check(t, filepath.Join("testdata", "formats.golden"), got)
 			} else if got != first {
 				t.Errorf("output differs from ecspresso.yml's:\n%s\nwant:\n%s", got, first)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 

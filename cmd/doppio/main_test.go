@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/doppio-ecs/doppio/internal/golden"
+)
 
 type result struct {
 	code           int
@@ -116,23 +115,6 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 // TestRenderExamples renders examples/ (JSON templates) and
 // examples/jsonnet/ (Jsonnet natives): the definitions must be identical.
 func TestRenderExamples(t *testing.T) {
@@ -147,7 +129,7 @@ func TestRenderExamples(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("render: %+v", r)
 	}
-	golden(t, filepath.Join("..", "cmd", "doppio", "testdata", "render-examples.golden"), r.stdout)
+	golden.Check(t, filepath.Join("..", "cmd", "doppio", "testdata", "render-examples.golden"), r.stdout)
 	for _, want := range []string{"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1", "db.demo.internal", "subnet-0aa11bb22cc33dd03", "secret:demo/web/api-key-AbCdEf"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("render output lacks %q", want)
