@@ -167,6 +167,20 @@ func groupName(name, identifier *string) string {
 	return id
 }
 
+// streamLocked finds a stream of an existing group, failing as CloudWatch
+// Logs does when either is missing.
+func (s *logsService) streamLocked(group, stream string) (*logStream, error) {
+	g := s.groups[group]
+	if g == nil {
+		return nil, groupNotFound()
+	}
+	st := g.streams[stream]
+	if st == nil {
+		return nil, apiErr("ResourceNotFoundException", "The specified log stream does not exist.")
+	}
+	return st, nil
+}
+
 func groupNotFound() *APIError {
 	return apiErr("ResourceNotFoundException", "The specified log group does not exist.")
 }
@@ -280,13 +294,9 @@ func (s *logsService) createLogStream(in *cloudwatchlogs.CreateLogStreamInput) (
 func (s *logsService) putLogEvents(in *cloudwatchlogs.PutLogEventsInput) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groups[aws.ToString(in.LogGroupName)]
-	if g == nil {
-		return nil, groupNotFound()
-	}
-	st := g.streams[aws.ToString(in.LogStreamName)]
-	if st == nil {
-		return nil, apiErr("ResourceNotFoundException", "The specified log stream does not exist.")
+	st, err := s.streamLocked(aws.ToString(in.LogGroupName), aws.ToString(in.LogStreamName))
+	if err != nil {
+		return nil, err
 	}
 	if len(in.LogEvents) == 0 {
 		return nil, apiErr("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1")
@@ -311,13 +321,9 @@ func (s *logsService) getLogEvents(in *cloudwatchlogs.GetLogEventsInput) (any, e
 	s.e.syncECS() // container logs due by now (ecs_logs.go)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groups[groupName(in.LogGroupName, in.LogGroupIdentifier)]
-	if g == nil {
-		return nil, groupNotFound()
-	}
-	st := g.streams[aws.ToString(in.LogStreamName)]
-	if st == nil {
-		return nil, apiErr("ResourceNotFoundException", "The specified log stream does not exist.")
+	st, err := s.streamLocked(groupName(in.LogGroupName, in.LogGroupIdentifier), aws.ToString(in.LogStreamName))
+	if err != nil {
+		return nil, err
 	}
 	var evs []logEvent
 	for _, ev := range st.events {
