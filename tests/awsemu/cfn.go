@@ -105,7 +105,7 @@ type cfnStackXML struct {
 }
 
 func (s *cfnService) describeStacks(c *call) (any, error) {
-	name := c.form.Get("StackName")
+	name := c.Form.Get("StackName")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var stacks []*cfnStack
@@ -125,7 +125,7 @@ func (s *cfnService) describeStacks(c *call) (any, error) {
 		sort.Slice(stacks, func(i, j int) bool { return stacks[i].order > stacks[j].order })
 	}
 	var tok *string
-	if t := c.form.Get("NextToken"); t != "" {
+	if t := c.Form.Get("NextToken"); t != "" {
 		tok = &t
 	}
 	pg, next, err := pageOf(stacks, nil, tok, 100)
@@ -168,7 +168,7 @@ func (s *cfnService) listExports(c *call) (any, error) {
 	}
 	sort.Slice(exports, func(i, j int) bool { return exports[i].Name < exports[j].Name })
 	var tok *string
-	if t := c.form.Get("NextToken"); t != "" {
+	if t := c.Form.Get("NextToken"); t != "" {
 		tok = &t
 	}
 	pg, next, err := pageOf(exports, nil, tok, 100)

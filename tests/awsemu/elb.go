@@ -205,11 +205,11 @@ func tgNotFound() *APIError {
 }
 
 func (s *elbService) describeTargetGroups(c *call) (any, error) {
-	arns, names := formList(c.form, "TargetGroupArns"), formList(c.form, "Names")
+	arns, names := formList(c.Form, "TargetGroupArns"), formList(c.Form, "Names")
 	if len(arns) > 0 && len(names) > 0 {
 		return nil, apiErr("ValidationError", "Target group names and target group ARNs cannot be specified at the same time")
 	}
-	lbARN := c.form.Get("LoadBalancerArn")
+	lbARN := c.Form.Get("LoadBalancerArn")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var groups []*targetGroup
@@ -244,7 +244,7 @@ func (s *elbService) describeTargetGroups(c *call) (any, error) {
 		sort.Slice(groups, func(i, j int) bool { return groups[i].order < groups[j].order })
 	}
 	var pageSize *int32
-	if ps := c.form.Get("PageSize"); ps != "" {
+	if ps := c.Form.Get("PageSize"); ps != "" {
 		n, err := strconv.Atoi(ps)
 		if err != nil || n < 1 || n > 400 {
 			return nil, apiErr("ValidationError", "1 validation error detected: Value '%s' at 'pageSize' failed to satisfy constraint: Member must have value less than or equal to 400", ps)
@@ -252,7 +252,7 @@ func (s *elbService) describeTargetGroups(c *call) (any, error) {
 		pageSize = new(int32(n))
 	}
 	var marker *string
-	if m := c.form.Get("Marker"); m != "" {
+	if m := c.Form.Get("Marker"); m != "" {
 		marker = &m
 	}
 	pg, next, err := pageOf(groups, pageSize, marker, 400)
@@ -301,7 +301,7 @@ func formTargets(form url.Values) []targetHealth {
 func (s *elbService) describeTargetHealth(c *call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groups[c.form.Get("TargetGroupArn")]
+	g := s.groups[c.Form.Get("TargetGroupArn")]
 	if g == nil {
 		return nil, tgNotFound()
 	}
@@ -314,7 +314,7 @@ func (s *elbService) describeTargetHealth(c *call) (any, error) {
 	out := struct {
 		TargetHealthDescriptions []targetDescXML `xml:"TargetHealthDescriptions>member"`
 	}{TargetHealthDescriptions: []targetDescXML{}}
-	if asked := formTargets(c.form); len(asked) > 0 {
+	if asked := formTargets(c.Form); len(asked) > 0 {
 		for _, t := range asked {
 			if t.port == 0 {
 				t.port = g.spec.Port
@@ -334,11 +334,11 @@ func (s *elbService) describeTargetHealth(c *call) (any, error) {
 }
 
 func (s *elbService) registerTargets(c *call) (any, error) {
-	arn := c.form.Get("TargetGroupArn")
+	arn := c.Form.Get("TargetGroupArn")
 	if !s.e.targetGroupExists(arn) {
 		return nil, tgNotFound()
 	}
-	for _, t := range formTargets(c.form) {
+	for _, t := range formTargets(c.Form) {
 		// New targets start in "initial" while the first health checks run.
 		if err := s.e.SetTargetHealth(arn, t.id, t.port, "initial"); err != nil {
 			return nil, err
@@ -348,11 +348,11 @@ func (s *elbService) registerTargets(c *call) (any, error) {
 }
 
 func (s *elbService) deregisterTargets(c *call) (any, error) {
-	arn := c.form.Get("TargetGroupArn")
+	arn := c.Form.Get("TargetGroupArn")
 	if !s.e.targetGroupExists(arn) {
 		return nil, tgNotFound()
 	}
-	for _, t := range formTargets(c.form) {
+	for _, t := range formTargets(c.Form) {
 		s.e.DeregisterTarget(arn, t.id, t.port)
 	}
 	return struct{}{}, nil

@@ -10,11 +10,9 @@
 package awsemu
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,19 +39,14 @@ type Options struct {
 // Emulator is the server. Create it with New, then Start it (or mount
 // ServeHTTP yourself).
 type Emulator struct {
-	opts   Options
-	clock  Clock
-	Log    *RequestLog
-	faults *faults
+	opts  Options
+	clock Clock
+	Log   *RequestLog
+	// core routes the awsJson and awsQuery services and applies faults.
+	core *core.Server
 
-	jsonServices  map[string]*jsonService  // by X-Amz-Target prefix
-	queryServices map[string]*queryService // by SigV4 signing name
-	queryVersions map[string]*queryService // by API Version, for unsigned requests
-	s3            http.Handler
-	registry      http.Handler // Docker Registry HTTP API v2, under /v2/
-
-	idMu  sync.Mutex
-	idSeq uint64
+	s3       http.Handler
+	registry http.Handler // Docker Registry HTTP API v2, under /v2/
 
 	// sessions maps access key IDs issued by STS AssumeRole to the
 	// assumed-role identity, so requests signed with them act as that role.
@@ -82,15 +75,9 @@ func New(opts Options) *Emulator {
 	if opts.AccountID == "" {
 		opts.AccountID = "123456789012"
 	}
-	e := &Emulator{
-		opts:          opts,
-		clock:         opts.Clock,
-		Log:           &RequestLog{},
-		faults:        newFaults(opts.Seed),
-		jsonServices:  map[string]*jsonService{},
-		queryServices: map[string]*queryService{},
-		queryVersions: map[string]*queryService{},
-	}
+	srv := core.NewServer(opts.Clock, opts.Seed)
+	e := &Emulator{opts: opts, clock: opts.Clock, Log: srv.Log, core: srv}
+	srv.Identify = e.callerOf
 	e.registerServices()
 	return e
 }
@@ -177,35 +164,17 @@ func (e *Emulator) Env() []string {
 
 // SetFault injects fault into operations matching pattern: "ECS.UpdateService",
 // "ECS.*" or "*". A zero Fault removes the rule.
-func (e *Emulator) SetFault(pattern string, f Fault) { e.faults.set(normalizePattern(pattern), f) }
+func (e *Emulator) SetFault(pattern string, f Fault) { e.core.Faults.Set(pattern, f) }
 
 // ClearFaults removes every fault rule.
-func (e *Emulator) ClearFaults() { e.faults.clear() }
+func (e *Emulator) ClearFaults() { e.core.Faults.Clear() }
 
-// newID returns a random-looking but repeatable hex id of n bytes.
-func (e *Emulator) newID(n int) string {
-	e.idMu.Lock()
-	e.idSeq++
-	seq := e.idSeq
-	e.idMu.Unlock()
-	b := make([]byte, n)
-	// Mix the sequence into random bytes: unique within a run, and a
-	// client cannot mistake two IDs for each other.
-	_, _ = rand.Read(b)
-	for i := 0; i < 8 && i < n; i++ {
-		b[n-1-i] = byte(seq >> (8 * i))
-	}
-	return hex.EncodeToString(b)
-}
+// newID returns a random-looking but unique hex id of n bytes.
+func (e *Emulator) newID(n int) string { return e.core.NewID(n) }
 
-func (e *Emulator) now() time.Time { return e.clock.Now().UTC() }
+func (e *Emulator) now() time.Time { return e.core.Now() }
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
-
-// identity is who signed a request. id is empty for the emulator's user.
-type identity struct {
-	arn, id string
-}
 
 func (e *Emulator) addSession(accessKeyID string, who identity) {
 	e.sessionMu.Lock()
@@ -235,14 +204,14 @@ func (e *Emulator) callerOf(r *http.Request) identity {
 	if ok {
 		return who
 	}
-	return identity{arn: e.CallerARN()}
+	return identity{ARN: e.CallerARN()}
 }
 
 // ServeHTTP routes a request to the service it is for.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if mc, ok := e.clock.(*ManualClock); ok {
-			mc.step()
+			mc.Step()
 		}
 	}()
 	defer e.recoverHandler(w, r)
@@ -252,30 +221,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if target := r.Header.Get("X-Amz-Target"); target != "" {
-		prefix, op, _ := strings.Cut(target, ".")
-		if svc, ok := e.jsonServices[prefix]; ok {
-			svc.serve(e, w, r, op)
-			return
-		}
-		writeJSONError(w, &APIError{Code: "UnknownOperationException", Message: "Unknown target " + target, Status: 400})
-		return
-	}
 	signingName := ""
-	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		signingName = m[2]
-	}
-	if svc, ok := e.queryServices[signingName]; ok {
-		svc.serve(e, w, r)
-		return
-	}
-	if signingName == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		if err := r.ParseForm(); err == nil {
-			if svc, ok := e.queryVersions[r.PostForm.Get("Version")]; ok {
-				svc.serve(e, w, r)
-				return
-			}
+	if r.Header.Get("X-Amz-Target") == "" {
+		if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+			signingName = m[2]
 		}
+	}
+	if e.core.ServeAPI(w, r, signingName) {
+		return
 	}
 	if e.s3 != nil && (signingName == "s3" || signingName == "") {
 		e.serveS3(w, r)
@@ -284,70 +237,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "awsemu: no emulated service for this request", http.StatusNotFound)
 }
 
-// APIError is an AWS error response: Code is the exception name AWS sends
-// (ClusterNotFoundException, NoSuchEntity ...).
-type APIError struct {
-	Code    string
-	Message string
-	Status  int // HTTP status; 400 when zero
-}
-
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
-
-func (e *APIError) status() int {
-	if e.Status == 0 {
-		return http.StatusBadRequest
-	}
-	return e.Status
-}
-
-func apiErr(code, format string, args ...any) *APIError {
-	return &APIError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-func asAPIError(err error) *APIError {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	return &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
-}
-
-// applyFaults decides injected misbehaviour; it returns true when the call was
-// answered (or dropped) by the fault and must not reach the service.
+// applyFaults decides injected misbehaviour for REST calls (S3, the registry).
 func (e *Emulator) applyFaults(w http.ResponseWriter, service, op string, throttleCode string, writeErr func(http.ResponseWriter, *APIError)) (bool, *APIError) {
-	v := e.faults.decide(service, op)
-	if v.latency > 0 {
-		time.Sleep(v.latency)
-	}
-	switch {
-	case v.drop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true, &APIError{Code: "(dropped)", Status: 0}
-			}
-		}
-		ae := &APIError{Code: "InternalFailure", Message: "connection dropped", Status: 500}
-		writeErr(w, ae)
-		return true, ae
-	case v.throttle:
-		ae := &APIError{Code: throttleCode, Message: "Rate exceeded", Status: 400}
-		writeErr(w, ae)
-		return true, ae
-	case v.status != 0:
-		code := "InternalFailure"
-		if v.status == 503 {
-			code = "ServiceUnavailable"
-		}
-		ae := &APIError{Code: code, Message: "injected server error", Status: v.status}
-		writeErr(w, ae)
-		return true, ae
-	}
-	return false, nil
-}
-
-func readBody(r *http.Request) ([]byte, error) {
-	defer r.Body.Close()
-	return io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	return e.core.ApplyFaults(w, service, op, throttleCode, writeErr)
 }

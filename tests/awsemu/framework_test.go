@@ -74,7 +74,7 @@ func TestFrameworkJSONAndQueryThroughSDK(t *testing.T) {
 	})
 	e.addQueryService("iam", "IAM", "https://iam.amazonaws.com/doc/2010-05-08/", "2010-05-08", map[string]queryOp{
 		"GetRole": func(c *call) (any, error) {
-			name := c.form.Get("RoleName")
+			name := c.Form.Get("RoleName")
 			if name != "app" {
 				return nil, &APIError{Code: "NoSuchEntity", Message: "The role with name " + name + " cannot be found.", Status: 404}
 			}
@@ -150,9 +150,9 @@ func TestHandlerPanicIsA500AndCloseReportsIt(t *testing.T) {
 	if err := e.Start(""); err != nil {
 		t.Fatal(err)
 	}
-	e.jsonServices["AmazonEC2ContainerServiceV20141113"].ops["ListClusters"] = func(*call) (any, error) {
+	e.core.ReplaceJSONOp("AmazonEC2ContainerServiceV20141113", "ListClusters", func(*call) (any, error) {
 		panic("index out of range")
-	}
+	})
 	_, err := ecs.NewFromConfig(sdkConfig(t, e, 1)).ListClusters(context.Background(), &ecs.ListClustersInput{})
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) || re.HTTPStatusCode() != 500 || !strings.Contains(err.Error(), "InternalFailure") {

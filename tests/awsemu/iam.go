@@ -126,7 +126,7 @@ type iamRoleXML struct {
 }
 
 func (s *iamService) getRole(c *call) (any, error) {
-	name := c.form.Get("RoleName")
+	name := c.Form.Get("RoleName")
 	if name == "" {
 		return nil, &APIError{Code: "ValidationError", Message: "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null"}
 	}

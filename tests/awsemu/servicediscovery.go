@@ -35,9 +35,6 @@ type ServiceDiscoverySeed struct {
 	Namespaces []NamespaceSpec `json:"namespaces,omitempty" yaml:"namespaces,omitempty"`
 }
 
-// Fault patterns may name the service as the SDK and CLI do.
-func init() { serviceAliases["servicediscovery"] = "ServiceDiscovery" }
-
 func newServiceDiscoveryService(e *Emulator) *sdService {
 	s := &sdService{e: e, namespaces: map[string]*sdtypes.Namespace{}, operations: map[string]*sdtypes.Operation{}}
 	e.addJSONService("Route53AutoNaming_v20170314", "ServiceDiscovery", false, map[string]jsonOp{

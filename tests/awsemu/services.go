@@ -39,15 +39,13 @@ func (e *Emulator) registerServices() {
 
 // addJSONService routes X-Amz-Target "<targetPrefix>.<Op>" to ops.
 func (e *Emulator) addJSONService(targetPrefix, name string, lowerFirst bool, ops map[string]jsonOp) {
-	e.jsonServices[targetPrefix] = &jsonService{name: name, lowerFirst: lowerFirst, ops: ops}
+	e.core.AddJSONService(targetPrefix, name, lowerFirst, ops)
 }
 
 // addQueryService routes awsQuery requests signed for signingName (or, when
 // unsigned, carrying Version=version) to ops.
 func (e *Emulator) addQueryService(signingName, name, xmlns, version string, ops map[string]queryOp) {
-	svc := &queryService{name: name, xmlns: xmlns, version: version, ops: ops}
-	e.queryServices[signingName] = svc
-	e.queryVersions[version] = svc
+	e.core.AddQueryService(signingName, name, xmlns, version, ops)
 }
 
 // statusRecorder remembers the status a wrapped handler wrote.
@@ -71,10 +69,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // serveRESTLogged serves a REST-style request (S3, the registry) through h,
 // with faults and the request log like every other call.
 func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, service, op string, h http.Handler) {
-	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).arn}
-	defer func() { e.Log.add(req) }()
+	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).ARN}
+	defer func() { e.Log.Add(req) }()
 	writeErr := func(w http.ResponseWriter, ae *APIError) {
-		w.WriteHeader(ae.status())
+		w.WriteHeader(ae.StatusCode())
 		_, _ = w.Write([]byte(ae.Code))
 	}
 	if done, ae := e.applyFaults(w, service, op, "SlowDown", writeErr); done {

@@ -35,14 +35,14 @@ func (s *stsService) getCallerIdentity(c *call) (any, error) {
 		Account string `xml:"Account"`
 		Arn     string `xml:"Arn"`
 	}{"AIDAAWSEMUEXAMPLE0001", s.e.AccountID(), s.e.CallerARN()}
-	if c.caller.id != "" {
-		out.UserId, out.Arn = c.caller.id, c.caller.arn
+	if c.Caller.ID != "" {
+		out.UserId, out.Arn = c.Caller.ID, c.Caller.ARN
 	}
 	return out, nil
 }
 
 func (s *stsService) assumeRole(c *call) (any, error) {
-	roleARN, session := c.form.Get("RoleArn"), c.form.Get("RoleSessionName")
+	roleARN, session := c.Form.Get("RoleArn"), c.Form.Get("RoleSessionName")
 	if roleARN == "" || session == "" {
 		return nil, &APIError{Code: "ValidationError", Message: "1 validation error detected: Value null at 'roleArn' or 'roleSessionName' failed to satisfy constraint: Member must not be null"}
 	}
@@ -55,7 +55,7 @@ func (s *stsService) assumeRole(c *call) (any, error) {
 			Message: fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", s.e.CallerARN(), roleARN)}
 	}
 	duration := 3600
-	if d := c.form.Get("DurationSeconds"); d != "" {
+	if d := c.Form.Get("DurationSeconds"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 900 || n > 43200 {
 			return nil, &APIError{Code: "ValidationError", Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", d)}
@@ -73,8 +73,8 @@ func (s *stsService) assumeRole(c *call) (any, error) {
 		Arn           string `xml:"Arn"`
 	}
 	who := identity{
-		id:  role.id + ":" + session,
-		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.e.AccountID(), role.name, session),
+		ID:  role.id + ":" + session,
+		ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.e.AccountID(), role.name, session),
 	}
 	accessKeyID := "ASIA" + strings.ToUpper(s.e.newID(8))
 	s.e.addSession(accessKeyID, who)
@@ -91,6 +91,6 @@ func (s *stsService) assumeRole(c *call) (any, error) {
 			// make them assume the role again before every call.
 			Expiration: isoTime(time.Now().UTC().Add(time.Duration(duration) * time.Second)),
 		},
-		user{AssumedRoleId: who.id, Arn: who.arn},
+		user{AssumedRoleId: who.ID, Arn: who.ARN},
 	}, nil
 }

@@ -1,4 +1,4 @@
-package awsemu
+package core
 
 import (
 	"encoding/json"
@@ -28,7 +28,8 @@ type RequestLog struct {
 	reqs []Request
 }
 
-func (l *RequestLog) add(r Request) {
+// Add records one request.
+func (l *RequestLog) Add(r Request) {
 	l.mu.Lock()
 	l.reqs = append(l.reqs, r)
 	l.mu.Unlock()

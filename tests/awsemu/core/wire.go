@@ -1,4 +1,4 @@
-package awsemu
+package core
 
 import (
 	"encoding/json"
@@ -18,7 +18,9 @@ import (
 // Auto Scaling), timestamps are epoch seconds.
 
 // wireEncode turns v into a tree json.Marshal writes as AWS would.
-func wireEncode(v any, lowerFirst bool) any {
+// WireEncode turns an SDK value into its JSON wire form (lowerCamel member
+// names when lowerFirst).
+func WireEncode(v any, lowerFirst bool) any {
 	return encodeValue(reflect.ValueOf(v), lowerFirst)
 }
 
@@ -101,7 +103,8 @@ func memberName(goName string, lower bool) string {
 // wireDecode fills the SDK input struct pointed to by out from an awsJson1_1
 // body. Member names match case-insensitively; numbers become timestamps
 // where the Go type is time.Time.
-func wireDecode(body []byte, out any) error {
+// WireDecode reads a JSON wire body into an SDK input struct.
+func WireDecode(body []byte, out any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package awsemu
+package core
 
 import (
 	"math/rand"
@@ -33,17 +33,21 @@ type faultState struct {
 	last   time.Time
 }
 
-type faults struct {
+// Faults holds the fault rules of one server.
+type Faults struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
 	rules map[string]*faultState // key: "Service.Operation", "Service.*" or "*"
 }
 
-func newFaults(seed int64) *faults {
-	return &faults{rng: rand.New(rand.NewSource(seed)), rules: map[string]*faultState{}}
+// NewFaults makes the rule set; seed drives every random decision.
+func NewFaults(seed int64) *Faults {
+	return &Faults{rng: rand.New(rand.NewSource(seed)), rules: map[string]*faultState{}}
 }
 
-func (f *faults) set(pattern string, fault Fault) {
+// Set installs fault for pattern; a zero Fault removes the rule.
+func (f *Faults) Set(pattern string, fault Fault) {
+	pattern = NormalizePattern(pattern)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fault == (Fault{}) {
@@ -53,7 +57,8 @@ func (f *faults) set(pattern string, fault Fault) {
 	f.rules[pattern] = &faultState{fault: fault, tokens: float64(fault.Burst), last: time.Now()}
 }
 
-func (f *faults) clear() {
+// Clear removes every rule.
+func (f *Faults) Clear() {
 	f.mu.Lock()
 	f.rules = map[string]*faultState{}
 	f.mu.Unlock()
@@ -67,7 +72,7 @@ type verdict struct {
 	drop     bool
 }
 
-func (f *faults) decide(service, op string) verdict {
+func (f *Faults) decide(service, op string) verdict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := f.rules[service+"."+op]
@@ -113,8 +118,8 @@ func (f *faults) decide(service, op string) verdict {
 	return v
 }
 
-// splitPattern accepts "ECS.UpdateService", "ecs.UpdateService" or "ECS.*".
-func normalizePattern(p string) string {
+// NormalizePattern accepts "ECS.UpdateService", "ecs.UpdateService" or "ECS.*".
+func NormalizePattern(p string) string {
 	if p == "*" {
 		return p
 	}
@@ -122,7 +127,7 @@ func normalizePattern(p string) string {
 	if !ok {
 		return p
 	}
-	if canon, ok := serviceAliases[strings.ToLower(svc)]; ok {
+	if canon, ok := canonicalService(svc); ok {
 		svc = canon
 	}
 	return svc + "." + op

@@ -1,4 +1,4 @@
-package awsemu
+package core
 
 import (
 	"sync"
@@ -48,7 +48,8 @@ func (c *ManualClock) SetAutoStep(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func (c *ManualClock) step() {
+// Step moves the clock by its auto-step; the server calls it after each request.
+func (c *ManualClock) Step() {
 	c.mu.Lock()
 	c.now = c.now.Add(c.autoStep)
 	c.mu.Unlock()

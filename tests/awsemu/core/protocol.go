@@ -1,4 +1,4 @@
-package awsemu
+package core
 
 import (
 	"bytes"
@@ -10,46 +10,48 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 )
 
-// jsonService serves one awsJson1_1 service.
-type jsonService struct {
+// JSONService serves one awsJson1_1 service.
+type JSONService struct {
 	name       string // short name used in the request log and fault patterns, e.g. "ECS"
 	lowerFirst bool   // member names on the wire: lowerCamel (true) or PascalCase
-	ops        map[string]jsonOp
+	ops        map[string]JSONOp
 }
 
-// jsonOp handles one operation. It decodes the body itself (see op) and
+// JSONOp handles one operation. It decodes the body itself (see Op) and
 // returns the output value (an SDK output type or a map) or an error.
-type jsonOp func(c *call) (any, error)
+type JSONOp func(c *Call) (any, error)
 
-// call is one request being served.
-type call struct {
-	caller identity // see Emulator.callerOf
-	body   []byte
-	params map[string]string
-	lower  bool
-	form   url.Values
+// Call is one request being served.
+type Call struct {
+	Caller Identity // see Server.Identify
+	Body   []byte
+	// Params are the request's key parameters as the request log keeps them.
+	Params map[string]string
+	Lower  bool       // JSON member names are lowerCamel
+	Form   url.Values // awsQuery parameters
 }
 
-// decode reads the request body into an SDK input struct and notes its key
+// Decode reads the request body into an SDK input struct and notes its key
 // parameters for the request log.
-func (c *call) decode(in any) error {
-	if err := wireDecode(c.body, in); err != nil {
+func (c *Call) Decode(in any) error {
+	if err := WireDecode(c.Body, in); err != nil {
 		if ae, ok := err.(*APIError); ok {
 			return ae
 		}
 		return &APIError{Code: "SerializationException", Message: err.Error()}
 	}
-	noteParams(c.params, in)
+	NoteParams(c.Params, in)
 	return nil
 }
 
-// op adapts a typed handler into a jsonOp.
-func op[I any](fn func(in *I) (any, error)) jsonOp {
-	return func(c *call) (any, error) {
+// Op adapts a typed handler into a JSONOp.
+func Op[I any](fn func(in *I) (any, error)) JSONOp {
+	return func(c *Call) (any, error) {
 		in := new(I)
-		if err := c.decode(in); err != nil {
+		if err := c.Decode(in); err != nil {
 			return nil, err
 		}
 		return fn(in)
@@ -60,9 +62,9 @@ func op[I any](fn func(in *I) (any, error)) jsonOp {
 // leak parameter or secret values.
 var secretParams = map[string]bool{"Value": true, "SecretString": true, "SecretBinary": true, "Password": true}
 
-// noteParams keeps the top-level scalar parameters (cluster, service, family,
+// NoteParams keeps the top-level scalar parameters (cluster, service, family,
 // names ...) of a request for the log.
-func noteParams(params map[string]string, in any) {
+func NoteParams(params map[string]string, in any) {
 	v := reflect.ValueOf(in)
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -108,45 +110,45 @@ func noteParams(params map[string]string, in any) {
 	}
 }
 
-func (s *jsonService) serve(e *Emulator, w http.ResponseWriter, r *http.Request, opName string) {
-	caller := e.callerOf(r)
-	req := Request{Time: e.now(), Service: s.name, Operation: opName, Mutating: IsMutating(opName), Params: map[string]string{}, Caller: caller.arn}
-	defer func() { e.Log.add(req) }()
-	if done, ae := e.applyFaults(w, s.name, opName, "ThrottlingException", writeJSONError); done {
+func (s *JSONService) serve(e *Server, w http.ResponseWriter, r *http.Request, opName string) {
+	caller := e.identify(r)
+	req := Request{Time: e.Now(), Service: s.name, Operation: opName, Mutating: IsMutating(opName), Params: map[string]string{}, Caller: caller.ARN}
+	defer func() { e.Log.Add(req) }()
+	if done, ae := e.ApplyFaults(w, s.name, opName, "ThrottlingException", WriteJSONError); done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
 	handler, ok := s.ops[opName]
 	if !ok {
 		ae := &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("awsemu does not emulate %s.%s", s.name, opName)}
-		writeJSONError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		WriteJSONError(w, ae)
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	body, err := readBody(r)
+	body, err := ReadBody(r)
 	if err != nil {
 		ae := &APIError{Code: "SerializationException", Message: err.Error()}
-		writeJSONError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		WriteJSONError(w, ae)
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	c := &call{caller: caller, body: body, params: req.Params, lower: s.lowerFirst}
+	c := &Call{Caller: caller, Body: body, Params: req.Params, Lower: s.lowerFirst}
 	out, err := handler(c)
 	if err != nil {
-		ae := asAPIError(err)
-		writeJSONError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		ae := AsAPIError(err)
+		WriteJSONError(w, ae)
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
 	payload, err := json.Marshal(encodeOutput(out, s.lowerFirst))
 	if err != nil {
 		ae := &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
-		writeJSONError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		WriteJSONError(w, ae)
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", e.newID(16))
+	w.Header().Set("X-Amzn-RequestId", e.NewID(16))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(payload)
 	req.Status = http.StatusOK
@@ -159,37 +161,38 @@ func encodeOutput(out any, lower bool) any {
 	if m, ok := out.(map[string]any); ok {
 		return m
 	}
-	enc := wireEncode(out, lower)
+	enc := WireEncode(out, lower)
 	if enc == nil {
 		return map[string]any{}
 	}
 	return enc
 }
 
-func writeJSONError(w http.ResponseWriter, ae *APIError) {
+// WriteJSONError writes an awsJson error response.
+func WriteJSONError(w http.ResponseWriter, ae *APIError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", ae.Code)
-	w.WriteHeader(ae.status())
+	w.WriteHeader(ae.StatusCode())
 	b, _ := json.Marshal(map[string]string{"__type": ae.Code, "message": ae.Message})
 	_, _ = w.Write(b)
 }
 
-// queryService serves one awsQuery (XML) service.
-type queryService struct {
+// QueryService serves one awsQuery (XML) service.
+type QueryService struct {
 	name    string // short name for the log, e.g. "IAM"
 	xmlns   string // e.g. https://iam.amazonaws.com/doc/2010-05-08/
 	version string
-	ops     map[string]queryOp
+	ops     map[string]QueryOp
 }
 
-// queryOp handles one operation; the returned value is XML-encoded inside
+// QueryOp handles one operation; the returned value is XML-encoded inside
 // <OpResult>, so its fields carry xml tags (and no XMLName).
-type queryOp func(c *call) (any, error)
+type QueryOp func(c *Call) (any, error)
 
-func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request) {
-	caller := e.callerOf(r)
-	req := Request{Time: e.now(), Service: s.name, Params: map[string]string{}, Caller: caller.arn}
-	defer func() { e.Log.add(req) }()
+func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) {
+	caller := e.identify(r)
+	req := Request{Time: e.Now(), Service: s.name, Params: map[string]string{}, Caller: caller.ARN}
+	defer func() { e.Log.Add(req) }()
 	if r.PostForm == nil {
 		if err := r.ParseForm(); err != nil {
 			s.writeError(w, &APIError{Code: "MalformedInput", Message: err.Error()})
@@ -206,7 +209,7 @@ func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request
 			req.Params[k] = vs[0]
 		}
 	}
-	if done, ae := e.applyFaults(w, s.name, opName, "Throttling", s.writeError); done {
+	if done, ae := e.ApplyFaults(w, s.name, opName, "Throttling", s.writeError); done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
@@ -214,14 +217,14 @@ func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request
 	if !ok {
 		ae := &APIError{Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", opName, s.version)}
 		s.writeError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	out, err := handler(&call{caller: caller, form: form, params: req.Params})
+	out, err := handler(&Call{Caller: caller, Form: form, Params: req.Params})
 	if err != nil {
-		ae := asAPIError(err)
+		ae := AsAPIError(err)
 		s.writeError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
 	var buf bytes.Buffer
@@ -234,31 +237,31 @@ func (s *queryService) serve(e *Emulator, w http.ResponseWriter, r *http.Request
 	if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: opName + "Result"}}); err != nil {
 		ae := &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
 		s.writeError(w, ae)
-		req.Status, req.ErrorCode = ae.status(), ae.Code
+		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, e.newID(16), opName)
+	fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, e.NewID(16), opName)
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 	req.Status = http.StatusOK
 }
 
-func (s *queryService) writeError(w http.ResponseWriter, ae *APIError) {
+func (s *QueryService) writeError(w http.ResponseWriter, ae *APIError) {
 	kind := "Sender"
-	if ae.status() >= 500 {
+	if ae.StatusCode() >= 500 {
 		kind = "Receiver"
 	}
 	var msg bytes.Buffer
 	_ = xml.EscapeText(&msg, []byte(ae.Message))
 	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(ae.status())
+	w.WriteHeader(ae.StatusCode())
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
 		s.xmlns, kind, ae.Code, msg.String())
 }
 
-// formList reads an awsQuery list parameter (Name.member.1, Name.member.2 ...).
-func formList(form url.Values, name string) []string {
+// FormList reads an awsQuery list parameter (Name.member.1, Name.member.2 ...).
+func FormList(form url.Values, name string) []string {
 	var out []string
 	for i := 1; ; i++ {
 		v, ok := form[fmt.Sprintf("%s.member.%d", name, i)]
@@ -269,8 +272,8 @@ func formList(form url.Values, name string) []string {
 	}
 }
 
-// sortedKeys is a small helper for stable iteration over maps.
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys is a small helper for stable iteration over maps.
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -280,11 +283,29 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // serviceAliases maps lower-cased names accepted in fault patterns to the
-// names used in the request log.
-var serviceAliases = map[string]string{
-	"ecs": "ECS", "ecr": "ECR", "iam": "IAM", "sts": "STS", "ssm": "SSM",
-	"secretsmanager": "SecretsManager", "logs": "Logs", "cloudwatchlogs": "Logs",
-	"elbv2": "ELBv2", "elasticloadbalancing": "ELBv2", "autoscaling": "AutoScaling",
-	"applicationautoscaling": "AutoScaling", "application-autoscaling": "AutoScaling",
-	"cloudformation": "CloudFormation", "s3": "S3", "registry": "Registry", "codedeploy": "CodeDeploy",
+// names used in the request log. Registering a service adds its own name.
+var (
+	aliasMu        sync.Mutex
+	serviceAliases = map[string]string{
+		"ecs": "ECS", "ecr": "ECR", "iam": "IAM", "sts": "STS", "ssm": "SSM",
+		"secretsmanager": "SecretsManager", "logs": "Logs", "cloudwatchlogs": "Logs",
+		"elbv2": "ELBv2", "elasticloadbalancing": "ELBv2", "autoscaling": "AutoScaling",
+		"applicationautoscaling": "AutoScaling", "application-autoscaling": "AutoScaling",
+		"cloudformation": "CloudFormation", "s3": "S3", "registry": "Registry", "codedeploy": "CodeDeploy",
+	}
+)
+
+func addAlias(name string) {
+	aliasMu.Lock()
+	defer aliasMu.Unlock()
+	if _, ok := serviceAliases[strings.ToLower(name)]; !ok {
+		serviceAliases[strings.ToLower(name)] = name
+	}
+}
+
+func canonicalService(name string) (string, bool) {
+	aliasMu.Lock()
+	defer aliasMu.Unlock()
+	canon, ok := serviceAliases[strings.ToLower(name)]
+	return canon, ok
 }
