@@ -180,105 +180,129 @@ func Compare(local Local, live *Live, ig normalize.Ignore) (*DiffResult, error) 
 	}
 	res := &DiffResult{}
 	if local.Service != nil {
-		newDoc, oldDoc, err := serviceDocs(local.Service, live.Service, ig)
+		rd, err := CompareService(local.Service, live.Service, ig)
 		if err != nil {
 			return nil, err
 		}
-		res.Service = &ResourceDiff{
-			Kind: KindService, Local: local.ServicePath,
-			Exists: live.Service != nil, Old: oldDoc, New: newDoc,
-		}
-		if live.Service != nil {
-			res.Service.Live = aws.ToString(live.Service.ServiceArn)
-		}
+		rd.Local = local.ServicePath
+		res.Service = rd
 	}
 	if local.TaskDefinition != nil {
-		newDoc, oldDoc, err := taskDefinitionDocs(local.TaskDefinition, live.TaskDefinition, live.TaskDefinitionTags, ig)
+		rd, err := CompareTaskDefinition(local.TaskDefinition, live.TaskDefinition, live.TaskDefinitionTags, ig)
 		if err != nil {
 			return nil, err
 		}
-		res.TaskDefinition = &ResourceDiff{
-			Kind: KindTaskDefinition, Local: local.TaskDefinitionPath,
-			Exists: live.TaskDefinition != nil, Old: oldDoc, New: newDoc,
-		}
-		if live.TaskDefinition != nil {
-			res.TaskDefinition.Live = aws.ToString(live.TaskDefinition.TaskDefinitionArn)
-		}
-	}
-	for _, r := range res.Resources() {
-		r.Changes = changes(r.Old, r.New, r.Exists)
+		rd.Local = local.TaskDefinitionPath
+		res.TaskDefinition = rd
 	}
 	return res, nil
 }
 
-func serviceDocs(local *render.ServiceDefinition, live *ecstypes.Service, ig normalize.Ignore) (newDoc, oldDoc map[string]any, err error) {
-	opts := normalize.ServiceOptions{KeepDesiredCount: local.DesiredCount != nil, Ignore: ig}
-	lm, err := apijson.ToMap(local)
-	if err != nil {
-		return nil, nil, fmt.Errorf("service definition: %w", err)
-	}
-	newDoc = normalize.Service(lm, opts)
-	if live == nil {
-		return newDoc, nil, nil
-	}
-	rm, err := apijson.ToMap(ServiceDefinition(live))
-	if err != nil {
-		return nil, nil, fmt.Errorf("live service %s: %w", aws.ToString(live.ServiceArn), err)
-	}
-	return newDoc, normalize.Service(rm, opts), nil
+// absenceRemoves are the service members whose absence from the file
+// removes them from the service, as in ecspresso: deleting a load balancer
+// from the file deletes it. Every other absent member is left as it runs.
+// The value is what UpdateService is sent to remove it.
+var absenceRemoves = map[string]any{
+	"loadBalancers":               []any{},
+	"volumeConfigurations":        []any{},
+	"vpcLatticeConfigurations":    []any{},
+	"serviceConnectConfiguration": map[string]any{"enabled": false},
 }
 
-func taskDefinitionDocs(local *ecs.RegisterTaskDefinitionInput, live *ecstypes.TaskDefinition, liveTags []ecstypes.Tag, ig normalize.Ignore) (newDoc, oldDoc map[string]any, err error) {
+// CompareService is the one comparison of a service definition with the
+// live service (nil: it does not exist). diff prints it; the deploy plan, and
+// so deploy --dry-run, sends exactly the members it finds changed (Members).
+//
+// Every member the file sets is compared, whatever its value; a member the
+// file leaves out is not compared (it stays as it runs), except those in
+// absenceRemoves. Ignored tags and fields are left out on both sides.
+func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig normalize.Ignore) (*ResourceDiff, error) {
+	managed := map[string]bool{}
+	for _, m := range local.Members() {
+		managed[m] = true
+	}
+	for m := range absenceRemoves {
+		managed[m] = true
+	}
+	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig}
 	lm, err := apijson.ToMap(local)
 	if err != nil {
-		return nil, nil, fmt.Errorf("task definition: %w", err)
+		return nil, fmt.Errorf("service definition: %w", err)
 	}
-	newDoc = normalize.TaskDefinitionWith(lm, ig)
+	keepOnly(lm, managed)
+	rd := &ResourceDiff{Kind: KindService, Exists: live != nil}
 	if live == nil {
-		return newDoc, nil, nil
+		rd.New = normalize.Service(lm, opts)
+	} else {
+		rm, err := apijson.ToMap(ServiceDefinition(live))
+		if err != nil {
+			return nil, fmt.Errorf("live service %s: %w", aws.ToString(live.ServiceArn), err)
+		}
+		keepOnly(rm, managed)
+		rd.Old, rd.New = normalize.ServicePair(rm, lm, opts)
+		rd.Live = aws.ToString(live.ServiceArn)
 	}
-	rm, err := apijson.ToMap(TaskDefinitionInput(live, liveTags))
+	rd.Changes = changes(rd.Old, rd.New, rd.Exists)
+	return rd, nil
+}
+
+func keepOnly(doc map[string]any, members map[string]bool) {
+	for k := range doc {
+		if !members[k] {
+			delete(doc, k)
+		}
+	}
+}
+
+// CompareTaskDefinition is the one comparison of a task definition with a
+// registered revision (nil: none): diff prints it, and deploy reuses a
+// revision it finds no change in.
+func CompareTaskDefinition(local *ecs.RegisterTaskDefinitionInput, live *ecstypes.TaskDefinition, liveTags []ecstypes.Tag, ig normalize.Ignore) (*ResourceDiff, error) {
+	lm, err := apijson.ToMap(local)
 	if err != nil {
-		return nil, nil, fmt.Errorf("live task definition %s: %w", aws.ToString(live.TaskDefinitionArn), err)
+		return nil, fmt.Errorf("task definition: %w", err)
 	}
-	return newDoc, normalize.TaskDefinitionWith(rm, ig), nil
+	rd := &ResourceDiff{Kind: KindTaskDefinition, Exists: live != nil}
+	if live == nil {
+		rd.New = normalize.TaskDefinitionWith(lm, ig)
+	} else {
+		rm, err := apijson.ToMap(TaskDefinitionInput(live, liveTags))
+		if err != nil {
+			return nil, fmt.Errorf("live task definition %s: %w", aws.ToString(live.TaskDefinitionArn), err)
+		}
+		rd.Old, rd.New = normalize.TaskDefinitionPair(rm, lm, ig)
+		rd.Live = aws.ToString(live.TaskDefinitionArn)
+	}
+	rd.Changes = changes(rd.Old, rd.New, rd.Exists)
+	return rd, nil
 }
 
 // TaskDefinitionsEqual reports whether registering local would create a
-// revision identical to live (after normalization and ignores): deploy then
-// reuses live instead of registering.
+// revision identical to live: CompareTaskDefinition finds no change.
 func TaskDefinitionsEqual(local *ecs.RegisterTaskDefinitionInput, live *ecstypes.TaskDefinition, liveTags []ecstypes.Tag, ig normalize.Ignore) bool {
 	if local == nil || live == nil {
 		return false
 	}
-	newDoc, oldDoc, err := taskDefinitionDocs(local, live, liveTags, ig)
-	if err != nil {
-		return false
-	}
-	return normalize.Equal(newDoc, oldDoc)
+	rd, err := CompareTaskDefinition(local, live, liveTags, ig)
+	return err == nil && !rd.Differs()
 }
 
-// ServiceDiff lists the top-level service members (JSON names, sorted) whose
-// local value differs from live, after normalization and ignores; deploy
-// sends only those. A member present only live is listed too (local
-// removes it). With no live service every member set locally is listed.
-// desiredCount is listed only when the local file sets it.
-func ServiceDiff(local *render.ServiceDefinition, live *ecstypes.Service, ig normalize.Ignore) ([]string, error) {
-	if local == nil {
-		return nil, nil
-	}
-	newDoc, oldDoc, err := serviceDocs(local, live, ig)
-	if err != nil {
-		return nil, err
-	}
+// Members lists the top-level members (JSON names, sorted) that differ.
+func (d *ResourceDiff) Members() []string {
+	seen := map[string]bool{}
 	var out []string
-	for k := range unionKeys(newDoc, oldDoc) {
-		if !reflect.DeepEqual(newDoc[k], oldDoc[k]) {
-			out = append(out, k)
+	for _, c := range d.Changes {
+		m := c.Path
+		if i := strings.IndexAny(m, ".["); i >= 0 {
+			m = m[:i]
+		}
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }
 
 func unionKeys(a, b map[string]any) map[string]struct{} {

@@ -439,62 +439,46 @@ func desiredCount(spec *Spec, opts Options, p *Plan) *int32 {
 	return nil
 }
 
-// updatable are the service definition members UpdateService can change,
-// by JSON name. desiredCount, taskDefinition and tags are handled apart.
-var updatable = map[string]bool{
-	"availabilityZoneRebalancing": true, "capacityProviderStrategy": true, "deploymentConfiguration": true,
-	"deploymentController": true, "enableECSManagedTags": true, "enableExecuteCommand": true,
-	"healthCheckGracePeriodSeconds": true, "loadBalancers": true, "monitoring": true, "networkConfiguration": true,
-	"placementConstraints": true, "placementStrategy": true, "platformVersion": true, "propagateTags": true,
-	"serviceConnectConfiguration": true, "serviceRegistries": true, "volumeConfigurations": true,
-	"vpcLatticeConfigurations": true,
-}
+// updatable maps the service definition members UpdateService can change
+// (JSON name) to their Go field name: the fields render.ServiceDefinition
+// and ecs.UpdateServiceInput share, name and type, found by reflection so a
+// member the SDK adds to both is sent without a list to update.
+// desiredCount is sent apart (it follows --tasks and ignore).
+var updatable = func() map[string]string {
+	out := map[string]string{}
+	sdt, upt := reflect.TypeFor[render.ServiceDefinition](), reflect.TypeFor[ecs.UpdateServiceInput]()
+	for i := range sdt.NumField() {
+		f := sdt.Field(i)
+		uf, ok := upt.FieldByName(f.Name)
+		if !f.IsExported() || !ok || uf.Type != f.Type || f.Name == "DesiredCount" {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out[name] = f.Name
+	}
+	return out
+}()
 
-// removable are list members whose absence in the file removes them from
-// the service (sent empty), so that deleting them from the file applies.
-var removable = map[string]any{
-	"loadBalancers":               []any{},
-	"volumeConfigurations":        []any{},
-	"vpcLatticeConfigurations":    []any{},
-	"serviceConnectConfiguration": map[string]any{"enabled": false},
-}
-
-// planUpdate lists changed attributes and builds the UpdateService input
-// (task definition and count are set by Apply).
+// planUpdate sends the members CompareService finds changed, and only
+// those, in the UpdateService input (task definition and count are set by
+// Apply; tags go through TagResource).
 func planUpdate(spec *Spec, p *Plan) error {
-	local, err := apijson.ToMap(spec.ServiceDefinition)
-	if err != nil {
-		return fmt.Errorf("service definition to JSON: %w", err)
-	}
-	remote, err := apijson.ToMap(ServiceDefinition(p.live))
-	if err != nil {
-		return fmt.Errorf("live service to JSON: %w", err)
-	}
-	changed, err := ServiceDiff(spec.ServiceDefinition, p.live, spec.Ignore)
+	sd := spec.ServiceDefinition
+	rd, err := CompareService(sd, p.live, spec.Ignore)
 	if err != nil {
 		return err
 	}
 	up := &ecs.UpdateServiceInput{}
-	for _, k := range changed {
-		if k == "desiredCount" || k == "tags" || k == "taskDefinition" || slices.Contains(spec.Ignore.Fields, k) {
+	for _, k := range rd.Members() {
+		if k == "desiredCount" || k == "tags" {
 			continue
 		}
-		_, inLocal := local[k]
-		if !updatable[k] {
-			if inLocal {
-				p.Unchangeable = append(p.Unchangeable, k)
-			}
+		field, ok := updatable[k]
+		if !ok {
+			p.Unchangeable = append(p.Unchangeable, k)
 			continue
 		}
-		var send any
-		if inLocal {
-			send = withIgnoredFromLive(k, local[k], remote[k], spec.Ignore.Fields)
-		} else if empty, ok := removable[k]; ok {
-			send = empty
-		} else {
-			continue // not managed by the file
-		}
-		if err := setMember(up, k, send); err != nil {
+		if err := setChanged(up, k, field, sd, p.live, spec.Ignore.Fields); err != nil {
 			return err
 		}
 		p.Attributes = append(p.Attributes, k)
@@ -502,8 +486,56 @@ func planUpdate(spec *Spec, p *Plan) error {
 	sort.Strings(p.Attributes)
 	sort.Strings(p.Unchangeable)
 	p.update = up
-	p.TagsToSet, p.TagsToRemove = tagChanges(spec.ServiceDefinition.Tags, p.live.Tags, spec.Ignore.Tags)
+	p.TagsToSet, p.TagsToRemove = tagChanges(sd.Tags, p.live.Tags, spec.Ignore.Tags)
 	return nil
+}
+
+// setChanged sets member k of up to the desired value: the file's value as
+// decoded (zero values included), the API default for a member set to ""
+// (which the SDK would not send), the removal value for a member whose
+// absence removes it, and the live value of ignored paths inside it.
+func setChanged(up *ecs.UpdateServiceInput, k, field string, sd *render.ServiceDefinition, live *ecstypes.Service, ignored []string) error {
+	if !sd.Sets(k) {
+		return setMember(up, k, absenceRemoves[k])
+	}
+	dst := reflect.ValueOf(up).Elem().FieldByName(field)
+	dst.Set(reflect.ValueOf(sd).Elem().FieldByName(field))
+	local, err := apijson.ToMap(sd)
+	if err != nil {
+		return fmt.Errorf("service definition to JSON: %w", err)
+	}
+	if emptyString(dst) {
+		def, ok := normalize.ServiceDefault(k, local)
+		if !ok {
+			return fmt.Errorf("service definition: %s is set to \"\", which cannot be sent to ECS; remove it to leave it unchanged", k)
+		}
+		return setMember(up, k, def)
+	}
+	if !ignoresUnder(k, ignored) || local[k] == nil {
+		return nil
+	}
+	remote, err := apijson.ToMap(ServiceDefinition(live))
+	if err != nil {
+		return fmt.Errorf("live service to JSON: %w", err)
+	}
+	return setMember(up, k, withIgnoredFromLive(k, local[k], remote[k], ignored))
+}
+
+func emptyString(v reflect.Value) bool {
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	return v.Kind() == reflect.String && v.Len() == 0
+}
+
+// ignoresUnder tells whether an ignored path lies inside member.
+func ignoresUnder(member string, ignored []string) bool {
+	for _, path := range ignored {
+		if rest, ok := strings.CutPrefix(path, member); ok && rest != "" && (rest[0] == '.' || rest[0] == '[') {
+			return true
+		}
+	}
+	return false
 }
 
 // withIgnoredFromLive keeps the live value of ignored nested paths under

@@ -150,8 +150,8 @@ func RunTaskInput(cluster, taskDef string, sd *render.ServiceDefinition, o RunOp
 	in.PlacementConstraints = sd.PlacementConstraints
 	in.PlacementStrategy = sd.PlacementStrategy
 	in.PlatformVersion = sd.PlatformVersion
-	in.EnableECSManagedTags = sd.EnableECSManagedTags
-	in.EnableExecuteCommand = sd.EnableExecuteCommand
+	in.EnableECSManagedTags = aws.ToBool(sd.EnableECSManagedTags)
+	in.EnableExecuteCommand = aws.ToBool(sd.EnableExecuteCommand)
 	for _, vc := range sd.VolumeConfigurations {
 		m := vc.ManagedEBSVolume
 		if m == nil {

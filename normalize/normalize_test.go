@@ -24,10 +24,19 @@ func doc(t *testing.T, s string) map[string]any {
 
 func (p pair) normalized(t *testing.T) (map[string]any, map[string]any) {
 	a, b := doc(t, p.a), doc(t, p.b)
+	// Both the one-sided and the paired normalization must agree.
+	var sa, sb, pa, pb map[string]any
 	if p.service {
-		return Service(a, p.opts), Service(b, p.opts)
+		sa, sb = Service(a, p.opts), Service(b, p.opts)
+		pb, pa = ServicePair(b, a, p.opts)
+	} else {
+		sa, sb = TaskDefinition(a), TaskDefinition(b)
+		pb, pa = TaskDefinitionPair(b, a, Ignore{})
 	}
-	return TaskDefinition(a), TaskDefinition(b)
+	if Equal(sa, sb) != Equal(pa, pb) {
+		t.Errorf("one-sided and paired normalization disagree:\n one-sided: %s | %s\n paired:    %s | %s", canonicalJSON(sa), canonicalJSON(sb), canonicalJSON(pa), canonicalJSON(pb))
+	}
+	return pa, pb
 }
 
 const c = `"name":"app","image":"nginx"`
@@ -87,6 +96,8 @@ var equivalent = []pair{
 	{service: true, name: "circuit breaker off", a: `{"deploymentConfiguration":{"maximumPercent":200}}`, b: `{"deploymentConfiguration":{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false},"alarms":{"alarmNames":[],"enable":false,"rollback":false}}}`},
 	{service: true, name: "service connect services order", a: `{"serviceConnectConfiguration":{"enabled":true,"services":[{"portName":"b"},{"portName":"a"}]}}`, b: `{"serviceConnectConfiguration":{"enabled":true,"services":[{"portName":"a"},{"portName":"b"}]}}`},
 	{service: true, name: "availability zone rebalancing", a: `{}`, b: `{"availabilityZoneRebalancing":"DISABLED"}`},
+	{service: true, name: "service connect off", a: `{}`, b: `{"serviceConnectConfiguration":{"enabled":false}}`},
+	{service: true, name: "explicit max percent 200", a: `{"schedulingStrategy":"REPLICA","deploymentConfiguration":{"maximumPercent":200}}`, b: `{"schedulingStrategy":"REPLICA"}`},
 }
 
 // Real changes: must not compare equal.
@@ -144,6 +155,51 @@ func TestRealChanges(t *testing.T) {
 			a, b := p.normalized(t)
 			if Equal(a, b) {
 				t.Errorf("want a difference, both normalize to %s", canonicalJSON(a))
+			}
+		})
+	}
+}
+
+// A change to the default reads as a change of value on both sides, not as
+// a member only live has: the lacking side gets the default written out.
+func TestPairWritesDefaultsOut(t *testing.T) {
+	for _, tc := range []struct {
+		name, live, local string
+		service           bool
+		wantLive, wantLoc string
+	}{
+		{name: "bool", service: true, live: `{"enableExecuteCommand":true}`, local: `{"enableExecuteCommand":false}`,
+			wantLive: `{"enableExecuteCommand":true}`, wantLoc: `{"enableExecuteCommand":false}`},
+		{name: "int", service: true, live: `{"healthCheckGracePeriodSeconds":30}`, local: `{"healthCheckGracePeriodSeconds":0}`,
+			wantLive: `{"healthCheckGracePeriodSeconds":30}`, wantLoc: `{"healthCheckGracePeriodSeconds":0}`},
+		{name: "empty string", service: true, live: `{"propagateTags":"SERVICE"}`, local: `{"propagateTags":""}`,
+			wantLive: `{"propagateTags":"SERVICE"}`, wantLoc: `{"propagateTags":"NONE"}`},
+		{name: "nested object absent on one side", service: true,
+			live:     `{"deploymentConfiguration":{"maximumPercent":200,"deploymentCircuitBreaker":{"enable":true,"rollback":true}}}`,
+			local:    `{"deploymentConfiguration":{"deploymentCircuitBreaker":{"enable":false,"rollback":false}}}`,
+			wantLive: `{"deploymentConfiguration":{"deploymentCircuitBreaker":{"enable":true,"rollback":true}}}`,
+			wantLoc:  `{"deploymentConfiguration":{"deploymentCircuitBreaker":{"enable":false,"rollback":false}}}`},
+		{name: "capacity provider launch type is not restored", service: true,
+			live: `{"launchType":"FARGATE"}`, local: `{"capacityProviderStrategy":[{"capacityProvider":"FARGATE_SPOT","weight":1}]}`,
+			wantLive: `{"launchType":"FARGATE"}`, wantLoc: `{"capacityProviderStrategy":[{"capacityProvider":"FARGATE_SPOT","weight":1}]}`},
+		{name: "list elements paired by name", live: `{"containerDefinitions":[{"name":"a","essential":false},{"name":"b"}]}`,
+			local:    `{"containerDefinitions":[{"name":"b"},{"name":"a"}]}`,
+			wantLive: `{"containerDefinitions":[{"name":"a","essential":false},{"name":"b"}]}`,
+			wantLoc:  `{"containerDefinitions":[{"name":"a","essential":true},{"name":"b"}]}`},
+		{name: "hostPort from its sibling", live: `{"networkMode":"awsvpc","containerDefinitions":[{"name":"a","portMappings":[{"containerPort":80,"hostPort":81}]}]}`,
+			local:    `{"networkMode":"awsvpc","containerDefinitions":[{"name":"a","portMappings":[{"containerPort":80}]}]}`,
+			wantLive: `{"networkMode":"awsvpc","containerDefinitions":[{"name":"a","portMappings":[{"containerPort":80,"hostPort":81}]}]}`,
+			wantLoc:  `{"networkMode":"awsvpc","containerDefinitions":[{"name":"a","portMappings":[{"containerPort":80,"hostPort":80}]}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var gl, gn map[string]any
+			if tc.service {
+				gl, gn = ServicePair(doc(t, tc.live), doc(t, tc.local), ServiceOptions{})
+			} else {
+				gl, gn = TaskDefinitionPair(doc(t, tc.live), doc(t, tc.local), Ignore{})
+			}
+			if !Equal(gl, doc(t, tc.wantLive)) || !Equal(gn, doc(t, tc.wantLoc)) {
+				t.Errorf("got live %s local %s\nwant live %s local %s", canonicalJSON(gl), canonicalJSON(gn), tc.wantLive, tc.wantLoc)
 			}
 		})
 	}

@@ -95,6 +95,9 @@ var ServiceRules = []Rule{
 	Default("deploymentConfiguration.alarms.rollback", false),
 	Default("deploymentConfiguration.strategy", "ROLLING"),
 	Default("deploymentConfiguration.bakeTimeInMinutes", 0),
+	// Service Connect switched off is no Service Connect (what removing it
+	// from the file sends).
+	Default("serviceConnectConfiguration.enabled", false),
 
 	// Unordered lists. placementStrategy is ordered: the first strategy wins.
 	Set("capacityProviderStrategy", "capacityProvider"),

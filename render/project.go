@@ -261,8 +261,16 @@ func decodeServiceDefinition(name string, src []byte, withPos bool) (*ServiceDef
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	if len(sd.Tags) == 0 {
-		sd.Tags = nil
+	// What the file set, zero values included; null is absent, as in
+	// encoding/json. "tags": [] sets "no tags".
+	sd.set = map[string]bool{}
+	for k, v := range obj {
+		if _, dropped := d.drop[k]; dropped || v == nil {
+			continue
+		}
+		if name, ok := memberName(k); ok {
+			sd.set[name] = true
+		}
 	}
 	return sd, nil
 }

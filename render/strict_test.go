@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,8 +144,12 @@ func TestDecodeServiceDefinition(t *testing.T) {
 	if sd.DesiredCount != nil {
 		t.Errorf("absent desiredCount must stay nil (unmanaged), got %d", *sd.DesiredCount)
 	}
-	if sd.LaunchType != types.LaunchTypeFargate || !sd.EnableECSManagedTags || sd.Tags != nil {
-		t.Errorf("unexpected decode: %+v", sd)
+	if sd.LaunchType != types.LaunchTypeFargate || !aws.ToBool(sd.EnableECSManagedTags) || sd.Tags == nil || len(sd.Tags) != 0 {
+		t.Errorf("unexpected decode (\"tags\": [] must decode to no tags, not to unset): %+v", sd)
+	}
+	want := []string{"deploymentConfiguration", "enableECSManagedTags", "launchType", "loadBalancers", "tags"}
+	if got := sd.Members(); !slices.Equal(got, want) {
+		t.Errorf("Members() = %v, want %v (read-only members and serviceName are not desired state)", got, want)
 	}
 	if aws.ToString(sd.ServiceName) != "web" {
 		t.Errorf("serviceName = %q", aws.ToString(sd.ServiceName))
@@ -158,6 +163,33 @@ func TestDecodeServiceDefinition(t *testing.T) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not contain %q", err, w)
 		}
+	}
+}
+
+// Every key the file writes is desired state, whatever its value: the
+// decoder records zero values that the Go types cannot tell from absence.
+func TestDecodeServiceDefinitionZeroValues(t *testing.T) {
+	src := `{"enableExecuteCommand": false, "EnableECSManagedTags": false, "healthCheckGracePeriodSeconds": 0,
+  "placementConstraints": [], "propagateTags": "", "platformVersion": "", "desiredCount": 0, "loadBalancers": null}`
+	sd, err := DecodeServiceDefinition("sd.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"desiredCount", "enableECSManagedTags", "enableExecuteCommand", "healthCheckGracePeriodSeconds",
+		"placementConstraints", "platformVersion", "propagateTags"}
+	if got := sd.Members(); !slices.Equal(got, want) {
+		t.Errorf("Members() = %v, want %v (null is absent)", got, want)
+	}
+	if sd.EnableExecuteCommand == nil || *sd.EnableExecuteCommand || sd.PlacementConstraints == nil || sd.Sets("loadBalancers") {
+		t.Errorf("zero values lost: %+v", sd)
+	}
+	built := &ServiceDefinition{EnableExecuteCommand: aws.Bool(false), PlacementStrategy: []types.PlacementStrategy{}}
+	if got := built.Members(); !slices.Equal(got, []string{"enableExecuteCommand", "placementStrategy"}) {
+		t.Errorf("Members() of a built definition = %v", got)
+	}
+	built.MarkSet("propagateTags")
+	if !built.Sets("propagateTags") || !built.Sets("enableExecuteCommand") {
+		t.Errorf("MarkSet: %v", built.Members())
 	}
 }
 

@@ -45,6 +45,7 @@ type deploySpec struct {
 	serviceRegistries    []ecstypes.ServiceRegistry
 	volumeConfigurations []ecstypes.ServiceVolumeConfiguration
 	serviceConnect       *ecstypes.ServiceConnectConfiguration
+	vpcLattice           []ecstypes.VpcLatticeConfiguration
 	execCommand          bool
 }
 
@@ -56,7 +57,8 @@ func (a deploySpec) equal(b deploySpec) bool {
 		wireEqual(a.loadBalancers, b.loadBalancers) &&
 		wireEqual(a.serviceRegistries, b.serviceRegistries) &&
 		wireEqual(a.volumeConfigurations, b.volumeConfigurations) &&
-		wireEqual(a.serviceConnect, b.serviceConnect)
+		wireEqual(a.serviceConnect, b.serviceConnect) &&
+		wireEqual(a.vpcLattice, b.vpcLattice)
 }
 
 // wireEqual compares values as they would appear on the wire, so that nil and
@@ -147,7 +149,7 @@ func (s *ecsService) deploymentView(svc *ecsSvc, d *ecsDeployment) ecstypes.Depl
 		LaunchType: d.spec.launchType, CapacityProviderStrategy: d.spec.capacityProviders,
 		NetworkConfiguration: d.spec.networkConfiguration, PlatformVersion: d.spec.platformVersion,
 		VolumeConfigurations: d.spec.volumeConfigurations, ServiceConnectConfiguration: d.spec.serviceConnect,
-		RolloutState: d.rollout, RolloutStateReason: aws.String(d.reason),
+		VpcLatticeConfigurations: d.spec.vpcLattice, RolloutState: d.rollout, RolloutStateReason: aws.String(d.reason),
 	}
 	if d.spec.platformVersion != nil {
 		out.PlatformFamily = aws.String("Linux")
@@ -296,6 +298,7 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 	}
 	spec.loadBalancers, spec.serviceRegistries = in.LoadBalancers, in.ServiceRegistries
 	spec.volumeConfigurations, spec.execCommand = in.VolumeConfigurations, in.EnableExecuteCommand
+	spec.vpcLattice = in.VpcLatticeConfigurations
 	if spec.serviceConnect, err = s.e.serviceConnectNamespace(in.ServiceConnectConfiguration); err != nil {
 		return nil, err
 	}
@@ -433,6 +436,10 @@ func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (a
 	}
 	spec.loadBalancers, spec.serviceRegistries = cur.loadBalancers, cur.serviceRegistries
 	spec.volumeConfigurations, spec.serviceConnect, spec.execCommand = cur.volumeConfigurations, cur.serviceConnect, cur.execCommand
+	spec.vpcLattice = cur.vpcLattice
+	if in.VpcLatticeConfigurations != nil {
+		spec.vpcLattice = in.VpcLatticeConfigurations
+	}
 	if in.LoadBalancers != nil {
 		spec.loadBalancers = in.LoadBalancers
 	}

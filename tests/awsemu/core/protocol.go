@@ -58,6 +58,24 @@ func Op[I any](fn func(in *I) (any, error)) JSONOp {
 	}
 }
 
+// bodyMembers splits a JSON request body into its top-level members for the
+// request log; nil for a body that is not a JSON object. Members named like
+// secrets are left out.
+func bodyMembers(body []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || len(m) == 0 {
+		return nil
+	}
+	for k := range m {
+		for secret := range secretParams {
+			if strings.EqualFold(k, secret) {
+				delete(m, k)
+			}
+		}
+	}
+	return m
+}
+
 // secretParams are never copied into the request log: a dumped log must not
 // leak parameter or secret values.
 var secretParams = map[string]bool{"Value": true, "SecretString": true, "SecretBinary": true, "Password": true}
@@ -132,6 +150,7 @@ func (s *JSONService) serve(e *Server, w http.ResponseWriter, r *http.Request, o
 		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
+	req.Members = bodyMembers(body)
 	c := &Call{Caller: caller, Body: body, Params: req.Params, Lower: s.lowerFirst}
 	out, err := handler(c)
 	if err != nil {

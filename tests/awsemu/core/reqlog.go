@@ -14,9 +14,14 @@ type Request struct {
 	Service   string            `json:"service"`
 	Operation string            `json:"operation"`
 	Params    map[string]string `json:"params,omitempty"`
-	Status    int               `json:"status"`
-	ErrorCode string            `json:"errorCode,omitempty"`
-	Mutating  bool              `json:"mutating"`
+	// Members are the top-level members of a JSON request body exactly as
+	// the client sent them (false, 0, "" and [] included), so a test can
+	// tell a member sent with a zero value from one not sent. Members named
+	// like secrets (value, secretString ...) are left out.
+	Members   map[string]json.RawMessage `json:"members,omitempty"`
+	Status    int                        `json:"status"`
+	ErrorCode string                     `json:"errorCode,omitempty"`
+	Mutating  bool                       `json:"mutating"`
 	// Caller is the identity that signed the request: the emulator's user,
 	// or the assumed-role ARN for credentials STS AssumeRole handed out.
 	Caller string `json:"caller,omitempty"`
