@@ -754,3 +754,29 @@ func TestECSStoppedTasksExpire(t *testing.T) {
 		t.Errorf("%d tasks kept; stopped tasks must expire after an hour", n)
 	}
 }
+
+// The request log keeps the members of a JSON body as sent: a member sent
+// as false or [] is there with that value, one not sent is absent, and the
+// VPC Lattice configuration an update sets is what the deployment reports.
+func TestRequestLogMembersAndVpcLattice(t *testing.T) {
+	f := newECSFixture(t)
+	f.seedWeb(f.register(fargateTD("web", "nginx:1")), 1, nil)
+	lattice := []ecstypes.VpcLatticeConfiguration{{PortName: aws.String("http"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/l"), TargetGroupArn: aws.String("arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-1")}}
+	mark := f.e.Log.Len()
+	if _, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"),
+		EnableExecuteCommand: aws.Bool(false), PlacementConstraints: []ecstypes.PlacementConstraint{}, VpcLatticeConfigurations: lattice}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.e.Log.Since(mark)
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	m := reqs[0].Members
+	if string(m["enableExecuteCommand"]) != "false" || string(m["placementConstraints"]) != "[]" || m["desiredCount"] != nil || string(m["service"]) != `"web"` {
+		t.Errorf("members = %v", m)
+	}
+	if got := f.service("web").Deployments[0].VpcLatticeConfigurations; len(got) != 1 || aws.ToString(got[0].PortName) != "http" {
+		t.Errorf("PRIMARY deployment's VPC Lattice configurations = %+v", got)
+	}
+}
