@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -217,19 +218,17 @@ var absenceRemoves = map[string]any{
 // file leaves out is not compared (it stays as it runs), except those in
 // absenceRemoves. Ignored tags and fields are left out on both sides.
 func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig normalize.Ignore) (*ResourceDiff, error) {
-	managed := map[string]bool{}
-	for _, m := range local.Members() {
-		managed[m] = true
-	}
+	managed := local.Members()
 	for m := range absenceRemoves {
-		managed[m] = true
+		if !slices.Contains(managed, m) {
+			managed = append(managed, m)
+		}
 	}
-	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig}
+	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig, Members: managed}
 	lm, err := apijson.ToMap(local)
 	if err != nil {
 		return nil, fmt.Errorf("service definition: %w", err)
 	}
-	keepOnly(lm, managed)
 	rd := &ResourceDiff{Kind: KindService, Exists: live != nil}
 	if live == nil {
 		rd.New = normalize.Service(lm, opts)
@@ -238,20 +237,11 @@ func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig 
 		if err != nil {
 			return nil, fmt.Errorf("live service %s: %w", aws.ToString(live.ServiceArn), err)
 		}
-		keepOnly(rm, managed)
 		rd.Old, rd.New = normalize.ServicePair(rm, lm, opts)
 		rd.Live = aws.ToString(live.ServiceArn)
 	}
 	rd.Changes = changes(rd.Old, rd.New, rd.Exists)
 	return rd, nil
-}
-
-func keepOnly(doc map[string]any, members map[string]bool) {
-	for k := range doc {
-		if !members[k] {
-			delete(doc, k)
-		}
-	}
 }
 
 // CompareTaskDefinition is the one comparison of a task definition with a

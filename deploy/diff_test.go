@@ -238,6 +238,52 @@ func TestDiffShowsChanges(t *testing.T) {
 	}
 }
 
+// Only what the file sets is compared: a member it leaves out stays as it
+// runs and is not shown, except those whose absence removes them; a member
+// it sets to a zero value is a change, shown as - old / + new.
+func TestDiffComparesWhatTheFileSets(t *testing.T) {
+	f := newFake(1)
+	live := &f.services[0]
+	live.EnableExecuteCommand = true
+	live.PlacementStrategy = []ecstypes.PlacementStrategy{{Type: ecstypes.PlacementStrategyTypeSpread, Field: aws.String("attribute:ecs.availability-zone")}}
+	live.HealthCheckGracePeriodSeconds = aws.Int32(30)
+	sd, err := render.DecodeServiceDefinition("sd.json", []byte(`{"healthCheckGracePeriodSeconds": 0, "launchType": "FARGATE"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), Service: sd, ServicePath: "sd.json"}, "web", normalize.Ignore{})
+	if got := strings.Join(res.Service.Members(), ","); got != "healthCheckGracePeriodSeconds,loadBalancers,serviceConnectConfiguration" {
+		t.Errorf("members = %s (enableExecuteCommand, placementStrategy, tags ... are not in the file: unchanged, not compared)", got)
+	}
+	u, _ := res.Service.Unified(false)
+	for _, want := range []string{`-  "healthCheckGracePeriodSeconds": 30,`, `+  "healthCheckGracePeriodSeconds": 0,`, `-  "loadBalancers": [`} {
+		if !strings.Contains(u, want) {
+			t.Errorf("unified diff lacks %q:\n%s", want, u)
+		}
+	}
+	if strings.Contains(u, "enableExecuteCommand") || strings.Contains(u, "placementStrategy") || strings.Contains(u, "tags") {
+		t.Errorf("members the file leaves out must not show:\n%s", u)
+	}
+
+	// A capacity provider strategy the file does not manage still decides
+	// that the live service has no launch type (not the EC2 default).
+	live.LaunchType = ""
+	live.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}
+	res = runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), Service: sd, ServicePath: "sd.json"}, "web", normalize.Ignore{})
+	found := false
+	for _, c := range res.Service.Changes {
+		if c.Path == "launchType" {
+			found = true
+			if c.Type != "added" || c.New != "FARGATE" {
+				t.Errorf("launchType change %+v, want added FARGATE", c)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no launchType change: %+v", res.Service.Changes)
+	}
+}
+
 func TestDiffMissingEverythingAdded(t *testing.T) {
 	f := &fakeECS{tds: map[string]*ecstypes.TaskDefinition{}}
 	res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), TaskDefinitionPath: "td.json", Service: localService(), ServicePath: "sd.json"}, "web", normalize.Ignore{})

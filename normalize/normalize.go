@@ -143,6 +143,24 @@ type ServiceOptions struct {
 	// local file sets desiredCount: an omitted count means "leave it".
 	KeepDesiredCount bool
 	Ignore           Ignore
+	// Members limits the comparison to these top-level members (nil: all).
+	// The rules' conditions still see the whole document: a capacity
+	// provider strategy drops launchType even when only launchType is
+	// compared.
+	Members []string
+}
+
+// keepMembers drops the top-level members opts does not compare.
+func (opts ServiceOptions) keepMembers(doc map[string]any) map[string]any {
+	if opts.Members == nil {
+		return doc
+	}
+	for k := range doc {
+		if !slices.Contains(opts.Members, k) {
+			delete(doc, k)
+		}
+	}
+	return doc
 }
 
 // TaskDefinition normalizes a task definition for comparison: user members
@@ -166,7 +184,7 @@ func Service(doc map[string]any, opts ServiceOptions) map[string]any {
 		delete(out, "desiredCount")
 	}
 	opts.Ignore.Apply(out)
-	return apply(out, ServiceRules, true)
+	return opts.keepMembers(apply(out, ServiceRules, true))
 }
 
 // StripTaskDefinitionDefaults drops defaults and empty values but keeps the

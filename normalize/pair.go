@@ -21,7 +21,7 @@ func ServicePair(live, local map[string]any, opts ServiceOptions) (liveN, localN
 		opts.Ignore.Apply(out)
 		return out
 	}
-	return pairSides(prep(live), prep(local), ServiceRules)
+	return pairSides(prep(live), prep(local), ServiceRules, opts.keepMembers)
 }
 
 // TaskDefinitionPair normalizes the live and the local side of one task
@@ -32,7 +32,7 @@ func TaskDefinitionPair(live, local map[string]any, ig Ignore) (liveN, localN ma
 		ig.Apply(out)
 		return out
 	}
-	return pairSides(prep(live), prep(local), TaskDefinitionRules)
+	return pairSides(prep(live), prep(local), TaskDefinitionRules, nil)
 }
 
 // ServiceDefault is the API default of a top-level service member under the
@@ -46,8 +46,13 @@ func ServiceDefault(member string, doc map[string]any) (any, bool) {
 	return nil, false
 }
 
-func pairSides(a, b map[string]any, rules []Rule) (map[string]any, map[string]any) {
+// pairSides normalizes a and b, keeps what keep keeps (nil: everything),
+// then writes out defaults; conditions are asked of the whole documents.
+func pairSides(a, b map[string]any, rules []Rule, keep func(map[string]any) map[string]any) (map[string]any, map[string]any) {
 	an, bn := apply(a, rules, true), apply(b, rules, true)
+	if keep != nil {
+		an, bn = keep(an), keep(bn)
+	}
 	keys := setKeys(rules)
 	for _, r := range rules {
 		if r.kind != kindDefault && r.kind != kindDefaultFrom {
