@@ -100,22 +100,22 @@ type Ignore struct {
 	Fields []string
 }
 
-// Apply removes the ignored tags and members from doc in place.
+// Apply removes the ignored tags and members from doc in place, and the
+// tags AWS reserves (keys starting with aws:, such as
+// aws:cloudformation:stack-name): no user sets or removes those.
 func (ig Ignore) Apply(doc map[string]any) {
-	if len(ig.Tags) > 0 {
-		if tags, ok := doc["tags"].([]any); ok {
-			kept := tags[:0:0]
-			for _, t := range tags {
-				tm, _ := t.(map[string]any)
-				k, _ := tm["key"].(string)
-				if !slices.Contains(ig.Tags, k) {
-					kept = append(kept, t)
-				}
+	if tags, ok := doc["tags"].([]any); ok {
+		kept := tags[:0:0]
+		for _, t := range tags {
+			tm, _ := t.(map[string]any)
+			k, _ := tm["key"].(string)
+			if !slices.Contains(ig.Tags, k) && !strings.HasPrefix(k, "aws:") {
+				kept = append(kept, t)
 			}
-			doc["tags"] = kept
-			if len(kept) == 0 {
-				delete(doc, "tags")
-			}
+		}
+		doc["tags"] = kept
+		if len(kept) == 0 {
+			delete(doc, "tags")
 		}
 	}
 	for _, p := range ig.Fields {

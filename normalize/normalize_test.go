@@ -96,6 +96,7 @@ var equivalent = []pair{
 	{service: true, name: "circuit breaker off", a: `{"deploymentConfiguration":{"maximumPercent":200}}`, b: `{"deploymentConfiguration":{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false},"alarms":{"alarmNames":[],"enable":false,"rollback":false}}}`},
 	{service: true, name: "service connect services order", a: `{"serviceConnectConfiguration":{"enabled":true,"services":[{"portName":"b"},{"portName":"a"}]}}`, b: `{"serviceConnectConfiguration":{"enabled":true,"services":[{"portName":"a"},{"portName":"b"}]}}`},
 	{service: true, name: "availability zone rebalancing", a: `{}`, b: `{"availabilityZoneRebalancing":"DISABLED"}`},
+	{service: true, name: "reserved aws: tags", a: `{"tags":[{"key":"env","value":"prod"}]}`, b: `{"tags":[{"key":"aws:cloudformation:stack-name","value":"s"},{"key":"env","value":"prod"}]}`},
 	{service: true, name: "service connect off", a: `{}`, b: `{"serviceConnectConfiguration":{"enabled":false}}`},
 	{service: true, name: "explicit max percent 200", a: `{"schedulingStrategy":"REPLICA","deploymentConfiguration":{"maximumPercent":200}}`, b: `{"schedulingStrategy":"REPLICA"}`},
 }
