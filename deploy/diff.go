@@ -216,7 +216,9 @@ var absenceRemoves = map[string]any{
 //
 // Every member the file sets is compared, whatever its value; a member the
 // file leaves out is not compared (it stays as it runs), except those in
-// absenceRemoves. Ignored tags and fields are left out on both sides.
+// absenceRemoves. The same holds inside the objects UpdateService merges
+// (normalize.Merge: deploymentConfiguration). Ignored tags and fields are
+// left out on both sides.
 func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig normalize.Ignore) (*ResourceDiff, error) {
 	managed := local.Members()
 	for m := range absenceRemoves {
@@ -224,11 +226,14 @@ func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig 
 			managed = append(managed, m)
 		}
 	}
-	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig, Members: managed}
 	lm, err := apijson.ToMap(local)
 	if err != nil {
 		return nil, fmt.Errorf("service definition: %w", err)
 	}
+	// A nested member is set when the file wrote it or the SDK sends it
+	// anyway (a required boolean such as deploymentCircuitBreaker.rollback).
+	sets := func(path string) bool { return local.Sets(path) || hasPath(lm, path) }
+	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig, Members: managed, Sets: sets}
 	rd := &ResourceDiff{Kind: KindService, Exists: live != nil}
 	if live == nil {
 		rd.New = normalize.Service(lm, opts)
@@ -242,6 +247,21 @@ func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig 
 	}
 	rd.Changes = changes(rd.Old, rd.New, rd.Exists)
 	return rd, nil
+}
+
+// hasPath tells whether doc holds a value at a dotted path of objects.
+func hasPath(doc map[string]any, path string) bool {
+	var cur any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return false
+		}
+		if cur, ok = m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // CompareTaskDefinition is the one comparison of a task definition with a

@@ -40,6 +40,9 @@ type fieldCase struct {
 	equal   []string
 	sent    map[string]string
 	seedFix func(in *ecs.CreateServiceInput)
+	// noConverge says why the emulator does not apply the differing value,
+	// so a diff after the deploy is not expected to be empty.
+	noConverge string
 }
 
 const (
@@ -54,10 +57,15 @@ var fieldCases = map[string]fieldCase{
 		differ:  []string{`[{"capacityProvider":"FARGATE_SPOT","weight":1}]`, `[]`},
 		equal:   []string{`[{"capacityProvider":"FARGATE","weight":1,"base":0}]`},
 		seedFix: func(in *ecs.CreateServiceInput) { in.LaunchType = "" }},
+	// UpdateService keeps what deploymentConfiguration leaves out: only the
+	// keys the file sets are compared, and a circuit breaker the file does
+	// not mention is no change.
 	"deploymentConfiguration": {live: `{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":true,"rollback":true}}`,
-		differ: []string{`{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false}}`},
-		equal:  []string{`{"deploymentCircuitBreaker":{"enable":true,"rollback":true}}`}},
-	"deploymentController":          {live: `{"type":"ECS"}`, differ: []string{`{"type":"EXTERNAL"}`}, equal: []string{`{"type":"ECS"}`, `{}`}},
+		differ: []string{`{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false}}`,
+			`{"maximumPercent":150}`, `{"minimumHealthyPercent":0}`},
+		equal: []string{`{"deploymentCircuitBreaker":{"enable":true,"rollback":true}}`, `{"maximumPercent":200}`, `{}`}},
+	"deploymentController": {live: `{"type":"ECS"}`, differ: []string{`{"type":"EXTERNAL"}`}, equal: []string{`{"type":"ECS"}`, `{}`},
+		noConverge: "the emulator emulates the ECS deployment controller only"},
 	"desiredCount":                  {live: `2`, differ: []string{`0`, `3`}, equal: []string{`2`}},
 	"enableECSManagedTags":          {live: `true`, differ: []string{`false`}, equal: []string{`true`}},
 	"enableExecuteCommand":          {live: `true`, differ: []string{`false`}, equal: []string{`true`}},
@@ -186,6 +194,17 @@ func TestEveryUpdateServiceFieldDeploysWhatDiffShows(t *testing.T) {
 				}
 				if u, _ := res.Service.Unified(false); !strings.Contains(u, "\n-") || !strings.Contains(u, "\n+") {
 					t.Errorf("the unified diff must show the change as - and + lines:\n%s", u)
+				}
+				// What was sent is what the file says: once applied, diff is empty.
+				if fc.noConverge != "" {
+					return
+				}
+				after, err := FetchLive(ctx, NewLiveReader(clients), "demo", svc, "web")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res, err := Compare(Local{Service: sd}, after, normalize.Ignore{}); err != nil || res.Service.Differs() {
+					t.Errorf("diff after the deploy: %+v (%v)", res.Service.Changes, err)
 				}
 			})
 		}

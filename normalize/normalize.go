@@ -31,6 +31,7 @@ const (
 	kindConvert                     // rewrite the member's value
 	kindDrop                        // drop the member
 	kindSet                         // sort the list: its order carries no meaning
+	kindMerge                       // an update keeps the object's members it is not sent
 )
 
 // Rule is one line of the normalization table.
@@ -67,6 +68,12 @@ func Drop(path string) Rule { return Rule{Path: path, kind: kindDrop} }
 // Set declares an unordered list, sorted by the member key of its elements
 // (ties and key "" by the element's canonical JSON).
 func Set(path, key string) Rule { return Rule{Path: path, kind: kindSet, key: key} }
+
+// Merge declares an object that UpdateService merges: the members a request
+// leaves out keep their value. A comparison with the live side then compares
+// only the members the local side sets (ServiceOptions.Sets), as for the
+// top-level members of a service.
+func Merge(path string) Rule { return Rule{Path: path, kind: kindMerge} }
 
 // When restricts the rule to documents where cond holds.
 func (r Rule) When(cond Cond) Rule { r.when = cond; return r }
@@ -148,6 +155,10 @@ type ServiceOptions struct {
 	// provider strategy drops launchType even when only launchType is
 	// compared.
 	Members []string
+	// Sets tells whether the local side sets the member at a path
+	// ("deploymentConfiguration.maximumPercent"). Inside a Merge object
+	// ServicePair compares only the members it sets; nil: all.
+	Sets func(path string) bool
 }
 
 // keepMembers drops the top-level members opts does not compare.
@@ -215,7 +226,7 @@ func apply(doc map[string]any, rules []Rule, sortSets bool) map[string]any {
 	orig := doc
 	doc = canon(doc).(map[string]any)
 	for _, r := range rules {
-		if r.kind == kindSet || (r.when != nil && !r.when(orig)) {
+		if r.kind == kindSet || r.kind == kindMerge || (r.when != nil && !r.when(orig)) {
 			continue
 		}
 		walk(doc, splitPath(r.Path), func(parent map[string]any, key string) {

@@ -206,6 +206,24 @@ func TestPairWritesDefaultsOut(t *testing.T) {
 	}
 }
 
+// Inside an object UpdateService merges, only what the local side sets is
+// compared: a circuit breaker the file leaves out stays as it runs.
+func TestPairMergedObjects(t *testing.T) {
+	live := doc(t, `{"deploymentConfiguration":{"maximumPercent":150,"minimumHealthyPercent":50,"deploymentCircuitBreaker":{"enable":true,"rollback":true}}}`)
+	local := doc(t, `{"deploymentConfiguration":{"maximumPercent":200}}`)
+	sets := func(p string) bool {
+		return p == "deploymentConfiguration" || p == "deploymentConfiguration.maximumPercent"
+	}
+	gl, gn := ServicePair(live, local, ServiceOptions{Sets: sets})
+	if !Equal(gl, doc(t, `{"deploymentConfiguration":{"maximumPercent":150}}`)) || !Equal(gn, doc(t, `{"deploymentConfiguration":{"maximumPercent":200}}`)) {
+		t.Errorf("got live %s local %s", canonicalJSON(gl), canonicalJSON(gn))
+	}
+	gl, gn = ServicePair(live, doc(t, `{"deploymentConfiguration":{}}`), ServiceOptions{Sets: func(p string) bool { return p == "deploymentConfiguration" }})
+	if len(gl) != 0 || len(gn) != 0 {
+		t.Errorf("an empty merged object compares nothing: live %s local %s", canonicalJSON(gl), canonicalJSON(gn))
+	}
+}
+
 func TestDoesNotModifyInput(t *testing.T) {
 	in := doc(t, `{"cpu":"1 vCPU","containerDefinitions":[{"name":"b","essential":true},{"name":"a"}]}`)
 	before := canonicalJSON(in)

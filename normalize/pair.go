@@ -21,7 +21,37 @@ func ServicePair(live, local map[string]any, opts ServiceOptions) (liveN, localN
 		opts.Ignore.Apply(out)
 		return out
 	}
-	return pairSides(prep(live), prep(local), ServiceRules, opts.keepMembers)
+	keep := func(doc map[string]any) map[string]any {
+		doc = opts.keepMembers(doc)
+		if opts.Sets != nil {
+			for _, r := range ServiceRules {
+				if r.kind == kindMerge {
+					keepSet(doc, r.Path, opts.Sets)
+				}
+			}
+		}
+		return doc
+	}
+	return pairSides(prep(live), prep(local), ServiceRules, keep)
+}
+
+// keepSet drops the members of the object at path that sets does not
+// report as set.
+func keepSet(doc map[string]any, path string, sets func(string) bool) {
+	walk(doc, splitPath(path), func(parent map[string]any, key string) {
+		obj, ok := parent[key].(map[string]any)
+		if !ok {
+			return
+		}
+		for k := range obj {
+			if !sets(path + "." + k) {
+				delete(obj, k)
+			}
+		}
+		if len(obj) == 0 {
+			delete(parent, key)
+		}
+	})
 }
 
 // TaskDefinitionPair normalizes the live and the local side of one task

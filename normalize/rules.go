@@ -99,6 +99,12 @@ var ServiceRules = []Rule{
 	// from the file sends).
 	Default("serviceConnectConfiguration.enabled", false),
 
+	// UpdateService keeps what it is not sent inside these objects (a
+	// deploymentConfiguration without a circuit breaker leaves the circuit
+	// breaker as it is), so only the members the file sets are compared.
+	Merge("deploymentConfiguration"),
+	Merge("deploymentConfiguration.deploymentCircuitBreaker"),
+
 	// Unordered lists. placementStrategy is ordered: the first strategy wins.
 	Set("capacityProviderStrategy", "capacityProvider"),
 	Set("loadBalancers", ""),

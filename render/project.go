@@ -264,14 +264,7 @@ func decodeServiceDefinition(name string, src []byte, withPos bool) (*ServiceDef
 	// What the file set, zero values included; null is absent, as in
 	// encoding/json. "tags": [] sets "no tags".
 	sd.set = map[string]bool{}
-	for k, v := range obj {
-		if _, dropped := d.drop[k]; dropped || v == nil {
-			continue
-		}
-		if name, ok := memberName(k); ok {
-			sd.set[name] = true
-		}
-	}
+	sd.recordSet("", obj, reflect.TypeFor[ServiceDefinition](), d.drop)
 	return sd, nil
 }
 

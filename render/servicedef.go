@@ -2,6 +2,7 @@ package render
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,9 +16,9 @@ import (
 // "", []); only a member the file leaves out means "unchanged" (DesiredCount
 // nil: auto scaling or an operator owns the count). The Go types cannot tell
 // an enum set to "" or a list set to [] from an absent one, so the decoder
-// records which members the file set (Members). Nested members need no such
-// record: deploy sends a member whole, and inside it an absent member is the
-// API's default, which normalize's table knows.
+// records which keys the file set (Members, Sets), nested ones too: inside
+// deploymentConfiguration a key left out is also "unchanged", since
+// UpdateService keeps what it is not sent there.
 type ServiceDefinition struct {
 	AvailabilityZoneRebalancing   types.AvailabilityZoneRebalancing    `json:"availabilityZoneRebalancing,omitempty"`
 	CapacityProviderStrategy      []types.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
@@ -48,16 +49,18 @@ type ServiceDefinition struct {
 	VolumeConfigurations     []types.ServiceVolumeConfiguration `json:"volumeConfigurations,omitempty"`
 	VpcLatticeConfigurations []types.VpcLatticeConfiguration    `json:"vpcLatticeConfigurations,omitempty"`
 
-	// set holds the JSON names of the members the file set (with a value
-	// other than null); nil for a definition built in code.
+	// set holds the paths of the keys the file set with a value other
+	// than null ("enableExecuteCommand", "deploymentConfiguration.
+	// maximumPercent"; not inside lists); nil for a definition built in
+	// code.
 	set map[string]bool
 }
 
-// Members lists the JSON names of the members the definition sets, sorted.
-// For a decoded file these are the keys it wrote (zero values included,
-// serviceName and read-only members excluded); for a definition built in
-// code, the members that hold a value (a non-nil pointer or slice, a
-// non-empty string).
+// Members lists the JSON names of the top-level members the definition
+// sets, sorted. For a decoded file these are the keys it wrote (zero values
+// included, serviceName and read-only members excluded); for a definition
+// built in code, the members that hold a value (a non-nil pointer or slice,
+// a non-empty string).
 func (sd *ServiceDefinition) Members() []string {
 	if sd == nil {
 		return nil
@@ -65,7 +68,9 @@ func (sd *ServiceDefinition) Members() []string {
 	var out []string
 	if sd.set != nil {
 		for k := range sd.set {
-			out = append(out, k)
+			if !strings.Contains(k, ".") {
+				out = append(out, k)
+			}
 		}
 		sort.Strings(out)
 		return out
@@ -92,25 +97,24 @@ func (sd *ServiceDefinition) Members() []string {
 	return out
 }
 
-// Sets tells whether the definition sets member (a JSON name).
-func (sd *ServiceDefinition) Sets(member string) bool {
+// Sets tells whether the file set the key at path: a top-level member
+// ("enableExecuteCommand") or a key inside objects
+// ("deploymentConfiguration.maximumPercent"). A nested key set to "" does not
+// count: the SDK does not send it. For a definition built in code only
+// top-level members are known (Members).
+func (sd *ServiceDefinition) Sets(path string) bool {
 	if sd == nil {
 		return false
 	}
 	if sd.set != nil {
-		return sd.set[member]
+		return sd.set[path]
 	}
-	for _, m := range sd.Members() {
-		if m == member {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(sd.Members(), path)
 }
 
-// MarkSet records members (JSON names) as set by the file, on top of those
-// already recorded: for definitions built in code that mean a zero value.
-func (sd *ServiceDefinition) MarkSet(members ...string) {
+// MarkSet records paths as set by the file, on top of those already
+// recorded: for definitions built in code that mean a zero value.
+func (sd *ServiceDefinition) MarkSet(paths ...string) {
 	if sd.set == nil {
 		held := sd.Members()
 		sd.set = map[string]bool{}
@@ -118,8 +122,35 @@ func (sd *ServiceDefinition) MarkSet(members ...string) {
 			sd.set[m] = true
 		}
 	}
-	for _, m := range members {
-		sd.set[m] = true
+	for _, p := range paths {
+		sd.set[p] = true
+	}
+}
+
+// recordSet records the keys of obj (decoded into type t at path) that hold
+// a value, and those of the objects below them.
+func (sd *ServiceDefinition) recordSet(path string, obj map[string]any, t reflect.Type, skip map[string]struct{}) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	fs := structFields(t)
+	for k, v := range obj {
+		keyPath := joinPath(path, k)
+		if _, dropped := skip[keyPath]; dropped || v == nil || (path != "" && v == "") {
+			continue
+		}
+		f, ok := fs.lookup(k)
+		if !ok || (path == "" && f.name == "serviceName") {
+			continue
+		}
+		name := joinPath(path, f.name)
+		sd.set[name] = true
+		if inner, ok := v.(map[string]any); ok {
+			sd.recordSet(name, inner, t.FieldByIndex(f.index).Type, skip)
+		}
 	}
 }
 
@@ -130,14 +161,4 @@ func serviceDefinitionFields() []fieldInfo {
 		out = append(out, fs.byName[n])
 	}
 	return out
-}
-
-// memberName is the JSON name of a top-level key as the file spells it
-// (keys match case-insensitively, like encoding/json).
-func memberName(key string) (string, bool) {
-	f, ok := structFields(reflect.TypeFor[ServiceDefinition]()).lookup(key)
-	if !ok {
-		return "", false
-	}
-	return f.name, !strings.EqualFold(f.name, "serviceName")
 }

@@ -170,18 +170,33 @@ func TestDecodeServiceDefinition(t *testing.T) {
 // decoder records zero values that the Go types cannot tell from absence.
 func TestDecodeServiceDefinitionZeroValues(t *testing.T) {
 	src := `{"enableExecuteCommand": false, "EnableECSManagedTags": false, "healthCheckGracePeriodSeconds": 0,
-  "placementConstraints": [], "propagateTags": "", "platformVersion": "", "desiredCount": 0, "loadBalancers": null}`
+  "placementConstraints": [], "propagateTags": "", "platformVersion": "", "desiredCount": 0, "loadBalancers": null,
+  "deploymentConfiguration": {"MaximumPercent": 0, "strategy": "", "deploymentCircuitBreaker": {"enable": false}}}`
 	sd, err := DecodeServiceDefinition("sd.json", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"desiredCount", "enableECSManagedTags", "enableExecuteCommand", "healthCheckGracePeriodSeconds",
+	want := []string{"deploymentConfiguration", "desiredCount", "enableECSManagedTags", "enableExecuteCommand", "healthCheckGracePeriodSeconds",
 		"placementConstraints", "platformVersion", "propagateTags"}
 	if got := sd.Members(); !slices.Equal(got, want) {
 		t.Errorf("Members() = %v, want %v (null is absent)", got, want)
 	}
 	if sd.EnableExecuteCommand == nil || *sd.EnableExecuteCommand || sd.PlacementConstraints == nil || sd.Sets("loadBalancers") {
 		t.Errorf("zero values lost: %+v", sd)
+	}
+	// Nested keys count too (UpdateService keeps what deploymentConfiguration
+	// leaves out); a nested "" is not sent, so it is not set.
+	for path, want := range map[string]bool{
+		"deploymentConfiguration.maximumPercent":                    true,
+		"deploymentConfiguration.strategy":                          false,
+		"deploymentConfiguration.deploymentCircuitBreaker":          true,
+		"deploymentConfiguration.deploymentCircuitBreaker.enable":   true,
+		"deploymentConfiguration.deploymentCircuitBreaker.rollback": false,
+		"deploymentConfiguration.minimumHealthyPercent":             false,
+	} {
+		if got := sd.Sets(path); got != want {
+			t.Errorf("Sets(%s) = %v, want %v", path, got, want)
+		}
 	}
 	built := &ServiceDefinition{EnableExecuteCommand: aws.Bool(false), PlacementStrategy: []types.PlacementStrategy{}}
 	if got := built.Members(); !slices.Equal(got, []string{"enableExecuteCommand", "placementStrategy"}) {
