@@ -334,6 +334,31 @@ func TestTaskDefinitionsEqual(t *testing.T) {
 	}
 }
 
+// Reuse of an identical revision and diff are one comparison: a container
+// member set to its default against a live non-default is a change in both,
+// shown as - true / + false.
+func TestTaskDefinitionZeroValueIsAChange(t *testing.T) {
+	live := liveTaskDefinition(1)
+	live.ContainerDefinitions[0].ReadonlyRootFilesystem = aws.Bool(true)
+	local := localTaskDefinition(1)
+	local.ContainerDefinitions[0].ReadonlyRootFilesystem = aws.Bool(false)
+	if TaskDefinitionsEqual(local, live, nil, normalize.Ignore{}) {
+		t.Error("readonlyRootFilesystem false against a live true must register a new revision")
+	}
+	rd, err := CompareTaskDefinition(local, live, nil, normalize.Ignore{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rd.Changes) != 1 || rd.Changes[0].Type != "changed" || rd.Changes[0].Old != true || rd.Changes[0].New != false {
+		t.Errorf("changes = %+v, want one change true → false", rd.Changes)
+	}
+	local.ContainerDefinitions[0].ReadonlyRootFilesystem = nil
+	live.ContainerDefinitions[0].ReadonlyRootFilesystem = aws.Bool(false)
+	if !TaskDefinitionsEqual(local, live, nil, normalize.Ignore{}) {
+		t.Error("an absent member and its default are the same revision")
+	}
+}
+
 func TestUnifiedHunks(t *testing.T) {
 	var a, b []string
 	for i := range 30 {
