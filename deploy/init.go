@@ -41,6 +41,9 @@ type ImportOptions struct {
 	// TFState is a Terraform state file path or URL (s3://, https://...):
 	// IDs and ARNs it holds are written as tfstate lookups.
 	TFState string
+	// ImageTagEnv replaces the tag of every container image with
+	// {{ must_env "NAME" }}, so CI chooses the tag at deploy time.
+	ImageTagEnv string
 }
 
 // ImportResult lists the files written.
@@ -86,10 +89,40 @@ func Import(ctx context.Context, api ECSReader, opts ImportOptions) (*ImportResu
 		}
 	}
 
-	var rw *tfstateRewriter
+	tdDoc, err := ImportedTaskDefinition(td, tags)
+	if err != nil {
+		return nil, err
+	}
+	var sdDoc map[string]any
+	if svc != nil {
+		if sdDoc, err = ImportedService(svc); err != nil {
+			return nil, err
+		}
+	}
+	return writeDefinitions(ctx, opts, tdDoc, sdDoc)
+}
+
+// WriteDefinitions writes the config, the task definition tdDoc and, when
+// sdDoc is not nil, the service definition, the way init writes them (tfstate
+// lookups, image tag variable, Jsonnet, never overwriting without
+// ForceOverwrite). init --compose writes what it converted through it.
+func WriteDefinitions(ctx context.Context, opts ImportOptions, tdDoc, sdDoc map[string]any) (*ImportResult, error) {
+	return writeDefinitions(ctx, importDefaults(opts), tdDoc, sdDoc)
+}
+
+func writeDefinitions(ctx context.Context, opts ImportOptions, tdDoc, sdDoc map[string]any) (*ImportResult, error) {
+	var (
+		rw  *tfstateRewriter
+		err error
+	)
 	if opts.TFState != "" {
 		if rw, err = loadTFState(ctx, opts.TFState); err != nil {
 			return nil, err
+		}
+	}
+	if opts.ImageTagEnv != "" {
+		if !envNamePattern.MatchString(opts.ImageTagEnv) {
+			return nil, fmt.Errorf("init: --image-tag-env %q is not an environment variable name", opts.ImageTagEnv)
 		}
 	}
 
@@ -100,29 +133,22 @@ func Import(ctx context.Context, api ECSReader, opts ImportOptions) (*ImportResu
 		order = append(order, path)
 	}
 
-	tdDoc, err := ImportedTaskDefinition(td, tags)
-	if err != nil {
-		return nil, err
-	}
-	content, err := definitionFile(tdDoc, rw, opts.Jsonnet)
+	content, err := definitionFile(tdDoc, rw, opts.ImageTagEnv, opts.Jsonnet)
 	if err != nil {
 		return nil, fmt.Errorf("init: task definition: %w", err)
 	}
 	add(opts.TaskDefinitionPath, content)
 
-	if svc != nil {
-		sdDoc, err := ImportedService(svc)
-		if err != nil {
-			return nil, err
-		}
-		content, err := definitionFile(sdDoc, rw, opts.Jsonnet)
+	withService := sdDoc != nil
+	if withService {
+		content, err := definitionFile(sdDoc, rw, "", opts.Jsonnet)
 		if err != nil {
 			return nil, fmt.Errorf("init: service definition: %w", err)
 		}
 		add(opts.ServiceDefinitionPath, content)
 	}
 
-	cfg, err := configFile(opts, svc != nil, rw != nil)
+	cfg, err := configFile(opts, withService, rw != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -207,31 +233,86 @@ func ImportedService(svc *ecstypes.Service) (map[string]any, error) {
 	return out, nil
 }
 
-func definitionFile(doc map[string]any, rw *tfstateRewriter, jsonnet bool) ([]byte, error) {
+func definitionFile(doc map[string]any, rw *tfstateRewriter, imageTagEnv string, jsonnet bool) ([]byte, error) {
 	var tree any = doc
 	if rw != nil {
 		tree = rw.rewrite(doc)
+	}
+	if imageTagEnv != "" {
+		tree = withImageTagEnv(tree, imageTagEnv)
 	}
 	b, err := apijson.Encode(tree)
 	if err != nil {
 		return nil, err
 	}
 	if !jsonnet {
-		return []byte(tfMarker.ReplaceAllString(string(b), "{{ tfstate `$1` }}")), nil
+		return []byte(lookupMarker.ReplaceAllString(string(b), "{{ $1 `$2` }}")), nil
 	}
-	src := tfMarkerString.ReplaceAllStringFunc(string(b), func(s string) string {
-		m := tfMarkerString.FindStringSubmatch(s)
-		expr := "std.native('tfstate')('" + m[1] + "')"
-		if m[2] != "" {
-			expr += " + " + `"` + m[2] + `"`
+	// A string holding markers becomes a concatenation of its literal parts
+	// and the native function calls.
+	src := jsonString.ReplaceAllStringFunc(string(b), func(lit string) string {
+		if !strings.Contains(lit, "@@") {
+			return lit
 		}
-		return expr
+		body := lit[1 : len(lit)-1]
+		var parts []string
+		last := 0
+		for _, m := range lookupMarker.FindAllStringSubmatchIndex(body, -1) {
+			if m[0] > last {
+				parts = append(parts, `"`+body[last:m[0]]+`"`)
+			}
+			parts = append(parts, "std.native('"+body[m[2]:m[3]]+"')('"+body[m[4]:m[5]]+"')")
+			last = m[1]
+		}
+		if last < len(body) {
+			parts = append(parts, `"`+body[last:]+`"`)
+		}
+		return strings.Join(parts, " + ")
 	})
 	out, err := formatter.Format("", src, formatter.DefaultOptions())
 	if err != nil {
 		return nil, fmt.Errorf("format Jsonnet: %w", err)
 	}
 	return []byte(out), nil
+}
+
+// withImageTagEnv replaces each container image's tag with a must_env
+// lookup. Images pinned by digest stay as they are: a digest is not a tag CI
+// picks.
+func withImageTagEnv(tree any, name string) any {
+	doc, ok := tree.(map[string]any)
+	if !ok {
+		return tree
+	}
+	cds, _ := doc["containerDefinitions"].([]any)
+	for _, x := range cds {
+		cd, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		img, ok := cd["image"].(string)
+		if !ok || img == "" {
+			continue
+		}
+		cd["image"] = imageWithTagEnv(img, name)
+	}
+	return doc
+}
+
+func imageWithTagEnv(img, name string) string {
+	prefix := ""
+	if strings.HasPrefix(img, "@@") {
+		if i := strings.Index(img, ")@@"); i >= 0 {
+			prefix, img = img[:i+3], img[i+3:]
+		}
+	}
+	if strings.Contains(img, "@") {
+		return prefix + img
+	}
+	if colon := strings.LastIndex(img, ":"); colon > strings.LastIndex(img, "/") {
+		img = img[:colon]
+	}
+	return prefix + img + ":@@must_env(" + name + ")@@"
 }
 
 func configFile(opts ImportOptions, withService, withTFState bool) ([]byte, error) {
@@ -315,11 +396,12 @@ func relTo(configPath, target string) string {
 	return filepath.ToSlash(rel)
 }
 
-// tfstate markers are placed in string values and turned into template or
-// Jsonnet syntax after encoding.
+// Lookup markers (tfstate, must_env) are placed in string values and turned
+// into template or Jsonnet syntax after encoding.
 var (
-	tfMarker       = regexp.MustCompile(`@@tfstate\(([^)"\\]*)\)@@`)
-	tfMarkerString = regexp.MustCompile(`"@@tfstate\(([^)"\\]*)\)@@([^"\\]*)"`)
+	lookupMarker   = regexp.MustCompile(`@@(tfstate|must_env)\(([^)"\\]*)\)@@`)
+	jsonString     = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	awsIDPattern   = regexp.MustCompile(`^[a-z]+(-[a-z]+)?-[0-9a-f]{8,17}$`)
 	ecrRepoPattern = regexp.MustCompile(`^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^:@]+$`)
 )

@@ -1,27 +1,40 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
 )
 
 // InitCmd imports a running service (or a task definition) into a config
-// and definition files.
+// and definition files, or converts a compose project (init_compose.go).
 type InitCmd struct {
 	Region                string `help:"AWS region (default: the SDK's region)." env:"AWS_REGION"`
 	Cluster               string `help:"Cluster of the service." default:"default"`
-	Service               string `help:"Service to import." xor:"what" required:""`
-	TaskDefinition        string `name:"task-definition" help:"Import a task definition alone: family, family:revision or ARN." xor:"what" required:"" placeholder:"FAMILY[:REV]|ARN"`
+	Service               string `help:"Service to import (with --compose: the ECS service to write a service definition for)."`
+	TaskDefinition        string `name:"task-definition" help:"Import a task definition alone: family, family:revision or ARN." xor:"what" placeholder:"FAMILY[:REV]|ARN"`
+	ComposeFlags          `embed:""`
 	TaskDefinitionPath    string `name:"task-definition-path" help:"Task definition file to write." default:"ecs-task-def.json"`
 	ServiceDefinitionPath string `name:"service-definition-path" help:"Service definition file to write." default:"ecs-service-def.json"`
 	Jsonnet               bool   `help:"Write Jsonnet (.jsonnet) files, config included."`
 	ForceOverwrite        bool   `name:"force-overwrite" help:"Replace existing files."`
 	TFState               string `name:"tfstate" help:"Terraform state (path or s3://, gs://, https:// URL): IDs and ARNs it holds are written as tfstate lookups and the tfstate plugin is added to the config." placeholder:"PATH|URL"`
+	ImageTagEnv           string `name:"image-tag-env" help:"Write every image tag as {{ must_env \"NAME\" }} so CI picks the tag at deploy time." placeholder:"NAME"`
 	Sort                  bool   `help:"Accepted for ecspresso compatibility; keys are always sorted." hidden:""`
 }
 
 // Run writes the files; it never overwrites without --force-overwrite.
 func (c *InitCmd) Run(g *Globals) error {
+	if len(c.Compose) == 0 && c.Service == "" && c.TaskDefinition == "" {
+		return errors.New("init: give --service, --task-definition or --compose")
+	}
+	if len(c.Compose) == 0 && c.Service != "" && c.TaskDefinition != "" {
+		return errors.New("init: give one of --service or --task-definition")
+	}
+	if len(c.Compose) == 0 && (c.ECSParams != "" || c.ProjectName != "" || c.LaunchType != "") {
+		return errors.New("init: --ecs-params, --project-name and --launch-type go with --compose")
+	}
 	clients, err := awsapi.New(g.Context, awsapi.Options{Region: c.Region, AssumeRoleARN: g.AssumeRoleARN})
 	if err != nil {
 		return err
@@ -34,6 +47,9 @@ func (c *InitCmd) Run(g *Globals) error {
 	if configPath == "" {
 		configPath = "ecspresso.yml"
 	}
+	if len(c.Compose) > 0 {
+		return c.runCompose(g, clients, region, configPath)
+	}
 	_, err = deploy.Import(g.Context, deploy.NewLiveReader(clients), deploy.ImportOptions{
 		Region:                region,
 		Cluster:               c.Cluster,
@@ -45,6 +61,7 @@ func (c *InitCmd) Run(g *Globals) error {
 		Jsonnet:               c.Jsonnet,
 		ForceOverwrite:        c.ForceOverwrite,
 		TFState:               c.TFState,
+		ImageTagEnv:           c.ImageTagEnv,
 	})
 	return err
 }

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/doppio-ecs/doppio/awsapi"
+	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/fromcompose"
+)
+
+// ComposeFlags are init's flags for converting a compose project.
+type ComposeFlags struct {
+	Compose     []string `help:"Convert a Docker Compose project instead of importing a running service (repeatable, merged in order like docker compose -f). See docs/init.md." placeholder:"FILE" type:"path" xor:"what"`
+	ECSParams   string   `name:"ecs-params" help:"ecs-cli's ecs-params.yml for --compose (roles, network mode, task size, per-container settings, run_params)." placeholder:"FILE" type:"path"`
+	ProjectName string   `name:"project-name" help:"Task definition family for --compose (default: compose's project name)." placeholder:"NAME"`
+	LaunchType  string   `name:"launch-type" help:"Launch type --compose converts for: EC2 or FARGATE (default EC2, as ecs-cli)." enum:"EC2,FARGATE," default:""`
+}
+
+// runCompose converts the compose project and writes the files the way init
+// writes an imported service.
+func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, configPath string) error {
+	res, err := fromcompose.Convert(g.Context, fromcompose.Options{
+		ComposeFiles: c.Compose,
+		ECSParams:    c.ECSParams,
+		ProjectName:  c.ProjectName,
+		Service:      c.Service,
+		LaunchType:   c.LaunchType,
+		Region:       region,
+		RoleARN:      roleARNResolver(g.Context, clients),
+	})
+	if err != nil {
+		return err
+	}
+	if len(res.Notes) > 0 {
+		slog.Warn(fmt.Sprintf("%d compose setting(s) not converted (no ECS equivalent):", len(res.Notes)))
+		for _, n := range res.Notes {
+			slog.Warn("not converted: " + n.String())
+		}
+	}
+	td, sd, err := res.Documents()
+	if err != nil {
+		return err
+	}
+	_, err = deploy.WriteDefinitions(g.Context, deploy.ImportOptions{
+		Region:                region,
+		Cluster:               c.Cluster,
+		Service:               c.Service,
+		ConfigPath:            configPath,
+		ServiceDefinitionPath: c.ServiceDefinitionPath,
+		TaskDefinitionPath:    c.TaskDefinitionPath,
+		Jsonnet:               c.Jsonnet,
+		ForceOverwrite:        c.ForceOverwrite,
+		TFState:               c.TFState,
+		ImageTagEnv:           c.ImageTagEnv,
+	}, td, sd)
+	return err
+}
+
+// roleARNResolver turns the role names ecs-params allows into ARNs of the
+// caller's account, asking STS once and only when a name appears.
+func roleARNResolver(ctx context.Context, clients *awsapi.Clients) func(string) (string, error) {
+	var (
+		once      sync.Once
+		prefix    string
+		lookupErr error
+	)
+	return func(name string) (string, error) {
+		once.Do(func() {
+			out, err := clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				lookupErr = fmt.Errorf("find the account for the role name (sts GetCallerIdentity): %w; or give the role ARN", err)
+				return
+			}
+			a, err := arn.Parse(*out.Arn)
+			if err != nil {
+				lookupErr = err
+				return
+			}
+			prefix = "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/"
+		})
+		if lookupErr != nil {
+			return "", lookupErr
+		}
+		if strings.ContainsAny(name, ": ") {
+			return "", errors.New("not a role name")
+		}
+		return prefix + strings.TrimPrefix(name, "/"), nil
+	}
+}

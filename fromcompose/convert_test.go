@@ -1,0 +1,105 @@
+package fromcompose
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/doppio-ecs/doppio/apijson"
+	"github.com/doppio-ecs/doppio/internal/golden"
+)
+
+// caseOptions is testdata/<case>/options.yml: the flags of `doppio init
+// --compose` for that project.
+type caseOptions struct {
+	Compose     []string          `yaml:"compose"`
+	ECSParams   string            `yaml:"ecs_params"`
+	ProjectName string            `yaml:"project_name"`
+	Service     string            `yaml:"service"`
+	LaunchType  string            `yaml:"launch_type"`
+	Env         map[string]string `yaml:"env"`
+}
+
+// TestGolden converts every project under testdata and compares the notes,
+// the task definition and the service definition (or the rejection) with
+// want.txt; go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*/options.yml")
+	if err != nil || len(dirs) == 0 {
+		t.Fatal("no cases", err)
+	}
+	for _, optPath := range dirs {
+		dir := filepath.Dir(optPath)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			src, err := os.ReadFile(optPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var co caseOptions
+			if err := yaml.Unmarshal(src, &co); err != nil {
+				t.Fatal(err)
+			}
+			if len(co.Compose) == 0 {
+				co.Compose = []string{"docker-compose.yml"}
+			}
+			opts := Options{
+				ProjectName: co.ProjectName, Service: co.Service, LaunchType: co.LaunchType, Region: "us-east-1",
+				Env: []string{},
+				RoleARN: func(name string) (string, error) {
+					return "arn:aws:iam::123456789012:role/" + name, nil
+				},
+			}
+			for k, v := range co.Env {
+				opts.Env = append(opts.Env, k+"="+v)
+			}
+			for _, f := range co.Compose {
+				opts.ComposeFiles = append(opts.ComposeFiles, filepath.Join(dir, f))
+			}
+			if co.ECSParams != "" {
+				opts.ECSParams = filepath.Join(dir, co.ECSParams)
+			}
+			golden.Check(t, filepath.Join(dir, "want.txt"), convertText(t, opts))
+		})
+	}
+}
+
+func convertText(t *testing.T, opts Options) string {
+	t.Helper()
+	res, err := Convert(context.Background(), opts)
+	if err != nil {
+		var rej *RejectedError
+		if !errors.As(err, &rej) {
+			t.Logf("error (not a rejection): %v", err)
+		}
+		abs, _ := filepath.Abs(".")
+		return "error: " + strings.ReplaceAll(err.Error(), abs+string(filepath.Separator), "") + "\n"
+	}
+	var b strings.Builder
+	b.WriteString("family: " + res.Project + "\n")
+	b.WriteString("notes:\n")
+	for _, n := range res.Notes {
+		b.WriteString("  " + n.String() + "\n")
+	}
+	td, sd, err := res.Documents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := apijson.Encode(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("task definition:\n" + string(enc))
+	if sd != nil {
+		enc, err := apijson.Encode(sd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("service definition:\n" + string(enc))
+	}
+	return b.String()
+}
