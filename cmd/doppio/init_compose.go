@@ -40,9 +40,11 @@ func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, config
 		return err
 	}
 	if len(res.Notes) > 0 {
-		slog.Warn(fmt.Sprintf("%d compose setting(s) not converted (no ECS equivalent):", len(res.Notes)))
+		// Listed once, before anything is written: the user reads what the
+		// ECS files do not carry over (or carry over differently).
+		slog.Warn(fmt.Sprintf("%d compose setting(s) not converted or converted differently (no ECS equivalent):", len(res.Notes)))
 		for _, n := range res.Notes {
-			slog.Warn("not converted: " + n.String())
+			slog.Warn("compose: " + n.String())
 		}
 	}
 	td, sd, err := res.Documents()
