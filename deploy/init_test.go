@@ -158,3 +158,49 @@ func TestImportTFState(t *testing.T) {
 		t.Errorf("jsonnet:\n%s", js)
 	}
 }
+
+// --image-tag-env: every image tag becomes a must_env lookup, after the
+// tfstate rewrite of the repository URL, in JSON and in Jsonnet; digests
+// stay pinned.
+func TestWriteDefinitionsImageTagEnv(t *testing.T) {
+	td := map[string]any{
+		"family": "web",
+		"containerDefinitions": []any{
+			map[string]any{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app0:v1"},
+			map[string]any{"name": "proxy", "image": "localhost:5000/nginx"},
+			map[string]any{"name": "pinned", "image": "nginx@sha256:0123"},
+		},
+	}
+	for _, jsonnet := range []bool{false, true} {
+		chdir(t)
+		os.WriteFile("terraform.tfstate", []byte(testState), 0o644)
+		res, err := WriteDefinitions(context.Background(), ImportOptions{Cluster: "c", TFState: "terraform.tfstate", ImageTagEnv: "IMAGE_TAG", Jsonnet: jsonnet}, td, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Written) != 2 {
+			t.Errorf("written %v", res.Written)
+		}
+		path, wants := "ecs-task-def.json", []string{
+			"\"image\": \"{{ tfstate `aws_ecr_repository.app.repository_url` }}:{{ must_env `IMAGE_TAG` }}\"",
+			"\"image\": \"localhost:5000/nginx:{{ must_env `IMAGE_TAG` }}\"",
+			"\"image\": \"nginx@sha256:0123\"",
+		}
+		if jsonnet {
+			path, wants = "ecs-task-def.jsonnet", []string{
+				"image: std.native('tfstate')('aws_ecr_repository.app.repository_url') + ':' + std.native('must_env')('IMAGE_TAG')",
+				"image: 'localhost:5000/nginx:' + std.native('must_env')('IMAGE_TAG')",
+				"image: 'nginx@sha256:0123'",
+			}
+		}
+		got, _ := os.ReadFile(path)
+		for _, w := range wants {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s lacks %s:\n%s", path, w, got)
+			}
+		}
+	}
+	if _, err := WriteDefinitions(context.Background(), ImportOptions{ImageTagEnv: "IMAGE-TAG"}, td, nil); err == nil || !strings.Contains(err.Error(), "IMAGE-TAG") {
+		t.Errorf("bad variable name: %v", err)
+	}
+}

@@ -86,9 +86,6 @@ func (c *converter) container(name string, s types.ServiceConfig, p containerPar
 	c.mounts(name, s, &cd)
 	c.dependsOn(name, s, p, &cd)
 	c.secrets(name, s, p, &cd)
-	if s.Platform != "" {
-		c.note(at("platform"), "ECS sets the platform per task: runtimePlatform in the task definition (e.g. cpuArchitecture ARM64)")
-	}
 
 	if p.Essential != nil {
 		cd.Essential = p.Essential
@@ -583,7 +580,7 @@ func (c *converter) mounts(name string, s types.ServiceConfig, cd *ecstypes.Cont
 		case types.VolumeTypeVolume:
 			vol = v.Source
 			if vol == "" { // anonymous: one per container and path
-				vol = strings.Trim(volumeNameChars.ReplaceAllString(name+"-"+v.Target, "-"), "-")
+				vol = name + "-" + strings.Trim(volumeNameChars.ReplaceAllString(v.Target, "-"), "-")
 				c.addVolume(vol, &ecstypes.Volume{Name: aws.String(vol)})
 			} else if !c.namedVolume(path, vol) {
 				continue
@@ -709,9 +706,6 @@ func (c *converter) dependsOn(name string, s types.ServiceConfig, p containerPar
 		default:
 			c.reject(fmt.Sprintf("services.%s.depends_on.%s.condition", name, dep), "%q has no ECS equivalent", d.Condition)
 			continue
-		}
-		if d.Restart {
-			c.note(fmt.Sprintf("services.%s.depends_on.%s.restart", name, dep), "ECS does not restart a container when its dependency restarts; an essential container that stops replaces the whole task")
 		}
 		cd.DependsOn = append(cd.DependsOn, ecstypes.ContainerDependency{ContainerName: aws.String(dep), Condition: cond})
 	}

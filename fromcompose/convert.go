@@ -248,6 +248,7 @@ func (c *converter) taskDefinition() *ecs.RegisterTaskDefinitionInput {
 		})
 	}
 	c.taskSize(td)
+	c.platform(td)
 	c.topLevelNotes()
 	return td
 }
@@ -294,6 +295,44 @@ func (c *converter) taskModes(td *ecs.RegisterTaskDefinitionInput) {
 		}
 	default:
 		c.note(ipcPath, "%q has no ECS equivalent (ECS knows host, task and none)", ipc)
+	}
+}
+
+// platform maps the services' platform (linux/arm64) to the task's
+// runtimePlatform: ECS runs all containers of a task on one platform.
+func (c *converter) platform(td *ecs.RegisterTaskDefinitionInput) {
+	var first, firstName string
+	for _, name := range c.serviceNames() {
+		p := c.project.Services[name].Platform
+		if p == "" {
+			continue
+		}
+		path := "services." + name + ".platform"
+		if first == "" {
+			first, firstName = p, name
+		} else if p != first {
+			c.reject(path, "%s differs from %s's %s; the containers of one ECS task share one platform", p, firstName, first)
+			continue
+		}
+		osName, arch, _ := strings.Cut(p, "/")
+		rp := &ecstypes.RuntimePlatform{}
+		switch osName {
+		case "linux":
+			rp.OperatingSystemFamily = ecstypes.OSFamilyLinux
+		default:
+			c.reject(path, "%s: only linux platforms are converted", p)
+			continue
+		}
+		switch strings.TrimSuffix(arch, "/v8") {
+		case "amd64", "x86_64":
+			rp.CpuArchitecture = ecstypes.CPUArchitectureX8664
+		case "arm64", "aarch64":
+			rp.CpuArchitecture = ecstypes.CPUArchitectureArm64
+		default:
+			c.reject(path, "%s: ECS runs amd64 and arm64", p)
+			continue
+		}
+		td.RuntimePlatform = rp
 	}
 }
 
@@ -463,7 +502,7 @@ func (c *converter) topLevelNotes() {
 		c.note("models."+name, "ECS does not run compose models")
 	}
 	for k := range c.project.Extensions {
-		c.note(k, "compose extension; not read by doppio")
+		c.extension(k)
 	}
 }
 

@@ -3,6 +3,7 @@ package fromcompose
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -114,7 +115,7 @@ func (c *converter) unconverted(name string, s types.ServiceConfig) {
 		c.note(at+k, "has no ECS equivalent that doppio converts")
 	}
 	for k := range s.Extensions {
-		c.note(at+k, "compose extension; not read by doppio")
+		c.extension(at + k)
 	}
 	if d := s.Deploy; d != nil {
 		var dm map[string]any
@@ -168,4 +169,14 @@ func isEmpty(v any) bool {
 		return len(t) == 0
 	}
 	return false
+}
+
+// extension notes the x-aws-* keys of docker compose's ECS integration,
+// which users migrating from it have; other x- keys are, by the compose
+// specification, for tools that know them (often YAML anchor holders).
+func (c *converter) extension(path string) {
+	key := path[strings.LastIndex(path, ".")+1:]
+	if strings.HasPrefix(key, "x-aws-") {
+		c.note(path, "docker compose's ECS integration key; not converted: set the equivalent in the task or service definition")
+	}
 }
