@@ -28,7 +28,7 @@ type CLI struct {
 	Globals
 
 	Diff       DiffCmd       `cmd:"" help:"Show the differences between local definitions and what ECS runs (exit 2 with --exit-code)."`
-	Init       InitCmd       `cmd:"" help:"Import a running service (or a task definition) into a config and definition files."`
+	Init       InitCmd       `cmd:"" help:"Import a running service (or a task definition), or convert a compose project (--compose), into a config and definition files."`
 	Render     RenderCmd     `cmd:"" help:"Print the rendered config, service definition or task definition."`
 	Version    VersionCmd    `cmd:"" help:"Print the doppio version."`
 	Verify     VerifyCmd     `cmd:"" help:"Check that everything the definitions point at exists and fits (exit 3 on NG)."`

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/sirupsen/logrus"
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
@@ -27,6 +29,7 @@ type ComposeFlags struct {
 // runCompose converts the compose project and writes the files the way init
 // writes an imported service.
 func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, configPath string) error {
+	composeWarningsToSlog()
 	res, err := fromcompose.Convert(g.Context, fromcompose.Options{
 		ComposeFiles: c.Compose,
 		ECSParams:    c.ECSParams,
@@ -96,4 +99,24 @@ func roleARNResolver(ctx context.Context, clients *awsapi.Clients) func(string) 
 		}
 		return prefix + strings.TrimPrefix(name, "/"), nil
 	}
+}
+
+// composeWarningsToSlog sends the compose loader's warnings (it logs with
+// logrus, e.g. "the attribute `version` is obsolete") through doppio's own
+// logger, so --log-format json stays one JSON record per line.
+func composeWarningsToSlog() {
+	logrus.SetOutput(io.Discard)
+	logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
+	logrus.AddHook(slogHook{})
+}
+
+type slogHook struct{}
+
+func (slogHook) Levels() []logrus.Level {
+	return []logrus.Level{logrus.PanicLevel, logrus.FatalLevel, logrus.ErrorLevel, logrus.WarnLevel}
+}
+
+func (slogHook) Fire(e *logrus.Entry) error {
+	slog.Warn("compose: " + e.Message)
+	return nil
 }
