@@ -175,7 +175,13 @@ func load(ctx context.Context, opts Options) (*types.Project, error) {
 	}
 	proj, err := po.LoadProject(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("init --compose %s: %w", strings.Join(opts.ComposeFiles, ", "), err)
+		msg := err.Error()
+		// The schema validator says "false schema" for a key the compose
+		// specification does not have.
+		if m, ok := strings.CutSuffix(msg, " false schema"); ok {
+			msg = m + ": not a compose key (misspelled?)"
+		}
+		return nil, fmt.Errorf("init --compose %s: %s", strings.Join(opts.ComposeFiles, ", "), msg)
 	}
 	if len(proj.Services) == 0 {
 		return nil, fmt.Errorf("init --compose %s: no services (are they all behind inactive profiles?)", strings.Join(opts.ComposeFiles, ", "))
