@@ -306,54 +306,65 @@ func (c *converter) ports(name string, s types.ServiceConfig, cd *ecstypes.Conta
 	}
 }
 
+// healthCheck maps the compose healthcheck; ecs-params' healthcheck wins
+// key by key (a test there replaces compose's, intervals alone keep it).
 func (c *converter) healthCheck(name string, s types.ServiceConfig, p containerParams, cd *ecstypes.ContainerDefinition) {
+	path := "services." + name + ".healthcheck"
+	var hc *ecstypes.HealthCheck
+	if h := s.HealthCheck; h != nil {
+		switch {
+		case h.Disable || (len(h.Test) > 0 && h.Test[0] == "NONE"):
+			c.note(path, "disables the image's health check; ECS runs none unless the task definition sets healthCheck")
+		case len(h.Test) == 0:
+			c.note(path, "has no test; ECS needs the command (the image's HEALTHCHECK is not inherited)")
+		default:
+			hc = &ecstypes.HealthCheck{Command: c.healthTest(path+".test", h.Test)}
+			dur := func(d *types.Duration) *int32 {
+				if d == nil {
+					return nil
+				}
+				return aws.Int32(int32(math.Ceil(time.Duration(*d).Seconds())))
+			}
+			hc.Interval, hc.Timeout, hc.StartPeriod = dur(h.Interval), dur(h.Timeout), dur(h.StartPeriod)
+			if h.Retries != nil {
+				hc.Retries = aws.Int32(int32(*h.Retries))
+			}
+			if h.StartInterval != nil {
+				c.note(path+".start_interval", "ECS checks at interval during the start period too")
+			}
+		}
+	}
 	if h := p.Healthcheck; h != nil {
-		path := "ecs-params task_definition.services." + name + ".healthcheck"
+		path = "ecs-params task_definition.services." + name + ".healthcheck"
 		test := h.Test
 		if len(test) == 0 {
 			test = h.Command
 		}
-		hc := &ecstypes.HealthCheck{Command: c.healthTest(path+".test", test), Retries: h.Retries}
-		hc.Interval = c.seconds(path+".interval", h.Interval)
-		hc.Timeout = c.seconds(path+".timeout", h.Timeout)
-		hc.StartPeriod = c.seconds(path+".start_period", h.StartPeriod)
-		c.healthRanges(path, hc)
-		if hc.Command != nil {
-			cd.HealthCheck = hc
+		if hc == nil || len(test) > 0 {
+			prev := hc
+			hc = &ecstypes.HealthCheck{Command: c.healthTest(path+".test", test)}
+			if prev != nil {
+				hc.Interval, hc.Timeout, hc.Retries, hc.StartPeriod = prev.Interval, prev.Timeout, prev.Retries, prev.StartPeriod
+			}
 		}
-		return
-	}
-	h := s.HealthCheck
-	if h == nil {
-		return
-	}
-	path := "services." + name + ".healthcheck"
-	if h.Disable || (len(h.Test) > 0 && h.Test[0] == "NONE") {
-		c.note(path, "disables the image's health check; ECS runs none unless the task definition sets healthCheck")
-		return
-	}
-	if len(h.Test) == 0 {
-		c.note(path, "has no test; ECS needs the command (the image's HEALTHCHECK is not inherited)")
-		return
-	}
-	hc := &ecstypes.HealthCheck{Command: c.healthTest(path+".test", h.Test)}
-	dur := func(d *types.Duration) *int32 {
-		if d == nil {
-			return nil
+		if h.Retries != nil {
+			hc.Retries = h.Retries
 		}
-		return aws.Int32(int32(math.Ceil(time.Duration(*d).Seconds())))
+		if v := c.seconds(path+".interval", h.Interval); v != nil {
+			hc.Interval = v
+		}
+		if v := c.seconds(path+".timeout", h.Timeout); v != nil {
+			hc.Timeout = v
+		}
+		if v := c.seconds(path+".start_period", h.StartPeriod); v != nil {
+			hc.StartPeriod = v
+		}
 	}
-	hc.Interval, hc.Timeout, hc.StartPeriod = dur(h.Interval), dur(h.Timeout), dur(h.StartPeriod)
-	if h.Retries != nil {
-		hc.Retries = aws.Int32(int32(*h.Retries))
-	}
-	if h.StartInterval != nil {
-		c.note(path+".start_interval", "ECS checks at interval during the start period too")
+	if hc == nil || hc.Command == nil {
+		return
 	}
 	c.healthRanges(path, hc)
-	if hc.Command != nil {
-		cd.HealthCheck = hc
-	}
+	cd.HealthCheck = hc
 }
 
 func (c *converter) healthTest(path string, test []string) []string {
