@@ -593,11 +593,11 @@ func (c *converter) mounts(name string, s types.ServiceConfig, cd *ecstypes.Cont
 			if vol == "" { // anonymous: one per container and path
 				vol = name + "-" + strings.Trim(volumeNameChars.ReplaceAllString(v.Target, "-"), "-")
 				c.addVolume(vol, &ecstypes.Volume{Name: aws.String(vol)})
-			} else if !c.namedVolume(path, vol) {
+			} else if !c.namedVolume(vol) {
 				continue
 			}
 		case types.VolumeTypeBind:
-			if !filepath.IsAbs(v.Source) || strings.HasPrefix(v.Source, c.project.WorkingDir) {
+			if !filepath.IsAbs(v.Source) || c.inProject(v.Source) {
 				c.note(path, "%s is a folder of the machine that runs compose, which ECS instances do not have: put its files into the image (or use EFS via ecs-params efs_volumes)", c.localPath(v.Source))
 				continue
 			}
@@ -639,7 +639,7 @@ func (c *converter) mounts(name string, s types.ServiceConfig, cd *ecstypes.Cont
 // namedVolume adds the task volume for a top-level compose volume: plain
 // ones are task storage (Docker volumes on EC2, ephemeral on Fargate);
 // drivers, options and external volumes are Docker volume configurations.
-func (c *converter) namedVolume(path, vol string) bool {
+func (c *converter) namedVolume(vol string) bool {
 	if _, ok := c.volumes[vol]; ok {
 		return true
 	}
@@ -669,15 +669,10 @@ func (c *converter) namedVolume(path, vol string) bool {
 	if len(conf.Labels) == 0 {
 		conf.Labels = nil
 	}
-	if bool(top.External) {
-		// An external volume outlives the project: a shared volume the
-		// ECS agent does not create.
-		conf.Scope, conf.Autoprovision = ecstypes.ScopeShared, aws.Bool(false)
-	} else {
-		conf.Scope, conf.Autoprovision = ecstypes.ScopeShared, aws.Bool(true)
-	}
+	// A compose volume outlives its containers, as a shared Docker volume
+	// does; an external one exists already, so the agent must not create it.
+	conf.Scope, conf.Autoprovision = ecstypes.ScopeShared, aws.Bool(!bool(top.External))
 	c.addVolume(vol, &ecstypes.Volume{Name: aws.String(vol), DockerVolumeConfiguration: conf})
-	_ = path
 	return true
 }
 
@@ -770,10 +765,16 @@ func paramsHasSecret(p containerParams, name string) bool {
 	return false
 }
 
+func (c *converter) inProject(p string) bool {
+	rel, err := filepath.Rel(c.project.WorkingDir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
 // localPath shows a path of the compose project relative to it, as the
 // user wrote it.
 func (c *converter) localPath(p string) string {
-	if rel, err := filepath.Rel(c.project.WorkingDir, p); err == nil && !strings.HasPrefix(rel, "..") {
+	if c.inProject(p) {
+		rel, _ := filepath.Rel(c.project.WorkingDir, p)
 		return "./" + filepath.ToSlash(rel)
 	}
 	return p
