@@ -285,7 +285,14 @@ func withImageTagEnv(tree any, name string) any {
 		return tree
 	}
 	cds, _ := doc["containerDefinitions"].([]any)
-	for _, x := range cds {
+	// Copies: the caller's document stays as it was.
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		out[k] = v
+	}
+	list := make([]any, len(cds))
+	for i, x := range cds {
+		list[i] = x
 		cd, ok := x.(map[string]any)
 		if !ok {
 			continue
@@ -294,9 +301,17 @@ func withImageTagEnv(tree any, name string) any {
 		if !ok || img == "" {
 			continue
 		}
-		cd["image"] = imageWithTagEnv(img, name)
+		c := make(map[string]any, len(cd))
+		for k, v := range cd {
+			c[k] = v
+		}
+		c["image"] = imageWithTagEnv(img, name)
+		list[i] = c
 	}
-	return doc
+	if cds != nil {
+		out["containerDefinitions"] = list
+	}
+	return out
 }
 
 func imageWithTagEnv(img, name string) string {

@@ -171,10 +171,15 @@ func TestWriteDefinitionsImageTagEnv(t *testing.T) {
 			map[string]any{"name": "pinned", "image": "nginx@sha256:0123"},
 		},
 	}
-	for _, jsonnet := range []bool{false, true} {
+	for _, tc := range []struct{ jsonnet, tfstate bool }{{false, true}, {true, true}, {false, false}} {
+		jsonnet := tc.jsonnet
 		chdir(t)
 		os.WriteFile("terraform.tfstate", []byte(testState), 0o644)
-		res, err := WriteDefinitions(context.Background(), ImportOptions{Cluster: "c", TFState: "terraform.tfstate", ImageTagEnv: "IMAGE_TAG", Jsonnet: jsonnet}, td, nil)
+		opts := ImportOptions{Cluster: "c", ImageTagEnv: "IMAGE_TAG", Jsonnet: jsonnet}
+		if tc.tfstate {
+			opts.TFState = "terraform.tfstate"
+		}
+		res, err := WriteDefinitions(context.Background(), opts, td, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,6 +190,9 @@ func TestWriteDefinitionsImageTagEnv(t *testing.T) {
 			"\"image\": \"{{ tfstate `aws_ecr_repository.app.repository_url` }}:{{ must_env `IMAGE_TAG` }}\"",
 			"\"image\": \"localhost:5000/nginx:{{ must_env `IMAGE_TAG` }}\"",
 			"\"image\": \"nginx@sha256:0123\"",
+		}
+		if !tc.tfstate {
+			wants[0] = "\"image\": \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app0:{{ must_env `IMAGE_TAG` }}\""
 		}
 		if jsonnet {
 			path, wants = "ecs-task-def.jsonnet", []string{
@@ -199,6 +207,9 @@ func TestWriteDefinitionsImageTagEnv(t *testing.T) {
 				t.Errorf("%s lacks %s:\n%s", path, w, got)
 			}
 		}
+	}
+	if img := td["containerDefinitions"].([]any)[1].(map[string]any)["image"]; img != "localhost:5000/nginx" {
+		t.Errorf("the caller's document changed: %v", img)
 	}
 	if _, err := WriteDefinitions(context.Background(), ImportOptions{ImageTagEnv: "IMAGE-TAG"}, td, nil); err == nil || !strings.Contains(err.Error(), "IMAGE-TAG") {
 		t.Errorf("bad variable name: %v", err)
