@@ -10,6 +10,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/awsapi"
+	"github.com/doppio-ecs/doppio/render"
 )
 
 // Options are the deploy flags.
@@ -66,6 +67,8 @@ type Deployer struct {
 	// Optional.
 	Namespaces NamespaceReader
 	Reporter   Reporter
+	// Region is named in the deploy's header line.
+	Region string
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
 	MinInterval time.Duration
 	MaxInterval time.Duration
@@ -73,7 +76,7 @@ type Deployer struct {
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, Reporter: r}
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, Reporter: r, Region: c.Region()}
 }
 
 func (d *Deployer) reporter() Reporter {
@@ -107,6 +110,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	if err != nil {
 		return nil, nil, err
 	}
+	d.info("%s", d.header(spec, plan, opts.DryRun))
 	if opts.DryRun {
 		return plan, &Outcome{Class: Completed, Reason: "dry run: no change was made", Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
@@ -266,4 +270,51 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		}
 	}
 	return a, nil
+}
+
+// header is the line a deploy starts with: what goes where, and how.
+func (d *Deployer) header(spec *Spec, plan *Plan, dryRun bool) string {
+	td := shortTD(plan.TaskDefinitionARN)
+	if plan.TaskDefinitionAction == TDRegister {
+		td = plan.TaskDefinitionFamily + " (new revision)"
+	}
+	region := d.Region
+	if region == "" {
+		region = "(default)"
+	}
+	h := fmt.Sprintf("deploy service %s, cluster %s, region %s, task definition %s, strategy %s", spec.Service, spec.Cluster, region, td, strategyOf(spec.ServiceDefinition, plan.live))
+	if dryRun {
+		h += " [DRY RUN]"
+	}
+	return h
+}
+
+// strategyOf is the deployment strategy the service definition asks for,
+// else the one the live service has: ROLLING, BLUE_GREEN, LINEAR, CANARY,
+// or the controller when ECS does not run the rollout (CODE_DEPLOY, EXTERNAL).
+func strategyOf(sd *render.ServiceDefinition, live *ecstypes.Service) string {
+	var controller, strategy string
+	if sd != nil {
+		if sd.DeploymentController != nil {
+			controller = string(sd.DeploymentController.Type)
+		}
+		if sd.DeploymentConfiguration != nil {
+			strategy = string(sd.DeploymentConfiguration.Strategy)
+		}
+	}
+	if live != nil {
+		if controller == "" && live.DeploymentController != nil {
+			controller = string(live.DeploymentController.Type)
+		}
+		if strategy == "" && live.DeploymentConfiguration != nil {
+			strategy = string(live.DeploymentConfiguration.Strategy)
+		}
+	}
+	if controller != "" && controller != string(ecstypes.DeploymentControllerTypeEcs) {
+		return controller
+	}
+	if strategy == "" {
+		strategy = string(ecstypes.DeploymentStrategyRolling)
+	}
+	return strategy
 }

@@ -55,6 +55,11 @@ const (
 	EventProgress
 	// EventServiceEvent is one ECS service event, each sent once, oldest first.
 	EventServiceEvent
+	// EventWaiting says what the command now waits for ("deployment
+	// ecs-svc/1 of web:4 to complete"); send it again when that changes.
+	// The live view shows it beside the elapsed time and keeps ticking
+	// between polls, so a waiter may poll as sparsely as it likes.
+	EventWaiting
 )
 
 // Event is what deploy, rollback and the waiter report while they run.
@@ -63,6 +68,11 @@ type Event struct {
 	Kind        EventKind
 	Message     string
 	Deployments []DeploymentState // EventProgress only
+}
+
+// Waiting is the EventWaiting event for what.
+func Waiting(what string) Event {
+	return Event{Time: time.Now(), Kind: EventWaiting, Message: what}
 }
 
 // DeploymentState is one line of the live status block.
@@ -228,6 +238,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	for _, id := range t.KnownEvents {
 		seen[id] = true
 	}
+	rep.Report(Waiting(waitingFor(t, want.until)))
 	lo, hi := w.intervals()
 	interval := lo
 	var (
@@ -294,6 +305,21 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		case <-timer.C:
 		}
 	}
+}
+
+// waitingFor says in words what Wait waits for.
+func waitingFor(t WaitTarget, until WaitUntil) string {
+	what := "the deployment of " + shortTD(t.TaskDefinition)
+	if t.DeploymentID != "" {
+		what = "deployment " + t.DeploymentID + " (" + shortTD(t.TaskDefinition) + ")"
+	}
+	switch {
+	case t.Rollback:
+		return "the rollback to " + shortTD(t.TaskDefinition) + " to complete"
+	case until == UntilStable:
+		return what + " to be stable"
+	}
+	return what + " to complete"
 }
 
 // stopped builds the outcome when ctx ended the wait: a deadline is a

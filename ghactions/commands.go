@@ -1,5 +1,6 @@
 // Package ghactions writes GitHub Actions' CI-native output: workflow
-// commands on stdout (annotations, groups, masks) and the step's file
+// commands (annotations, groups, masks), which doppio writes to stderr so
+// that stdout stays data, and the step's file
 // commands ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY).
 //
 // The formats follow GitHub's documented workflow-command syntax; the escaping

@@ -16,8 +16,9 @@ import (
 // plain-text path needs no `if github` branches.
 type Step struct {
 	Enabled bool
-	// Out receives workflow commands. It must be the raw stdout, not a
-	// mask.Writer: ::add-mask:: has to carry the secret itself.
+	// Out receives workflow commands: the raw stderr (the runner reads
+	// commands from both streams; stdout stays data), not a mask.Writer:
+	// ::add-mask:: has to carry the secret itself.
 	Out         io.Writer
 	OutputPath  string // $GITHUB_OUTPUT
 	SummaryPath string // $GITHUB_STEP_SUMMARY

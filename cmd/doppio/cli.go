@@ -68,6 +68,10 @@ type Globals struct {
 	BinaryVersion string          `kong:"-"`
 
 	rawStdout io.Writer
+	// rawStderr receives GitHub workflow commands: the runner reads them from
+	// stderr as from stdout, and stdout stays data (`--output json | jq`).
+	// Unmasked, because ::add-mask:: has to carry the secret itself.
+	rawStderr io.Writer
 	project   *render.Project
 	gh        *ghactions.Step // see GitHub()
 	command   string          // the command being run, e.g. "deploy" (for the step summary)
@@ -83,13 +87,14 @@ func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 		Secrets:       secrets,
 		BinaryVersion: version,
 		rawStdout:     stdout,
+		rawStderr:     stderr,
 	}
 }
 
 // attach copies the run-time state into the parsed flag struct.
 func (g *Globals) attach(from *Globals) {
 	g.Stdout, g.Stderr, g.Stdin, g.Context, g.Secrets = from.Stdout, from.Stderr, from.Stdin, from.Context, from.Secrets
-	g.BinaryVersion, g.rawStdout = from.BinaryVersion, from.rawStdout
+	g.BinaryVersion, g.rawStdout, g.rawStderr = from.BinaryVersion, from.rawStdout, from.rawStderr
 }
 
 // setup runs after parsing, before any command: logging, then envfiles (so

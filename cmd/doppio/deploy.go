@@ -4,13 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/mattn/go-isatty"
 
 	"github.com/doppio-ecs/doppio/deploy"
 	"github.com/doppio-ecs/doppio/exitcode"
@@ -75,7 +70,6 @@ func (c *DeployCmd) Run(g *Globals) error {
 	defer rep.Close()
 	d := deploy.New(p.Clients, rep)
 	if c.DryRun {
-		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting deploy of service %s in cluster %s [DRY RUN]", spec.Service, spec.Cluster)})
 		if err := printDeployDiff(ctx, g, p); err != nil {
 			return err
 		}
@@ -166,139 +160,4 @@ func writeLines(w io.Writer, lines []string) {
 		b.WriteByte('\n')
 	}
 	_, _ = io.WriteString(w, b.String())
-}
-
-// progressReporter shows deploy events: off a terminal one timestamped line
-// per change (CI logs); on a terminal, lines scroll above a live status
-// block of the deployments that is redrawn in place.
-type progressReporter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	live bool
-	// json sends each event through slog (--log-format json), so stderr
-	// holds only JSON records a log pipeline can parse.
-	json   bool
-	block  []string
-	closed bool
-	// endGroup closes the GitHub Actions log group the progress lines are
-	// folded into (a no-op off GitHub Actions).
-	endGroup func()
-}
-
-func newProgressReporter(g *Globals) *progressReporter {
-	json := g.LogFormat == "json"
-	live := false
-	if _, ok := g.rawStdout.(*os.File); ok && !json {
-		live = isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("TERM") != "dumb"
-	}
-	command := g.command
-	if command == "" {
-		command = "deploy"
-	}
-	end := g.GitHub().Group(fmt.Sprintf("doppio %s: progress", command))
-	return &progressReporter{w: g.Stderr, live: live, json: json, endGroup: end}
-}
-
-const stamp = "2006/01/02 15:04:05"
-
-func (r *progressReporter) Report(e deploy.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.json {
-		reportJSON(e)
-		return
-	}
-	var lines []string
-	switch e.Kind {
-	case deploy.EventInfo:
-		lines = []string{fmt.Sprintf("%s %s", e.Time.Local().Format(stamp), e.Message)}
-	case deploy.EventWarning:
-		lines = []string{fmt.Sprintf("%s WARNING %s", e.Time.Local().Format(stamp), e.Message)}
-	case deploy.EventServiceEvent:
-		lines = []string{fmt.Sprintf("%s event: %s", e.Time.Local().Format(stamp), e.Message)}
-	case deploy.EventProgress:
-		block := deploymentLines(e.Deployments)
-		if r.live {
-			r.redraw(nil, block)
-			return
-		}
-		for _, l := range block {
-			lines = append(lines, fmt.Sprintf("%s %s", e.Time.Local().Format(stamp), l))
-		}
-	}
-	if r.live {
-		r.redraw(lines, r.block)
-		return
-	}
-	writeLines(r.w, lines)
-}
-
-// reportJSON logs an event as slog records stamped with the event's time:
-// one per step, warning or service event, one per deployment of a progress
-// snapshot.
-func reportJSON(e deploy.Event) {
-	h := slog.Default().Handler()
-	emit := func(level slog.Level, msg string, attrs ...slog.Attr) {
-		rec := slog.NewRecord(e.Time, level, msg, 0)
-		rec.AddAttrs(attrs...)
-		_ = h.Handle(context.Background(), rec)
-	}
-	switch e.Kind {
-	case deploy.EventInfo:
-		emit(slog.LevelInfo, e.Message, slog.String("event", "step"))
-	case deploy.EventWarning:
-		emit(slog.LevelWarn, e.Message, slog.String("event", "warning"))
-	case deploy.EventServiceEvent:
-		emit(slog.LevelInfo, e.Message, slog.String("event", "service_event"))
-	case deploy.EventProgress:
-		for _, s := range e.Deployments {
-			emit(slog.LevelInfo, "deployment", slog.String("event", "progress"),
-				slog.String("id", s.ID), slog.String("status", s.Status), slog.String("task_definition", s.TaskDefinition),
-				slog.Int("desired", int(s.Desired)), slog.Int("pending", int(s.Pending)),
-				slog.Int("running", int(s.Running)), slog.Int("failed", int(s.Failed)),
-				slog.String("rollout_state", s.RolloutState), slog.String("rollout_state_reason", s.RolloutStateReason))
-		}
-	}
-}
-
-// redraw erases the status block, prints lines, then draws block.
-func (r *progressReporter) redraw(lines, block []string) {
-	var b strings.Builder
-	if n := len(r.block); n > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", n)
-	}
-	for _, l := range lines {
-		b.WriteString(l + "\n")
-	}
-	for _, l := range block {
-		b.WriteString(l + "\n")
-	}
-	r.block = block
-	_, _ = io.WriteString(r.w, b.String())
-}
-
-// Close leaves the last status block on screen.
-func (r *progressReporter) Close() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.closed && r.endGroup != nil {
-		r.endGroup()
-	}
-	r.block = nil
-	r.closed = true
-}
-
-func deploymentLines(states []deploy.DeploymentState) []string {
-	var out []string
-	for _, s := range states {
-		l := fmt.Sprintf("%8s %s desired:%d pending:%d running:%d failed:%d", s.Status, s.TaskDefinition, s.Desired, s.Pending, s.Running, s.Failed)
-		if s.RolloutState != "" {
-			l += " " + s.RolloutState
-			if s.RolloutStateReason != "" {
-				l += " (" + s.RolloutStateReason + ")"
-			}
-		}
-		out = append(out, l)
-	}
-	return out
 }

@@ -39,6 +39,7 @@ func (c *DeregisterCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, err)
 	}
+	rep.Close() // the plan is the result: not folded into the progress group
 	writeLines(g.Stdout, plan.Lines())
 	if c.DryRun {
 		fmt.Fprintln(g.Stdout, "DRY RUN OK")

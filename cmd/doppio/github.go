@@ -20,9 +20,9 @@ var processStart = time.Now()
 // runner (and with --ci none), so commands call it unconditionally.
 func (g *Globals) GitHub() *ghactions.Step {
 	if g.gh == nil {
-		out := g.rawStdout
+		out := g.rawStderr
 		if out == nil {
-			out = g.Stdout
+			out = g.Stderr
 		}
 		// The flag's enum rules out the only error Detect returns.
 		st, err := ghactions.New(out, os.Getenv, g.CI, g.Secrets)

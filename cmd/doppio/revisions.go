@@ -26,7 +26,9 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()
-	d := deploy.New(p.Clients, newProgressReporter(g))
+	rep := newProgressReporter(g)
+	defer rep.Close()
+	d := deploy.New(p.Clients, rep)
 	family, err := d.Family(ctx, p.Config.Cluster, p.Config.Service, localTaskDefinition(p))
 	if err != nil {
 		return timeoutError(ctx, err)
@@ -36,6 +38,7 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 		if err != nil {
 			return timeoutError(ctx, err)
 		}
+		rep.Close()
 		b, err := apijson.Marshal(out)
 		if err != nil {
 			return err
@@ -47,6 +50,7 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, err)
 	}
+	rep.Close()
 	if len(revs) == 0 && c.Output != "json" {
 		fmt.Fprintf(g.Stderr, "no ACTIVE revision of task definition family %s\n", family)
 		return nil

@@ -215,8 +215,10 @@ func TestVerifyGitHubOutput(t *testing.T) {
 	if code != 3 {
 		t.Fatalf("doppio verify exited %d, want 3 (NG: image and role do not exist)\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	t.Logf("stdout:\n%s\nsummary:\n%s", stdout, r.file(t, r.summary))
-	requireContains(t, "stdout", stdout, "::error file=services/web/ecs-task-def.json::verify TaskDefinition[web] › ExecutionRole[", "missing-execution-role")
+	t.Logf("stderr:\n%s\nsummary:\n%s", stderr, r.file(t, r.summary))
+	// Workflow commands go to stderr: stdout stays the report.
+	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json::verify TaskDefinition[web] › ExecutionRole[", "missing-execution-role")
+	noWorkflowCommands(t, "verify", stdout)
 	if got := r.file(t, r.output); got != "outcome=failed\n" {
 		t.Errorf("GITHUB_OUTPUT = %q, want outcome=failed", got)
 	}
@@ -232,7 +234,8 @@ func TestConfigErrorAnnotatedOnFile(t *testing.T) {
 		t.Fatalf("doppio diff exited %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	// Relative to the repository root, so GitHub shows it on the PR's file.
-	requireContains(t, "stdout", stdout, "::error file=services/web/ecs-task-def.json,line=9,col=108::")
+	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json,line=9,col=108::")
+	noWorkflowCommands(t, "diff", stdout)
 }
 
 func TestGitHubOutputOff(t *testing.T) {
@@ -245,17 +248,22 @@ func TestGitHubOutputOff(t *testing.T) {
 		{"off a runner", []string{"GITHUB_ACTIONS="}, []string{"verify"}},
 		{"--ci none on a runner", nil, []string{"--ci", "none", "verify"}},
 	} {
-		stdout, _, _ := r.doppio(t, c.env, c.args...)
-		if strings.HasPrefix(stdout, "::") || strings.Contains(stdout, "\n::") {
-			t.Errorf("%s: workflow commands printed:\n%s", c.name, stdout)
-		}
+		stdout, stderr, _ := r.doppio(t, c.env, c.args...)
+		noWorkflowCommands(t, c.name, stdout+stderr)
 		if r.file(t, r.output) != "" || r.file(t, r.summary) != "" {
 			t.Errorf("%s: GitHub files written", c.name)
 		}
 	}
 	// --ci github forces it anywhere.
-	stdout, _, _ := r.doppio(t, []string{"GITHUB_ACTIONS="}, "--ci", "github", "verify")
-	requireContains(t, "stdout with --ci github", stdout, "::error file=services/web/ecs-task-def.json::verify ")
+	_, stderr, _ := r.doppio(t, []string{"GITHUB_ACTIONS="}, "--ci", "github", "verify")
+	requireContains(t, "stderr with --ci github", stderr, "::error file=services/web/ecs-task-def.json::verify ")
+}
+
+func noWorkflowCommands(t *testing.T, what, text string) {
+	t.Helper()
+	if strings.HasPrefix(text, "::") || strings.Contains(text, "\n::") {
+		t.Errorf("%s: workflow commands printed:\n%s", what, text)
+	}
 }
 
 // nginxTaskDef runs in the emulator (a public image it can "pull").
@@ -268,12 +276,15 @@ func TestDeployGitHubOutput(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("doppio deploy exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	// The rollout's progress is folded into a log group that closes before
-	// the outcome is printed.
-	group, endGroup, outcome := strings.Index(stdout, "::group::doppio deploy: progress\n"), strings.Index(stdout, "::endgroup::\n"), strings.Index(stdout, "COMPLETED:")
-	if group < 0 || endGroup < group || outcome < endGroup {
-		t.Errorf("want ::group:: ... ::endgroup:: before the outcome on stdout, got:\n%s", stdout)
+	// The rollout's progress is folded into a log group on stderr (that it
+	// closes before the outcome is printed is tested in cmd/doppio); stdout
+	// holds the outcome only.
+	group, endGroup := strings.Index(stderr, "::group::doppio deploy: progress (demo/web)\n"), strings.Index(stderr, "::endgroup::\n")
+	if group < 0 || endGroup < group {
+		t.Errorf("want ::group:: ... ::endgroup:: on stderr, got:\n%s", stderr)
 	}
+	noWorkflowCommands(t, "deploy", stdout)
+	requireContains(t, "stdout", stdout, "COMPLETED:")
 	out := r.file(t, r.output)
 	t.Logf("outputs:\n%s\nsummary:\n%s", out, r.file(t, r.summary))
 	requireContains(t, "GITHUB_OUTPUT", out,
@@ -318,7 +329,7 @@ ecs:
 	}
 	summary := r.file(t, r.summary)
 	t.Logf("stdout:\n%s\nsummary:\n%s", stdout, summary)
-	requireContains(t, "stdout", stdout, "::error::deploy of service web rolled back: ")
+	requireContains(t, "stderr", stderr, "::error::deploy of service web rolled back: ")
 	requireContains(t, "GITHUB_OUTPUT", r.file(t, r.output), "task-definition-arn=arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\n", "outcome=rolled_back\n")
 	requireContains(t, "step summary", summary, "⚠️ **rolled_back**", "#### Stopped tasks", "Essential container in task exited", "app exited 1", "Service events")
 }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/doppio-ecs/doppio/deploy"
+)
+
+// liveView is the status block a terminal shows under the scrolling
+// progress lines: a header (command, cluster/service, elapsed time, what it
+// waits for) and one row per deployment, redrawn in place.
+//
+// It stays intact at any width because every row it draws is cut to fit
+// one terminal row (by display width, so wide characters count twice):
+// moving the cursor up by the number of rows drawn then always lands on the
+// block's first row. When the terminal got narrower since the last draw
+// (the terminal re-wraps what is on screen), the rows each old line now
+// takes are counted with the new width.
+type liveView struct {
+	w     io.Writer
+	width func() int // terminal columns; 0 when unknown
+	now   func() time.Time
+	start time.Time
+	title string
+
+	waiting     string
+	deployments []deploy.DeploymentState
+	ended       bool // the command stopped waiting: the block stays as it was last
+
+	drawn []int // display width of each row on screen
+}
+
+func newLiveView(w io.Writer, width func() int, now func() time.Time, title string) *liveView {
+	return &liveView{w: w, width: width, now: now, start: now(), title: strings.TrimSpace(title)}
+}
+
+// fallbackWidth is used when the terminal does not say its width.
+const fallbackWidth = 80
+
+func (v *liveView) columns() int {
+	if w := v.width(); w > 0 {
+		return max(w, 10)
+	}
+	return fallbackWidth
+}
+
+// visible tells whether there is a block to show: nothing is drawn before
+// the command waits for something or reports deployments.
+func (v *liveView) visible() bool { return v.waiting != "" || len(v.deployments) > 0 }
+
+// rows renders the block for a terminal of width columns.
+func (v *liveView) rows(width int) []string {
+	head := v.title + " · " + elapsed(v.now().Sub(v.start))
+	switch {
+	case v.ended:
+		head += " · ended"
+	case v.waiting != "":
+		head += " · waiting for " + v.waiting
+	}
+	rows := []string{head}
+	for _, l := range deploymentLines(v.deployments) {
+		rows = append(rows, "  "+l)
+	}
+	for i, r := range rows {
+		// One column is kept free: a row that fills the last column leaves
+		// some terminals in a pending wrap.
+		if runewidth.StringWidth(r) > width-1 {
+			rows[i] = runewidth.Truncate(r, width-1, "…")
+		}
+	}
+	return rows
+}
+
+// draw erases the block, writes scroll (lines that stay, above the block;
+// they may wrap), then draws the block again.
+func (v *liveView) draw(scroll []string) {
+	width := v.columns()
+	var b strings.Builder
+	if n := v.onScreen(width); n > 0 {
+		fmt.Fprintf(&b, "\r\x1b[%dA\x1b[J", n)
+	}
+	for _, l := range scroll {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	v.drawn = v.drawn[:0]
+	if v.visible() {
+		for _, r := range v.rows(width) {
+			b.WriteString(r)
+			b.WriteByte('\n')
+			v.drawn = append(v.drawn, runewidth.StringWidth(r))
+		}
+	}
+	if b.Len() > 0 {
+		_, _ = io.WriteString(v.w, b.String())
+	}
+}
+
+// onScreen is how many terminal rows the drawn block takes at width.
+func (v *liveView) onScreen(width int) int {
+	n := 0
+	for _, w := range v.drawn {
+		n += max(1, (w+width-1)/width)
+	}
+	return n
+}
+
+// forget leaves the block on screen as it is: later output goes below it.
+func (v *liveView) forget() { v.drawn = v.drawn[:0] }
+
+// elapsed is a duration in whole seconds: 7s, 1m05s, 1h02m03s.
+func elapsed(d time.Duration) string {
+	s := int(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	}
+	return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/internal/golden"
+)
+
+// vterm is a fixed-size virtual terminal: enough of a VT100 to show what a
+// person would see. It wraps at the last column like xterm (a pending wrap
+// until the next character), treats "\n" as a tty with onlcr does (CR LF),
+// scrolls at the bottom, and understands the sequences the live view sends:
+// CSI n A (up), CSI J (erase below) and CSI K (erase the line's rest).
+type vterm struct {
+	cols, rows int
+	screen     [][]rune
+	x, y       int
+	pending    bool // the last column was written; the next rune wraps
+	scrolled   []string
+}
+
+func newVterm(cols, rows int) *vterm {
+	t := &vterm{cols: cols, rows: rows}
+	for range rows {
+		t.screen = append(t.screen, t.blank())
+	}
+	return t
+}
+
+func (t *vterm) blank() []rune { return []rune(strings.Repeat(" ", t.cols)) }
+
+func (t *vterm) lineFeed() {
+	t.pending = false
+	if t.y < t.rows-1 {
+		t.y++
+		return
+	}
+	t.scrolled = append(t.scrolled, strings.TrimRight(string(t.screen[0]), " "))
+	t.screen = append(t.screen[1:], t.blank())
+}
+
+func (t *vterm) Write(p []byte) (int, error) {
+	s := []rune(string(p))
+	for i := 0; i < len(s); i++ {
+		switch r := s[i]; r {
+		case '\n':
+			t.x = 0
+			t.lineFeed()
+		case '\r':
+			t.x, t.pending = 0, false
+		case '\x1b':
+			if i+1 >= len(s) || s[i+1] != '[' {
+				return 0, fmt.Errorf("vterm: lone ESC at %d", i)
+			}
+			j := i + 2
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';') {
+				j++
+			}
+			if j >= len(s) {
+				return 0, fmt.Errorf("vterm: unterminated CSI")
+			}
+			n, _ := strconv.Atoi(string(s[i+2 : j]))
+			switch s[j] {
+			case 'A':
+				t.y = max(0, t.y-max(1, n))
+				t.pending = false
+			case 'J':
+				copy(t.screen[t.y][t.x:], t.blank()[t.x:])
+				for y := t.y + 1; y < t.rows; y++ {
+					t.screen[y] = t.blank()
+				}
+			case 'K':
+				copy(t.screen[t.y][t.x:], t.blank()[t.x:])
+			default:
+				return 0, fmt.Errorf("vterm: unsupported CSI %q", s[j])
+			}
+			i = j
+		default:
+			if t.pending {
+				t.x = 0
+				t.lineFeed()
+			}
+			w := runewidth.RuneWidth(r)
+			if t.x+w > t.cols {
+				t.x = 0
+				t.lineFeed()
+			}
+			t.screen[t.y][t.x] = r
+			for k := 1; k < w; k++ {
+				t.screen[t.y][t.x+k] = 0
+			}
+			t.x += w
+			if t.x >= t.cols {
+				t.x, t.pending = t.cols-1, true
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// String is the scrollback and the screen, trailing blanks cut, with a
+// frame showing the screen's width.
+func (t *vterm) String() string {
+	var b strings.Builder
+	for _, l := range t.scrolled {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("+" + strings.Repeat("-", t.cols) + "+\n")
+	last := t.rows - 1
+	for last > 0 && strings.TrimSpace(string(t.screen[last])) == "" {
+		last--
+	}
+	for _, row := range t.screen[:last+1] {
+		b.WriteString("|" + strings.ReplaceAll(string(row), "\x00", "") + "|\n")
+	}
+	b.WriteString("+" + strings.Repeat("-", t.cols) + "+\n")
+	return b.String()
+}
+
+// TestLiveViewGolden drives the live block as a deploy does, on virtual
+// terminals of 80 and 200 columns: long rows are cut to the width and the
+// block is redrawn in place, so no row is left over from an earlier draw.
+func TestLiveViewGolden(t *testing.T) {
+	for _, cols := range []int{80, 200} {
+		t.Run(strconv.Itoa(cols), func(t *testing.T) {
+			vt := newVterm(cols, 16)
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			r := &progressReporter{w: vt, now: clock, scope: "demo/web", cluster: "demo", service: "web",
+				live: newLiveView(vt, func() int { return cols }, clock, "deploy demo/web")}
+			r.stop = make(chan struct{}) // the test ticks by hand
+			defer func(l *time.Location) { time.Local = l }(time.Local)
+			time.Local = time.UTC
+			at := func(d time.Duration) time.Time { now = now.Add(d); return now }
+			r.Report(deploy.Event{Time: at(time.Second), Kind: deploy.EventInfo, Message: "deploy service web, cluster demo, region us-east-1, task definition web (new revision), strategy ROLLING"})
+			r.Report(deploy.Event{Time: at(time.Second), Kind: deploy.EventInfo, Message: "registered task definition web:4"})
+			r.Report(deploy.Waiting("deployment ecs-svc/4711 (web:4) to complete"))
+			old := deploy.DeploymentState{ID: "ecs-svc/4710", Status: "ACTIVE", TaskDefinition: "web:3", Desired: 2, Running: 2, RolloutState: "COMPLETED", RolloutStateReason: "ECS deployment ecs-svc/4710 completed."}
+			cur := deploy.DeploymentState{ID: "ecs-svc/4711", Status: "PRIMARY", TaskDefinition: "web:4", Desired: 2, Pending: 2, RolloutState: "IN_PROGRESS", RolloutStateReason: "ECS deployment ecs-svc/4711 in progress, waiting for the tasks of the new task definition to pass their health checks."}
+			r.Report(deploy.Event{Time: at(time.Second), Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{cur, old}})
+			for range 3 { // ticks: only the elapsed time changes
+				at(time.Second)
+				r.live.draw(nil)
+			}
+			mid := vt.String()
+			r.Report(deploy.Event{Time: at(20 * time.Second), Kind: deploy.EventServiceEvent, Message: "(service web) has started 2 tasks: (task 0f1e2d3c4b5a69788796a5b4c3d2e1f0) (task 1a2b3c4d5e6f708192a3b4c5d6e7f8091)."})
+			cur.Pending, cur.Running = 0, 2
+			r.Report(deploy.Event{Time: at(30 * time.Second), Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{cur, old}})
+			old.Desired, old.Running = 0, 0
+			r.Report(deploy.Event{Time: at(35 * time.Second), Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{cur, old}})
+			cur.RolloutState, cur.RolloutStateReason = "COMPLETED", "ECS deployment ecs-svc/4711 completed."
+			r.Report(deploy.Event{Time: at(5 * time.Second), Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{cur}})
+			r.Close()
+			golden.Check(t, filepath.Join("testdata", fmt.Sprintf("live-%d.golden", cols)), "while waiting:\n"+mid+"\nat the end:\n"+vt.String())
+		})
+	}
+}
+
+// TestLiveViewRowsFitWidth: every row drawn fits the terminal, wide
+// characters included, and a narrower terminal counts the rows the old
+// lines now take.
+func TestLiveViewRowsFitWidth(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := newLiveView(nil, nil, func() time.Time { return now }, "deploy demo/ウェブサービス")
+	v.waiting = "deployment ecs-svc/1 (web:2) to complete"
+	v.deployments = []deploy.DeploymentState{{Status: "PRIMARY", TaskDefinition: "web:2", RolloutState: "IN_PROGRESS", RolloutStateReason: strings.Repeat("x", 300)}}
+	for _, w := range []int{10, 40, 80, 200} {
+		for _, r := range v.rows(w) {
+			if got := runewidth.StringWidth(r); got > w-1 {
+				t.Errorf("width %d: row of %d columns: %q", w, got, r)
+			}
+		}
+	}
+	v.drawn = []int{199, 50}
+	if got := v.onScreen(80); got != 3+1 {
+		t.Errorf("rows on screen after shrinking to 80 = %d, want 4", got)
+	}
+	if got := v.onScreen(200); got != 2 {
+		t.Errorf("rows on screen at 200 = %d, want 2", got)
+	}
+}
+
+func TestElapsed(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 59 * time.Second: "59s", 65 * time.Second: "1m05s", 3723 * time.Second: "1h02m03s"} {
+		if got := elapsed(d); got != want {
+			t.Errorf("elapsed(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
