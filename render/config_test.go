@@ -121,6 +121,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown key", "c.yml", "clustr: x\n", []string{"c.yml", "clustr: unknown field", `did you mean "cluster"`}},
 		{"unknown key json has line", "c.json", "{\n  \"region\": \"x\",\n  \"sevice\": \"web\"\n}", []string{"c.json:3:3", "sevice", `"service"`}},
+		{"misspelt service_definition", "c.yml", "service_defintion: sd.json\n", []string{"service_defintion: unknown field", `did you mean "service_definition"`}},
 		{"nested unknown", "c.yml", "codedeploy:\n  application: x\n", []string{"codedeploy.application", `"application_name"`}},
 		{"wrong type", "c.yml", "cluster: [a]\n", []string{"cluster: expected string, got array"}},
 		{"plugins not a list", "c.yml", "plugins: tfstate\n", []string{"plugins: expected array, got string"}},

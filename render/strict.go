@@ -409,15 +409,10 @@ func sortedKeys(m map[string]any) []string {
 // suggest returns the candidate closest to key, if it is close enough to be a
 // plausible typo.
 func suggest(key string, candidates []string) string {
-	best, bestDist := "", -1
 	lk := strings.ToLower(key)
-	for _, c := range candidates {
-		// A truncated name ("application" for "application_name") is
-		// far in edit distance but obviously meant.
-		if lc := strings.ToLower(c); len(lk) >= 4 && (strings.HasPrefix(lc, lk) || strings.HasPrefix(lk, lc)) {
-			return c
-		}
-	}
+	// Edit distance first: "service_defintion" means service_definition,
+	// not service, and "environmentFile" environmentFiles, not environment.
+	best, bestDist := "", -1
 	for _, c := range candidates {
 		dist := levenshtein(lk, strings.ToLower(c))
 		if bestDist < 0 || dist < bestDist {
@@ -428,8 +423,20 @@ func suggest(key string, candidates []string) string {
 	if l := len(key) / 3; l > limit {
 		limit = l
 	}
-	if bestDist < 0 || bestDist > limit {
-		return ""
+	if bestDist >= 0 && bestDist <= limit {
+		return best
+	}
+	// Then a truncated name ("application" for "application_name"), far in
+	// edit distance but obviously meant: the closest such candidate.
+	best, bestDist = "", -1
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if len(lk) < 4 || !strings.HasPrefix(lc, lk) && !strings.HasPrefix(lk, lc) {
+			continue
+		}
+		if dist := levenshtein(lk, lc); bestDist < 0 || dist < bestDist {
+			best, bestDist = c, dist
+		}
 	}
 	return best
 }

@@ -22,6 +22,7 @@ func TestDecodeTaskDefinitionStrictErrors(t *testing.T) {
     {"name": "web", "enviroment": []}
   ]
 }`, []string{`ecs-task-def.json:4:21: containerDefinitions[0].enviroment: unknown field (did you mean "environment"?)`}},
+		{"environmentFile is environmentFiles", `{"containerDefinitions":[{"name":"a","environmentFile":[]}]}`, []string{`containerDefinitions[0].environmentFile: unknown field (did you mean "environmentFiles"?)`}},
 		{"unknown key without suggestion", `{"family":"web","zzzzzzzz":1}`, []string{"zzzzzzzz: unknown field"}},
 		{"memory as number", `{"family":"web","memory":512}`, []string{"ecs-task-def.json:1:17: memory: expected string, got number"}},
 		{"container memory as string", `{"containerDefinitions":[{"name":"a","memory":"512"}]}`, []string{"containerDefinitions[0].memory: expected integer, got string"}},
@@ -217,8 +218,25 @@ func TestSuggest(t *testing.T) {
 		"nam":        "name",
 		"xyzzy":      "",
 		"envFiles":   "",
+		// Edit distance before prefixes: the closer name wins over the
+		// shorter name the key starts with.
+		"environmentFile":   "environmentFiles",
+		"environmentFiless": "environmentFiles",
+		"environ":           "environment",
 	} {
 		if got := suggest(key, names); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", key, got, want)
+		}
+	}
+	config := []string{"region", "cluster", "service", "service_definition", "task_definition", "timeout", "codedeploy", "application_name"}
+	for key, want := range map[string]string{
+		"service_defintion": "service_definition",
+		"servicedefinition": "service_definition",
+		"task_defintion":    "task_definition",
+		"servce":            "service",
+		"application":       "application_name",
+	} {
+		if got := suggest(key, config); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", key, got, want)
 		}
 	}
