@@ -25,7 +25,8 @@ import (
 // and a file diff.go with `type DiffCmd struct{...}` and
 // `func (c *DiffCmd) Run(g *Globals) error`.
 type CLI struct {
-	Globals
+	// The global flags are one help group, listed after a command's own.
+	Globals `group:"global"`
 
 	Diff       DiffCmd       `cmd:"" help:"Show the differences between local definitions and what ECS runs (exit 2 with --exit-code)."`
 	Init       InitCmd       `cmd:"" help:"Import a running service (or a task definition), or convert a compose project (--compose), into a config and definition files."`
@@ -58,6 +59,7 @@ type Globals struct {
 	LogFormat     string            `help:"Format of stderr: text, or json (every line a JSON record: logs, deploy progress, the final error)." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
+	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
 
 	// Run-time state, not flags.
 	Stdout        io.Writer       `kong:"-"` // masked: secrets never reach it
@@ -118,6 +120,8 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}}),
+		kong.Vars{"version": "doppio " + version},
 	)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
@@ -50,7 +51,7 @@ func (c *InitCmd) Run(g *Globals) error {
 	if len(c.Compose) > 0 {
 		return c.runCompose(g, clients, region, configPath)
 	}
-	_, err = deploy.Import(g.Context, deploy.NewLiveReader(clients), deploy.ImportOptions{
+	res, err := deploy.Import(g.Context, deploy.NewLiveReader(clients), deploy.ImportOptions{
 		Region:                region,
 		Cluster:               c.Cluster,
 		Service:               c.Service,
@@ -63,5 +64,22 @@ func (c *InitCmd) Run(g *Globals) error {
 		TFState:               c.TFState,
 		ImageTagEnv:           c.ImageTagEnv,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(g.Stderr, initNextStep(configPath, c.Service != "", res.Written))
+	return nil
+}
+
+// initNextStep tells what to run after init: diff proves the files match
+// what runs, verify that what they point at exists.
+func initNextStep(configPath string, service bool, written []string) string {
+	cfg := ""
+	if configPath != "ecspresso.yml" {
+		cfg = " --config " + configPath
+	}
+	if !service {
+		return fmt.Sprintf("Next: doppio%s render taskdef to see the task definition, then doppio%s register when you change it (wrote %d files).", cfg, cfg, len(written))
+	}
+	return fmt.Sprintf("Next: doppio%s diff should show no difference; then doppio%s verify, and doppio%s deploy --dry-run before your first deploy (wrote %d files).", cfg, cfg, cfg, len(written))
 }

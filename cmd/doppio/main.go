@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/exitcode"
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		printError(g.Stderr, fmt.Errorf("%w (see doppio --help)", err))
+		printError(g.Stderr, fmt.Errorf("%w (see %s --help)", err, helpPath(err)))
 		return exitcode.Error
 	}
 	cli.Globals.attach(g)
@@ -87,6 +88,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		cli.Globals.annotateFailure(err)
 	}
 	return exitcode.Of(err)
+}
+
+// helpPath is the command whose --help answers a parse error: "doppio
+// deploy" for a bad deploy flag, "doppio" when no command was recognised.
+func helpPath(err error) string {
+	var perr *kong.ParseError
+	if errors.As(err, &perr) && perr.Context != nil {
+		if n := perr.Context.Selected(); n != nil {
+			return n.FullPath()
+		}
+	}
+	return "doppio"
 }
 
 // printError writes err as one paragraph. A coded error without a message

@@ -178,3 +178,89 @@ func TestColorFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandHelp: each command's --help lists its own flags before the
+// global ones and ends with examples that parse.
+func TestCommandHelp(t *testing.T) {
+	cli := &CLI{}
+	parser, err := newParser(cli, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, node := range parser.Model.Children {
+		name := node.Name
+		r := runCLI(t, name, "--help")
+		if r.code != 0 {
+			t.Errorf("%s --help: exit %d: %s", name, r.code, r.stderr)
+			continue
+		}
+		if name == "version" {
+			continue
+		}
+		own, global, ex := strings.Index(r.stdout, "\nFlags:\n"), strings.Index(r.stdout, "\nGlobal flags:\n"), strings.Index(r.stdout, "\nExamples:\n")
+		if global < 0 || own > global || ex < 0 {
+			t.Errorf("%s --help: want Examples, then Flags: (the command's) before Global flags:\n%s", name, r.stdout)
+		}
+		if own >= 0 && strings.Contains(r.stdout[own:global], "--config=") {
+			t.Errorf("%s --help: a global flag among the command's own:\n%s", name, r.stdout[own:global])
+		}
+		for _, line := range strings.Split(r.stdout[ex:], "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "doppio ") {
+				continue
+			}
+			if i := strings.Index(line, " #"); i >= 0 {
+				line = line[:i]
+			}
+			args := splitExample(line)[1:]
+			p, _ := newParser(&CLI{}, io.Discard, io.Discard)
+			if _, err := p.Parse(args); err != nil {
+				t.Errorf("%s --help example %q does not parse: %v", name, line, err)
+			}
+		}
+	}
+}
+
+// splitExample splits a shell line on blanks, keeping single-quoted words.
+func splitExample(line string) []string {
+	var out []string
+	for len(line) > 0 {
+		line = strings.TrimLeft(line, " ")
+		if strings.HasPrefix(line, "'") {
+			end := strings.Index(line[1:], "'") + 1
+			out = append(out, line[1:end])
+			line = line[end+1:]
+			continue
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		if word != "" && word != "|" && word != ">" {
+			out = append(out, word)
+		}
+		if word == "|" || word == ">" {
+			break
+		}
+		line = rest
+	}
+	return out
+}
+
+func TestVersionFlag(t *testing.T) {
+	r := runCLI(t, "--version")
+	if r.code != 0 || r.stdout != "doppio dev\n" {
+		t.Errorf("--version: %+v", r)
+	}
+}
+
+// TestParseErrorPointsAtCommandHelp: a bad flag names the command's --help.
+func TestParseErrorPointsAtCommandHelp(t *testing.T) {
+	for args, want := range map[string]string{
+		"deploy --taks 3":         `doppio: unknown flag --taks, did you mean "--tasks"? (see doppio deploy --help)`,
+		"dpeloy":                  `(see doppio --help)`,
+		"revisions --output yaml": `(see doppio revisions --help)`,
+	} {
+		r := runCLI(t, strings.Fields(args)...)
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
+		}
+	}
+}

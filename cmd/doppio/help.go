@@ -1,0 +1,114 @@
+package main
+
+import "strings"
+
+// The Examples sections of each command's --help (kong shows Help() under
+// the command's one-line description). Kept in one file so that the
+// examples read as one consistent set.
+
+func examples(lines ...string) string {
+	return "Examples:\n\n" + "    " + strings.Join(lines, "\n    ")
+}
+
+func (c *DiffCmd) Help() string {
+	return examples(
+		"doppio diff                          # unified diffs of the service and task definition",
+		"doppio diff --exit-code              # exit 2 when something differs (CI gate)",
+		"doppio diff --output json | jq .     # changed paths with old and new values")
+}
+
+func (c *InitCmd) Help() string {
+	return examples(
+		"doppio init --region us-east-1 --cluster demo --service web",
+		"doppio init --cluster demo --service web --jsonnet",
+		"doppio init --task-definition web:42  # a task definition alone (e.g. for run)")
+}
+
+func (c *RenderCmd) Help() string {
+	return examples(
+		"doppio render taskdef                # the task definition doppio would register",
+		"doppio render config servicedef      # several at once",
+		"doppio render --jsonnet taskdef")
+}
+
+func (c *VerifyCmd) Help() string {
+	return examples(
+		"doppio verify                        # exit 3 when a check is NG",
+		"doppio verify --output json | jq '.checks'",
+		"doppio verify --deep --put-logs      # also read secret keys and write a test log event")
+}
+
+func (c *DeployCmd) Help() string {
+	return examples(
+		"doppio deploy --dry-run              # the diff and the plan; no change",
+		"doppio deploy                        # register, update, wait until COMPLETED",
+		"doppio deploy --no-wait              # return once ECS accepted the change (SUBMITTED)",
+		"doppio deploy --skip-task-definition --tasks 4")
+}
+
+func (c *RollbackCmd) Help() string {
+	return examples(
+		"doppio rollback --dry-run",
+		"doppio rollback --deregister-task-definition")
+}
+
+func (c *StatusCmd) Help() string {
+	return examples(
+		"doppio status",
+		"doppio status --events 10 --output json")
+}
+
+func (c *WaitCmd) Help() string {
+	return examples(
+		"doppio wait                          # after deploy --no-wait")
+}
+
+func (c *RefreshCmd) Help() string {
+	return examples(
+		"doppio refresh                       # pull a moving image tag again")
+}
+
+func (c *ScaleCmd) Help() string {
+	return examples(
+		"doppio scale --tasks 0",
+		"doppio scale --auto-scaling-min 2 --auto-scaling-max 10")
+}
+
+func (c *RegisterCmd) Help() string {
+	return examples(
+		"doppio register --dry-run            # the definition that would be registered",
+		"doppio register --output > td.json   # the registered (or reused) revision as JSON")
+}
+
+func (c *DeregisterCmd) Help() string {
+	return examples(
+		"doppio deregister --keeps 5 --dry-run",
+		"doppio deregister --keeps 5 --force --delete")
+}
+
+func (c *RevisionsCmd) Help() string {
+	return examples(
+		"doppio revisions",
+		"doppio revisions --revision current  # the JSON of what the service runs",
+		"doppio revisions --output json")
+}
+
+func (c *RunCmd) Help() string {
+	return examples(
+		"doppio run --overrides '{\"containerOverrides\":[{\"name\":\"app\",\"command\":[\"migrate\"]}]}'",
+		"doppio run --latest-task-definition --watch-container app",
+		"doppio run --no-wait                 # return once the task is accepted")
+}
+
+func (c *TasksCmd) Help() string {
+	return examples(
+		"doppio tasks",
+		"doppio tasks --output json",
+		"doppio tasks --stop TASK_ID --force")
+}
+
+func (c *DeleteCmd) Help() string {
+	return examples(
+		"doppio delete --dry-run",
+		"doppio delete --terminate --force")
+}
