@@ -25,8 +25,10 @@ type Options struct {
 	ForceNewDeployment   bool
 	NoUpdateService      bool
 	NoWait               bool
-	WaitUntil            WaitUntil
-	AutoScaling          AutoScalingOptions
+	// Verb names the command in the header line: deploy (default), refresh, scale.
+	Verb        string
+	WaitUntil   WaitUntil
+	AutoScaling AutoScalingOptions
 	// OnConflict is what to do when another deployment is in progress:
 	// "wait" (default) waits for it to end first, "fail" stops.
 	OnConflict string
@@ -110,7 +112,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	if err != nil {
 		return nil, nil, err
 	}
-	d.info("%s", d.header(spec, plan, opts.DryRun))
+	d.info("%s", d.header(spec, plan, opts))
 	if opts.DryRun {
 		return plan, &Outcome{Class: Completed, Reason: "dry run: no change was made", Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
@@ -163,7 +165,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{TaskDefinition: applied.TaskDefinitionARN, KnownEvents: eventIDs(plan.live)})
 		return plan, o, nil
 	case opts.NoWait:
-		out.Class, out.Reason = Completed, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
+		out.Class, out.Reason = Submitted, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
 		return plan, out, nil
 	}
 	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{
@@ -273,7 +275,7 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 }
 
 // header is the line a deploy starts with: what goes where, and how.
-func (d *Deployer) header(spec *Spec, plan *Plan, dryRun bool) string {
+func (d *Deployer) header(spec *Spec, plan *Plan, opts Options) string {
 	td := shortTD(plan.TaskDefinitionARN)
 	if plan.TaskDefinitionAction == TDRegister {
 		td = plan.TaskDefinitionFamily + " (new revision)"
@@ -282,8 +284,12 @@ func (d *Deployer) header(spec *Spec, plan *Plan, dryRun bool) string {
 	if region == "" {
 		region = "(default)"
 	}
-	h := fmt.Sprintf("deploy service %s, cluster %s, region %s, task definition %s, strategy %s", spec.Service, spec.Cluster, region, td, strategyOf(spec.ServiceDefinition, plan.live))
-	if dryRun {
+	verb := opts.Verb
+	if verb == "" {
+		verb = "deploy"
+	}
+	h := fmt.Sprintf("%s service %s, cluster %s, region %s, task definition %s, strategy %s", verb, spec.Service, spec.Cluster, region, td, strategyOf(spec.ServiceDefinition, plan.live))
+	if opts.DryRun {
 		h += " [DRY RUN]"
 	}
 	return h

@@ -321,7 +321,7 @@ func TestRedeployOfAFailedRevisionIsNotASuccess(t *testing.T) {
 
 func TestWaitCurrentFollowsTheRunningDeployment(t *testing.T) {
 	f := newFixture(t, autoStepClock(), true)
-	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{NoWait: true}); err != nil || out.Class != Completed {
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{NoWait: true}); err != nil || out.Class != Submitted {
 		t.Fatalf("deploy: %v %+v", err, out)
 	}
 	out, err := f.d.WaitCurrent(context.Background(), "demo", "web", UntilStable)

@@ -269,7 +269,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		}
 	}
 	if opts.NoWait {
-		out.Class, out.Reason = Completed, fmt.Sprintf("rollback to %s started (not waiting: --no-wait)", shortTD(plan.Target))
+		out.Class, out.Reason = Submitted, fmt.Sprintf("rollback to %s started (not waiting: --no-wait)", shortTD(plan.Target))
 		if opts.DeregisterTaskDefinition {
 			d.info("task definitions are only deregistered after a completed rollback; not deregistering with --no-wait")
 		}

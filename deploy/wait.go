@@ -123,7 +123,7 @@ type Outcome struct {
 // rolled back 3, timed out 4, error or interrupted 1.
 func (o *Outcome) ExitCode() int {
 	switch o.Class {
-	case Completed:
+	case Completed, Submitted:
 		return exitcode.OK
 	case Failed, RolledBack:
 		return exitcode.Failed
@@ -133,10 +133,14 @@ func (o *Outcome) ExitCode() int {
 	return exitcode.Error
 }
 
+// Succeeded tells whether the outcome exits 0: completed, or submitted
+// without waiting.
+func (o *Outcome) Succeeded() bool { return o.Class == Completed || o.Class == Submitted }
+
 // AsError is nil for a completed outcome, else an error carrying the exit
 // code. The message is the reason; the explanation is printed separately.
 func (o *Outcome) AsError() error {
-	if o == nil || o.Class == Completed {
+	if o == nil || o.Succeeded() {
 		return nil
 	}
 	msg := fmt.Sprintf("%s: %s", o.Class, o.Reason)

@@ -36,7 +36,10 @@ func ParseWaitUntil(s string) (WaitUntil, error) {
 type Class string
 
 const (
-	Completed   Class = "completed"
+	Completed Class = "completed"
+	// Submitted: ECS accepted the change and doppio did not wait for it
+	// (--no-wait). Exit 0, but never reported as completed.
+	Submitted   Class = "submitted"
 	Failed      Class = "failed"
 	RolledBack  Class = "rolled back"
 	Timeout     Class = "timed out"

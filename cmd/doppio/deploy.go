@@ -147,7 +147,7 @@ func reportOutcome(g *Globals, out *deploy.Outcome) error {
 	if err := githubOutcome(g, out); err != nil {
 		return err
 	}
-	if out.Class == deploy.Completed {
+	if out.Succeeded() {
 		return nil
 	}
 	return exitcode.With(out.ExitCode(), nil)

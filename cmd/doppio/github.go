@@ -193,7 +193,7 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 			rep.LogLines = append(rep.LogLines, l.Lines...)
 		}
 	}
-	if out.Class != deploy.Completed {
+	if !out.Succeeded() {
 		msg := fmt.Sprintf("%s of service %s %s: %s", command, out.Service, out.Class, out.Reason)
 		if err := gh.Annotate(ghactions.LevelError, "", 0, 0, msg); err != nil {
 			return err
@@ -221,6 +221,8 @@ func outcomeName(c deploy.Class) string {
 	switch c {
 	case deploy.Completed:
 		return "success"
+	case deploy.Submitted:
+		return "submitted"
 	case deploy.RolledBack:
 		return "rolled_back"
 	case deploy.Timeout:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/doppio-ecs/doppio/deploy"
 )
@@ -50,11 +49,7 @@ func runServiceChange(g *Globals, what string, dryRun bool, opts deploy.Options)
 	if _, err := deploy.FindService(ctx, p.Clients.ECS, spec.Cluster, spec.Service); err != nil {
 		return timeoutError(ctx, err)
 	}
-	suffix := ""
-	if dryRun {
-		suffix = " [DRY RUN]"
-	}
-	rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting %s of service %s in cluster %s%s", what, spec.Service, spec.Cluster, suffix)})
+	opts.Verb = what
 	plan, out, err := d.Deploy(ctx, spec, opts)
 	if err != nil {
 		return timeoutError(ctx, err)

@@ -128,6 +128,8 @@ func (c *RunCmd) Run(g *Globals) error {
 		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("started task %s (%s)", aws.ToString(t.TaskArn), shortTaskDef(tdRef))})
 	}
 	if !c.Wait {
+		rep.Close()
+		fmt.Fprintf(g.Stdout, "SUBMITTED: %d task(s) of %s started (not waiting: --no-wait)\n", len(tasks), shortTaskDef(tdRef))
 		return nil
 	}
 	out := r.Follow(ctx, cluster, tdOut.TaskDefinition, tasks, opts)
