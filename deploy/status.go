@@ -75,7 +75,22 @@ type AutoScalingStatus struct {
 // ErrServiceNotFound builds the error of a command that needs an existing
 // service.
 func ErrServiceNotFound(cluster, service string) error {
-	return fmt.Errorf("service %s not found in cluster %s (check `cluster` and `service` in the config)", service, clusterName(cluster))
+	return &ServiceNotFoundError{Cluster: clusterName(cluster), Service: service}
+}
+
+// ServiceNotFoundError: the service does not exist (or is INACTIVE). The
+// CLI names the region too, which the clients know.
+type ServiceNotFoundError struct {
+	Cluster, Service string
+	Region           string // "" when unknown
+}
+
+func (e *ServiceNotFoundError) Error() string {
+	where := "cluster " + e.Cluster
+	if e.Region != "" {
+		where += " in region " + e.Region
+	}
+	return fmt.Sprintf("service %s not found in %s (check `cluster`, `service` and `region` in the config)", e.Service, where)
 }
 
 // FetchStatus reads the service, its auto scaling and its last n events.

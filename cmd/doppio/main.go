@@ -77,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
 		}
+		if msg, ok := firstContact(err, cli.Globals.region()); ok {
+			err = exitcode.With(exitcode.Of(err), errors.New(msg))
+		}
 		if cli.Globals.LogFormat == "json" {
 			// stderr stays parseable: the failure is a JSON record too.
 			if msg := errorParagraph(err); msg != "" {

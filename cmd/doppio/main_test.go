@@ -3,14 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/internal/golden"
 )
@@ -262,5 +269,109 @@ func TestParseErrorPointsAtCommandHelp(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%s: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
 		}
+	}
+}
+
+// TestFirstContactErrors: what a new user meets first, each one paragraph
+// saying what doppio tried and what to do (golden), exit 1, no SDK chain.
+func TestFirstContactErrors(t *testing.T) {
+	answer := "" // the fake's answer to every ECS call: an exception name, or "" for no service
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch answer {
+		case "":
+			_, _ = io.WriteString(w, `{"services":[],"failures":[{"arn":"arn:aws:ecs:us-east-1:123456789012:service/demo/web","reason":"MISSING"}]}`)
+		case "AccessDeniedException":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/ci/gh is not authorized to perform: ecs:DescribeServices on resource: arn:aws:ecs:us-east-1:123456789012:service/demo/web because no identity-based policy allows the ecs:DescribeServices action"}`)
+		case "ExpiredTokenException":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}`)
+		case "UnrecognizedClientException":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}`)
+		case "ClusterNotFoundException":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"ClusterNotFoundException","message":"Cluster not found."}`)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("ecspresso.yml", []byte("cluster: demo\nservice: web\ntask_definition: td.json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("td.json", []byte(`{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	ssoConfig := filepath.Join(home, "config")
+	if err := os.WriteFile(ssoConfig, []byte("[profile dev]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = us-east-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSSOToken(t, cache, "https://example.awsapps.com/start")
+
+	var all strings.Builder
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		answer string
+	}{
+		{"no credentials", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, ""},
+		// Without an endpoint URL the SDK needs the region before it sends anything.
+		{"no region", map[string]string{"AWS_REGION": "", "AWS_ENDPOINT_URL": ""}, ""},
+		{"expired SSO session", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "dev", "AWS_CONFIG_FILE": ssoConfig, "HOME": home}, ""},
+		{"access denied", nil, "AccessDeniedException"},
+		{"expired session token", nil, "ExpiredTokenException"},
+		{"unknown access key", nil, "UnrecognizedClientException"},
+		{"no such cluster", nil, "ClusterNotFoundException"}, // deploy: status says the service is not there
+		{"no such service", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateAWS(t, srv.URL)
+			t.Setenv("AWS_DEFAULT_REGION", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			answer = tc.answer
+			cmd := "status"
+			if tc.answer == "ClusterNotFoundException" {
+				cmd = "deploy"
+			}
+			r := runCLI(t, cmd)
+			if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "operation error") {
+				t.Errorf("want one paragraph and exit 1, got %d:\n%s", r.code, r.stderr)
+			}
+			fmt.Fprintf(&all, "# %s\n%s\n", tc.name, r.stderr)
+		})
+	}
+	golden.Check(t, filepath.Join(testWD, "testdata", "first-contact.golden"), all.String())
+}
+
+// writeSSOToken caches an expired SSO token where the SDK looks for it (the
+// SHA-1 of the start URL).
+func writeSSOToken(t *testing.T, cache, startURL string) {
+	t.Helper()
+	sum := sha1.Sum([]byte(startURL))
+	tok := `{"accessToken":"expired","expiresAt":"2020-01-01T00:00:00Z","region":"us-east-1","startUrl":"` + startURL + `"}`
+	if err := os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), []byte(tok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFirstContactWrongRegion(t *testing.T) {
+	err := fmt.Errorf("describe service web in cluster demo: %w", &smithy.OperationError{ServiceID: "ECS", OperationName: "DescribeServices",
+		Err: fmt.Errorf("request send failed: %w", &net.DNSError{Err: "no such host", Name: "ecs.us-esat-1.amazonaws.com", IsNotFound: true})})
+	msg, ok := firstContact(err, "us-esat-1")
+	want := `describe service web in cluster demo: there is no AWS endpoint ecs.us-esat-1.amazonaws.com for ECS DescribeServices: is region "us-esat-1" right? Check ` + "`region`" + ` in the config, AWS_REGION and the profile's region.`
+	if !ok || msg != want {
+		t.Errorf("got %q\nwant %q", msg, want)
+	}
+	if _, ok := firstContact(errors.New("something else"), "us-east-1"); ok {
+		t.Error("an unrelated error was rewritten")
 	}
 }
