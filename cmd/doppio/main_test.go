@@ -278,22 +278,17 @@ func TestFirstContactErrors(t *testing.T) {
 	answer := "" // the fake's answer to every ECS call: an exception name, or "" for no service
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		switch answer {
-		case "":
+		if answer == "" {
 			_, _ = io.WriteString(w, `{"services":[],"failures":[{"arn":"arn:aws:ecs:us-east-1:123456789012:service/demo/web","reason":"MISSING"}]}`)
-		case "AccessDeniedException":
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/ci/gh is not authorized to perform: ecs:DescribeServices on resource: arn:aws:ecs:us-east-1:123456789012:service/demo/web because no identity-based policy allows the ecs:DescribeServices action"}`)
-		case "ExpiredTokenException":
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}`)
-		case "UnrecognizedClientException":
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}`)
-		case "ClusterNotFoundException":
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"ClusterNotFoundException","message":"Cluster not found."}`)
+			return
 		}
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": answer, "message": map[string]string{
+			"AccessDeniedException":       "User: arn:aws:sts::123456789012:assumed-role/ci/gh is not authorized to perform: ecs:DescribeServices on resource: arn:aws:ecs:us-east-1:123456789012:service/demo/web because no identity-based policy allows the ecs:DescribeServices action",
+			"ExpiredTokenException":       "The security token included in the request is expired",
+			"UnrecognizedClientException": "The security token included in the request is invalid.",
+			"ClusterNotFoundException":    "Cluster not found.",
+		}[answer]})
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
