@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -43,18 +45,39 @@ type StoppedGroup struct {
 type ContainerExit struct {
 	Name     string
 	ExitCode *int32
-	Reason   string
+	// Reason is left empty when it repeats the task's stopped reason (a
+	// pull error is given on both).
+	Reason string
+	// NeverStarted: the task failed before this container ran (image
+	// pull, secrets, log driver): it has no exit code and no log.
+	NeverStarted bool
 }
 
 func (c ContainerExit) String() string {
 	s := c.Name
 	if c.ExitCode != nil {
 		s += fmt.Sprintf(" exited %d", *c.ExitCode)
+	} else if c.NeverStarted {
+		s += " never started"
 	}
 	if c.Reason != "" {
 		s += " (" + c.Reason + ")"
 	}
 	return s
+}
+
+// neverStarted tells whether container c of stopped task t never ran.
+func neverStarted(t ecstypes.Task, c ecstypes.Container) bool {
+	if c.ExitCode != nil {
+		return false
+	}
+	return t.StopCode == ecstypes.TaskStopCodeTaskFailedToStart || t.StartedAt == nil
+}
+
+// sameText tells whether two reasons say the same (one holds the other).
+func sameText(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a != "" && b != "" && (strings.Contains(a, b) || strings.Contains(b, a))
 }
 
 // ServiceEvent is one ECS service event.
@@ -70,6 +93,9 @@ type ContainerLog struct {
 	Group     string
 	Stream    string
 	Lines     []string
+	// NoLogs says why there is no log to read ("the container never
+	// started"); Lines is empty then.
+	NoLogs string
 }
 
 const (
@@ -180,8 +206,11 @@ func groupStopped(tasks []ecstypes.Task) []StoppedGroup {
 	for _, t := range tasks {
 		g := StoppedGroup{StopCode: string(t.StopCode), Reason: aws.ToString(t.StoppedReason)}
 		for _, c := range t.Containers {
-			ce := ContainerExit{Name: aws.ToString(c.Name), ExitCode: c.ExitCode, Reason: aws.ToString(c.Reason)}
-			if ce.ExitCode == nil && ce.Reason == "" {
+			ce := ContainerExit{Name: aws.ToString(c.Name), ExitCode: c.ExitCode, Reason: aws.ToString(c.Reason), NeverStarted: neverStarted(t, c)}
+			if sameText(ce.Reason, g.Reason) {
+				ce.Reason = ""
+			}
+			if ce.ExitCode == nil && ce.Reason == "" && !ce.NeverStarted {
 				continue
 			}
 			g.Containers = append(g.Containers, ce)
@@ -229,10 +258,18 @@ func lastLogLines(ctx context.Context, api ECSAPI, logs LogsAPI, tasks []ecstype
 		return nil, []string{fmt.Sprintf("describe task definition %s: %v", shortTD(aws.ToString(task.TaskDefinitionArn)), err)}
 	}
 	id := taskID(aws.ToString(task.TaskArn))
+	started := map[string]bool{}
+	for _, c := range task.Containers {
+		started[aws.ToString(c.Name)] = !neverStarted(*task, c)
+	}
 	var out []ContainerLog
 	for _, cd := range td.TaskDefinition.ContainerDefinitions {
 		name := aws.ToString(cd.Name)
 		if !failing[name] {
+			continue
+		}
+		if !started[name] {
+			out = append(out, ContainerLog{Container: name, TaskID: id, NoLogs: "the container never started"})
 			continue
 		}
 		lc := cd.LogConfiguration
@@ -254,6 +291,11 @@ func lastLogLines(ctx context.Context, api ECSAPI, logs LogsAPI, tasks []ecstype
 			Limit:         aws.Int32(maxLogLines),
 			StartFromHead: aws.Bool(false),
 		}, optFns...)
+		var missing *logstypes.ResourceNotFoundException
+		if errors.As(err, &missing) {
+			out = append(out, ContainerLog{Container: name, TaskID: id, Group: group, Stream: stream, NoLogs: "the log stream does not exist (the container wrote nothing)"})
+			continue
+		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("read log %s %s: %v", group, stream, err))
 			continue
@@ -317,6 +359,10 @@ func (ex *Explanation) Lines() []string {
 		}
 	}
 	for _, l := range ex.Logs {
+		if l.NoLogs != "" {
+			lines = append(lines, fmt.Sprintf("No logs of container %s (task %s): %s.", l.Container, l.TaskID, l.NoLogs))
+			continue
+		}
 		lines = append(lines, fmt.Sprintf("Last log lines of container %s (task %s, %s %s):", l.Container, l.TaskID, l.Group, l.Stream))
 		if len(l.Lines) == 0 {
 			lines = append(lines, "  (empty)")
@@ -328,7 +374,49 @@ func (ex *Explanation) Lines() []string {
 	for _, p := range ex.Problems {
 		lines = append(lines, "(could not gather: "+p+")")
 	}
+	if next := ex.NextStep(); next != "" {
+		lines = append(lines, "Next: "+next)
+	}
 	return lines
+}
+
+// NextStep is what to do about the most frequent way the tasks died ("" when
+// there is nothing specific to say).
+func (ex *Explanation) NextStep() string {
+	if ex == nil {
+		return ""
+	}
+	if len(ex.StoppedTasks) == 0 {
+		for _, e := range ex.Events {
+			if strings.Contains(e.Message, "unable to place a task") || strings.Contains(e.Message, "was unable to place") {
+				return "ECS cannot place the tasks: add capacity to the cluster (or a capacity provider), or relax the placement constraints and the CPU/memory the task asks for."
+			}
+		}
+		return "no task of this deployment stopped: read the service events above; if tasks stay PENDING or keep failing health checks, raise healthCheckGracePeriodSeconds or the timeout."
+	}
+	g := ex.StoppedTasks[0]
+	reason := g.Reason
+	for _, c := range g.Containers {
+		reason += " " + c.Reason
+	}
+	switch {
+	case strings.Contains(reason, "CannotPullContainerError"):
+		return "the image could not be pulled: check that the image and tag exist and that the execution role may pull them (doppio verify checks both)."
+	case strings.Contains(reason, "ResourceInitializationError") && strings.Contains(reason, "log"):
+		return "the log configuration is wrong: create the log group (or set awslogs-create-group) and let the execution role write to it (doppio verify checks it)."
+	case strings.Contains(reason, "ResourceInitializationError") && (strings.Contains(reason, "secret") || strings.Contains(reason, "ssm")):
+		return "the task's secrets could not be read: check their ARNs and the execution role's access to them (doppio verify checks both)."
+	case strings.Contains(reason, "OutOfMemory"):
+		return "a container ran out of memory: raise its memory (or the task's) in the task definition."
+	case strings.Contains(reason, "health check"):
+		return "the tasks failed their health checks: check the health check path and port, and raise healthCheckGracePeriodSeconds if the application starts slowly."
+	}
+	for _, c := range g.Containers {
+		if c.ExitCode != nil && *c.ExitCode != 0 {
+			return fmt.Sprintf("container %s exited %d: read its log; `doppio run` of the same revision reproduces it outside the service.", c.Name, *c.ExitCode)
+		}
+	}
+	return ""
 }
 
 func orDash(s string) string {

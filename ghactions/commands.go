@@ -59,6 +59,12 @@ const (
 // col below 1, are left out (GitHub then shows the annotation on the run, not on
 // a file). Unknown levels are written as errors rather than dropped.
 func Annotation(w io.Writer, level Level, file string, line, col int, msg string) error {
+	return TitledAnnotation(w, level, "", file, line, col, msg)
+}
+
+// TitledAnnotation is Annotation with a title (`title=T`), the bold first
+// line GitHub shows for the annotation; "" leaves it out.
+func TitledAnnotation(w io.Writer, level Level, title, file string, line, col int, msg string) error {
 	switch level {
 	case LevelError, LevelWarning, LevelNotice:
 	default:
@@ -73,6 +79,9 @@ func Annotation(w io.Writer, level Level, file string, line, col int, msg string
 				props = append(props, "col="+strconv.Itoa(col))
 			}
 		}
+	}
+	if title != "" {
+		props = append(props, "title="+escapeProperty(title))
 	}
 	return command(w, string(level), props, msg)
 }

@@ -1,9 +1,12 @@
 package ghactions
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doppio-ecs/doppio/internal/golden"
 )
 
 func TestDiffSummary(t *testing.T) {
@@ -34,8 +37,8 @@ func TestVerifySummary(t *testing.T) {
 		"❌ 1 NG, 1 WARN. (1 OK, 0 SKIP)\n\n" +
 		"| Check | Result | Reason |\n| --- | --- | --- |\n" +
 		"| TaskDefinition | ❌ NG |  |\n" +
-		"| \u00a0\u00a0Image[&lt;none&gt;] | ❌ NG | image app:v2 not found; pushed tags: v1, v3 |\n" +
-		"| \u00a0\u00a0Secret DB_PASSWORD | ⚠️ WARN | AccessDenied |\n" +
+		"| \u200b\u00a0\u00a0\u00a0\u00a0Image[&lt;none&gt;] | ❌ NG | image app:v2 not found; pushed tags: v1, v3 |\n" +
+		"| \u200b\u00a0\u00a0\u00a0\u00a0Secret DB_PASSWORD | ⚠️ WARN | AccessDenied |\n" +
 		"| Cluster | ✅ OK |  |\n\n"
 	if got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
@@ -46,13 +49,17 @@ func TestDeploySummary(t *testing.T) {
 	got := DeploySummary(DeployReport{
 		Service: "web", Cluster: "prod", Outcome: "rolled_back",
 		TaskDefinitionARN: "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/web:42",
+		Running:           "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/web:41",
+		Next:              "container app exited 1: read its log.",
 		DeploymentID:      "ecs-svc/123",
 		Phases:            []Phase{{"register", 1200 * time.Millisecond}, {"rollout", 48 * time.Second}},
 		StoppedReasons:    []string{"3× Essential container in task exited (app: exit 1)"},
 		Events:            []string{"(service web) has started 1 tasks", "(service web) deployment failed: tasks failed to start."},
 	})
 	for _, want := range []string{
-		"### doppio deploy: web\n\n⚠️ **rolled_back**\n\n",
+		"### doppio deploy: web\n\n⚠️ **Rolled back**: the service runs `web:41` now, not `web:42`.\n\n",
+		"| Running now | `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/web:41` |\n",
+		"**Next:** container app exited 1: read its log.\n",
 		"| Task definition | `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/web:42` |\n",
 		"| Deployment | `ecs-svc/123` |\n| register | 1.2s |\n| rollout | 48s |\n| Total | 49.2s |\n",
 		"#### Stopped tasks\n\n```\n3× Essential container in task exited (app: exit 1)\n```\n",
@@ -65,7 +72,38 @@ func TestDeploySummary(t *testing.T) {
 	if strings.Contains(got, "Container log") {
 		t.Error("empty log section rendered")
 	}
-	if ok := DeploySummary(DeployReport{Service: "web", Outcome: "success"}); strings.Contains(ok, "Stopped tasks") || !strings.Contains(ok, "✅ **success**") {
+	if ok := DeploySummary(DeployReport{Service: "web", Outcome: "success"}); strings.Contains(ok, "Stopped tasks") || strings.Contains(ok, "mermaid") || !strings.Contains(ok, "✅ **Succeeded**.") {
 		t.Errorf("success summary:\n%s", ok)
+	}
+}
+
+// TestMermaidGantt: the rollout timeline is a small, deterministic Mermaid
+// gantt chart (golden).
+func TestMermaidGantt(t *testing.T) {
+	spans := []Span{
+		{Section: "web:42", Name: "register and update", Start: 0, End: 2 * time.Second, State: "done"},
+		{Section: "web:42", Name: "tasks starting", Start: 2 * time.Second, End: 31 * time.Second, State: "done"},
+		{Section: "web:42", Name: "tasks failing", Start: 31 * time.Second, End: 65 * time.Second, State: "crit"},
+		{Section: "web:41", Name: "rolling back", Start: 65 * time.Second, End: 90 * time.Second, State: "active"},
+		{Section: "web:41", Name: "steady: rolled back", Start: 90 * time.Second, Milestone: true},
+	}
+	got := MermaidGantt("web (cluster prod)", spans)
+	golden.Check(t, filepath.Join("testdata", "gantt.golden"), got)
+	if again := MermaidGantt("web (cluster prod)", spans); again != got {
+		t.Error("not deterministic")
+	}
+	sum := DeploySummary(DeployReport{Service: "web", Cluster: "prod", Outcome: "rolled_back", Timeline: spans})
+	if !strings.Contains(sum, "```mermaid\n"+strings.TrimSuffix(got, "\n")) {
+		t.Errorf("summary lacks the chart:\n%s", sum)
+	}
+}
+
+func TestTitledAnnotation(t *testing.T) {
+	var b strings.Builder
+	if err := TitledAnnotation(&b, LevelError, "doppio deploy: rolled back", "", 0, 0, "deploy of service web rolled back"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "::error title=doppio deploy%3A rolled back::deploy of service web rolled back\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }

@@ -30,6 +30,8 @@ type Step struct {
 	// Secrets are masked in annotations, outputs and the summary. The set may
 	// grow after New (rendering finds secrets), so it is read at write time.
 	Secrets *mask.Set
+	// Title is the title of annotations that bring none ("doppio deploy").
+	Title string
 
 	masked map[string]bool // secrets already sent with ::add-mask::
 }
@@ -55,12 +57,21 @@ func New(out io.Writer, getenv func(string) string, ci string, secrets *mask.Set
 
 func (s *Step) on() bool { return s != nil && s.Enabled && s.Out != nil }
 
-// Annotate writes an annotation for file:line:col (zero values omitted).
+// Annotate writes an annotation for file:line:col (zero values omitted),
+// titled s.Title.
 func (s *Step) Annotate(level Level, file string, line, col int, msg string) error {
 	if !s.on() {
 		return nil
 	}
-	return Annotation(s.Out, level, s.relPath(file), line, col, s.Secrets.String(msg))
+	return s.AnnotateTitled(level, s.Title, file, line, col, msg)
+}
+
+// AnnotateTitled writes an annotation with its own title.
+func (s *Step) AnnotateTitled(level Level, title, file string, line, col int, msg string) error {
+	if !s.on() {
+		return nil
+	}
+	return TitledAnnotation(s.Out, level, s.Secrets.String(title), s.relPath(file), line, col, s.Secrets.String(msg))
 }
 
 // Group opens a log group; the returned function closes it (no-op when off).

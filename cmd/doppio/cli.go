@@ -77,6 +77,7 @@ type Globals struct {
 	project   *render.Project
 	gh        *ghactions.Step // see GitHub()
 	command   string          // the command being run, e.g. "deploy" (for the step summary)
+	progress  *progressReporter
 }
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {

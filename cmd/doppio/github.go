@@ -29,6 +29,7 @@ func (g *Globals) GitHub() *ghactions.Step {
 		if err != nil {
 			st = &ghactions.Step{}
 		}
+		st.Title = strings.TrimSpace("doppio " + g.command)
 		g.gh = st
 	}
 	return g.gh
@@ -100,7 +101,7 @@ func githubVerify(g *Globals, rep *verify.Report) error {
 			}
 			if level != "" {
 				msg := fmt.Sprintf("verify %s: %s: %s", strings.Join(path, " › "), c.Status, c.Reason)
-				if err := gh.Annotate(level, file, 0, 0, msg); err != nil {
+				if err := gh.AnnotateTitled(level, "doppio verify: "+c.Status.String(), file, 0, 0, msg); err != nil {
 					return err
 				}
 			}
@@ -189,13 +190,29 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 			rep.Events = append(rep.Events, e.Time.UTC().Format(time.RFC3339)+" "+e.Message)
 		}
 		for _, l := range ex.Logs {
+			if l.NoLogs != "" {
+				rep.LogLines = append(rep.LogLines, fmt.Sprintf("== %s (task %s): no logs: %s", l.Container, l.TaskID, l.NoLogs))
+				continue
+			}
 			rep.LogLines = append(rep.LogLines, fmt.Sprintf("== %s (task %s, %s/%s)", l.Container, l.TaskID, l.Group, l.Stream))
 			rep.LogLines = append(rep.LogLines, l.Lines...)
 		}
+		rep.Next = ex.NextStep()
 	}
+	snaps := g.progress.snapshots()
+	if n := len(snaps); n > 0 {
+		if p := snaps[n-1].primaryTD(); p != "" && p != shortTaskDef(out.TaskDefinition) {
+			rep.Running = p
+		}
+	}
+	rep.Timeline = rolloutTimeline(processStart, time.Now(), snaps, out)
 	if !out.Succeeded() {
 		msg := fmt.Sprintf("%s of service %s %s: %s", command, out.Service, out.Class, out.Reason)
-		if err := gh.Annotate(ghactions.LevelError, "", 0, 0, msg); err != nil {
+		if rep.Next != "" {
+			msg += ". Next: " + rep.Next
+		}
+		title := fmt.Sprintf("doppio %s: %s %s", command, out.Service, out.Class)
+		if err := gh.AnnotateTitled(ghactions.LevelError, title, "", 0, 0, msg); err != nil {
 			return err
 		}
 	}

@@ -43,10 +43,13 @@ type progressReporter struct {
 	// result printed after it is folded away.
 	openGroup func() (end func())
 	endGroup  func()
+	// snaps are the deployment snapshots seen, for the summary's timeline.
+	snaps []snapshot
 }
 
 func newProgressReporter(g *Globals) *progressReporter {
 	r := &progressReporter{w: g.Stderr, json: g.LogFormat == "json", now: time.Now}
+	g.progress = r
 	if p := g.project; p != nil && p.Config != nil {
 		r.cluster, r.service = p.Config.Cluster, p.Config.Service
 	}
@@ -86,6 +89,16 @@ func (r *progressReporter) drawLive() {
 	}
 }
 
+// snapshots returns the deployment snapshots seen so far.
+func (r *progressReporter) snapshots() []snapshot {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]snapshot(nil), r.snaps...)
+}
+
 // tick redraws the live block (elapsed time, a resized terminal) between
 // events. It makes no AWS call.
 func (r *progressReporter) tick(every time.Duration) {
@@ -108,6 +121,9 @@ func (r *progressReporter) tick(every time.Duration) {
 func (r *progressReporter) Report(e deploy.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if e.Kind == deploy.EventProgress {
+		r.snaps = append(r.snaps, snapshot{at: e.Time, states: e.Deployments})
+	}
 	if r.json {
 		r.reportJSON(e)
 		return

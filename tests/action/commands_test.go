@@ -217,7 +217,7 @@ func TestVerifyGitHubOutput(t *testing.T) {
 	}
 	t.Logf("stderr:\n%s\nsummary:\n%s", stderr, r.file(t, r.summary))
 	// Workflow commands go to stderr: stdout stays the report.
-	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json::verify TaskDefinition[web] › ExecutionRole[", "missing-execution-role")
+	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json,title=doppio verify%3A NG::verify TaskDefinition[web] › ExecutionRole[", "missing-execution-role")
 	noWorkflowCommands(t, "verify", stdout)
 	if got := r.file(t, r.output); got != "outcome=failed\n" {
 		t.Errorf("GITHUB_OUTPUT = %q, want outcome=failed", got)
@@ -234,7 +234,7 @@ func TestConfigErrorAnnotatedOnFile(t *testing.T) {
 		t.Fatalf("doppio diff exited %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	// Relative to the repository root, so GitHub shows it on the PR's file.
-	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json,line=9,col=108::")
+	requireContains(t, "stderr", stderr, "::error file=services/web/ecs-task-def.json,line=9,col=108,title=doppio diff::")
 	noWorkflowCommands(t, "diff", stdout)
 }
 
@@ -256,7 +256,7 @@ func TestGitHubOutputOff(t *testing.T) {
 	}
 	// --ci github forces it anywhere.
 	_, stderr, _ := r.doppio(t, []string{"GITHUB_ACTIONS="}, "--ci", "github", "verify")
-	requireContains(t, "stderr with --ci github", stderr, "::error file=services/web/ecs-task-def.json::verify ")
+	requireContains(t, "stderr with --ci github", stderr, "::error file=services/web/ecs-task-def.json,title=doppio verify%3A NG::verify ")
 }
 
 func noWorkflowCommands(t *testing.T, what, text string) {
@@ -292,7 +292,7 @@ func TestDeployGitHubOutput(t *testing.T) {
 		"deployment-id=ecs-svc/",
 		"outcome=success\n")
 	requireContains(t, "step summary", r.file(t, r.summary),
-		"### doppio deploy: web\n", "✅ **success**", "| Task definition | `arn:aws:ecs:us-east-1:123456789012:task-definition/web:1` |")
+		"### doppio deploy: web\n", "✅ **Succeeded**.", "```mermaid\ngantt\n", "steady :milestone", "| Task definition | `arn:aws:ecs:us-east-1:123456789012:task-definition/web:1` |")
 }
 
 // A circuit-breaker rollback: the summary says why and the outputs say so.
@@ -329,7 +329,7 @@ ecs:
 	}
 	summary := r.file(t, r.summary)
 	t.Logf("stdout:\n%s\nsummary:\n%s", stdout, summary)
-	requireContains(t, "stderr", stderr, "::error::deploy of service web rolled back: ")
+	requireContains(t, "stderr", stderr, "::error title=doppio deploy%3A web rolled back::deploy of service web rolled back: ")
 	requireContains(t, "GITHUB_OUTPUT", r.file(t, r.output), "task-definition-arn=arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\n", "outcome=rolled_back\n")
-	requireContains(t, "step summary", summary, "⚠️ **rolled_back**", "#### Stopped tasks", "Essential container in task exited", "app exited 1", "Service events")
+	requireContains(t, "step summary", summary, "⚠️ **Rolled back**: the service runs `web:1` now, not `web:2`.", "```mermaid\ngantt\n", "rolling back :active", "**Next:** container app exited 1", "#### Stopped tasks", "Essential container in task exited", "app exited 1", "Service events")
 }
