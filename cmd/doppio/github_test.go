@@ -123,6 +123,8 @@ func TestGitHubActionsStdoutIsData(t *testing.T) {
 		{[]string{"register", "--output"}, true, 0},
 		{[]string{"deploy", "--dry-run"}, false, 0},
 		{[]string{"deploy"}, false, 0},
+		{[]string{"run", "--no-wait"}, false, 0},
+		{[]string{"run"}, false, 0},
 	} {
 		if tc.args[0] == "deploy" && len(tc.args) == 1 {
 			clock.SetAutoStep(time.Second)
@@ -151,6 +153,16 @@ func TestGitHubActionsStdoutIsData(t *testing.T) {
 		fmt.Fprintf(&all, "$ doppio %s\n%s\n", cmd, stdout.String())
 	}
 	golden.Check(t, filepath.Join(testWD, "testdata", "github-stdout.golden"), maskVolatile(all.String()))
+	outputs, _ := os.ReadFile(filepath.Join(dir, "github_output.txt"))
+	for _, want := range []string{
+		"task-definition-arn=arn:aws:ecs:us-east-1:123456789012:task-definition/web:3\n", // register --output
+		"task-arn=arn:aws:ecs:us-east-1:123456789012:task/demo/",                         // run
+		"exit-code=0\n", // run, once the task stopped
+	} {
+		if !strings.Contains(string(outputs), want) {
+			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, outputs)
+		}
+	}
 	summary, _ := os.ReadFile(filepath.Join(dir, "github_step_summary.md"))
 	if !strings.Contains(string(summary), "doppio deploy: web") {
 		t.Errorf("step summary lacks the deploy:\n%s", summary)

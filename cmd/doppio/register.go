@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/doppio-ecs/doppio/apijson"
@@ -39,6 +40,11 @@ func (c *RegisterCmd) Run(g *Globals) error {
 		return timeoutError(ctx, err)
 	}
 	rep.Close()
+	if !c.DryRun && reg.TaskDefinition != nil {
+		if err := g.GitHub().SetOutput("task-definition-arn", aws.ToString(reg.TaskDefinition.TaskDefinitionArn)); err != nil {
+			return err
+		}
+	}
 	var out any = in
 	switch {
 	case c.DryRun:

@@ -127,6 +127,11 @@ func (c *RunCmd) Run(g *Globals) error {
 	for _, t := range tasks {
 		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("started task %s (%s)", aws.ToString(t.TaskArn), shortTaskDef(tdRef))})
 	}
+	if len(tasks) > 0 {
+		if err := g.GitHub().SetOutput("task-arn", aws.ToString(tasks[0].TaskArn)); err != nil {
+			return err
+		}
+	}
 	if !c.Wait {
 		rep.Close()
 		fmt.Fprintf(g.Stdout, "SUBMITTED: %d task(s) of %s started (not waiting: --no-wait)\n", len(tasks), shortTaskDef(tdRef))
@@ -134,6 +139,11 @@ func (c *RunCmd) Run(g *Globals) error {
 	}
 	out := r.Follow(ctx, cluster, tdOut.TaskDefinition, tasks, opts)
 	rep.Close()
+	if out.ContainerExitCode != nil {
+		if err := g.GitHub().SetOutput("exit-code", fmt.Sprint(*out.ContainerExitCode)); err != nil {
+			return err
+		}
+	}
 	return reportOutcome(g, &out.Outcome)
 }
 

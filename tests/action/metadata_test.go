@@ -86,7 +86,7 @@ func TestActionMetadata(t *testing.T) {
 	if d := md.Inputs["version"].Default; d == nil || *d != "latest" {
 		t.Errorf("input version defaults to %v, want latest", d)
 	}
-	if got, want := keys(md.Outputs), []string{"deployment-id", "has-diff", "outcome", "task-definition-arn", "version"}; !slices.Equal(got, want) {
+	if got, want := keys(md.Outputs), []string{"deployment-id", "exit-code", "has-diff", "outcome", "task-arn", "task-definition-arn", "version"}; !slices.Equal(got, want) {
 		t.Errorf("outputs = %v, want %v", got, want)
 	}
 	if md.Runs.Using != "composite" {
