@@ -104,17 +104,20 @@ func (r *progressReporter) snapshots() []snapshot {
 func (r *progressReporter) tick(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	resized, stop := resizeSignals()
+	defer stop()
 	for {
 		select {
 		case <-r.stop:
 			return
 		case <-t.C:
-			r.mu.Lock()
-			if !r.closed {
-				r.live.draw(nil)
-			}
-			r.mu.Unlock()
+		case <-resized:
 		}
+		r.mu.Lock()
+		if !r.closed {
+			r.live.draw(nil)
+		}
+		r.mu.Unlock()
 	}
 }
 
