@@ -21,7 +21,8 @@ func (c *InitCmd) Help() string {
 	return examples(
 		"doppio init --region us-east-1 --cluster demo --service web",
 		"doppio init --cluster demo --service web --jsonnet",
-		"doppio init --task-definition web:42  # a task definition alone (e.g. for run)")
+		"doppio init --task-definition web:42  # a task definition alone (e.g. for run)",
+		"doppio init --compose compose.yaml --ecs-params ecs-params.yml --service web")
 }
 
 func (c *RenderCmd) Help() string {
