@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printError(g.Stderr, err)
 		return exitcode.Of(err)
 	}
-	cli.Globals.command = kctx.Command()
+	cli.Globals.command = commandName(kctx.Command())
 	err = kctx.Run(&cli.Globals)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
@@ -91,6 +91,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		cli.Globals.annotateFailure(err)
 	}
 	return exitcode.Of(err)
+}
+
+// commandName is kong's command path without its argument placeholders:
+// "render" for "render <targets>".
+func commandName(path string) string {
+	var words []string
+	for _, w := range strings.Fields(path) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // helpPath is the command whose --help answers a parse error: "doppio

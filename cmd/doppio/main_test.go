@@ -370,3 +370,11 @@ func TestFirstContactWrongRegion(t *testing.T) {
 		t.Error("an unrelated error was rewritten")
 	}
 }
+
+func TestCommandName(t *testing.T) {
+	for in, want := range map[string]string{"render <targets>": "render", "deploy": "deploy", "": ""} {
+		if got := commandName(in); got != want {
+			t.Errorf("commandName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
