@@ -10,6 +10,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/awsapi"
+	"github.com/doppio-ecs/doppio/netcheck"
 )
 
 // Options are the deploy flags.
@@ -65,7 +66,9 @@ type Deployer struct {
 	// write names), so an unchanged namespace is not sent as a change.
 	// Optional.
 	Namespaces NamespaceReader
-	Reporter   Reporter
+	// EC2 lets a failure explanation check the tasks' network (optional).
+	EC2      netcheck.EC2API
+	Reporter Reporter
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
 	MinInterval time.Duration
 	MaxInterval time.Duration
@@ -73,7 +76,7 @@ type Deployer struct {
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, Reporter: r}
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, EC2: c.EC2, Reporter: r}
 }
 
 func (d *Deployer) reporter() Reporter {
@@ -92,7 +95,7 @@ func (d *Deployer) warn(format string, args ...any) {
 }
 
 func (d *Deployer) waiter(cluster, service string, until WaitUntil) *Waiter {
-	return &Waiter{ECS: d.ECS, Logs: d.Logs, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
+	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
 }
 
 // Deploy plans, applies and waits. The plan is returned for display even
