@@ -23,10 +23,13 @@ type Options struct {
 	Revision             int32 // 0: not set
 	LatestTaskDefinition bool
 	ForceNewDeployment   bool
-	NoUpdateService      bool
-	NoWait               bool
-	WaitUntil            WaitUntil
-	AutoScaling          AutoScalingOptions
+	// RedeployMovedTags forces a new deployment when nothing changed but a
+	// running image's tag now points at another digest (MovedTags).
+	RedeployMovedTags bool
+	NoUpdateService   bool
+	NoWait            bool
+	WaitUntil         WaitUntil
+	AutoScaling       AutoScalingOptions
 	// OnConflict is what to do when another deployment is in progress:
 	// "wait" (default) waits for it to end first, "fail" stops.
 	OnConflict string
@@ -67,7 +70,9 @@ type Deployer struct {
 	// Optional.
 	Namespaces NamespaceReader
 	// EC2 lets a failure explanation check the tasks' network (optional).
-	EC2      netcheck.EC2API
+	EC2 netcheck.EC2API
+	// ECR resolves image tags per region, to notice moved tags (optional).
+	ECR      func(region string) ECRImagesAPI
 	Reporter Reporter
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
 	MinInterval time.Duration
@@ -76,7 +81,8 @@ type Deployer struct {
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, EC2: c.EC2, Reporter: r}
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, EC2: c.EC2,
+		ECR: func(region string) ECRImagesAPI { return c.ECRIn(region) }, Reporter: r}
 }
 
 func (d *Deployer) reporter() Reporter {
@@ -110,6 +116,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	if err != nil {
 		return nil, nil, err
 	}
+	moved := d.checkMovedTags(ctx, spec, plan, opts)
 	if opts.DryRun {
 		return plan, &Outcome{Class: Completed, Reason: "dry run: no change was made", Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
@@ -149,6 +156,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		v := classify(plan.live, expectation{taskDefinition: applied.TaskDefinitionARN, until: opts.WaitUntil})
 		if v.done && v.class == Completed || plan.live == nil {
 			out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s", shortTD(applied.TaskDefinitionARN))
+			if len(moved) > 0 {
+				out.Reason = fmt.Sprintf("the task definition is unchanged (%s), but %s", shortTD(applied.TaskDefinitionARN), movedTagAdvice(moved))
+			}
 			return plan, out, nil
 		}
 		if v.done {
@@ -171,6 +181,36 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		KnownEvents:    applied.KnownEvents,
 	})
 	return plan, o, nil
+}
+
+// checkMovedTags looks for moved tags when the plan changes nothing: with
+// RedeployMovedTags it turns the plan into a forced deployment, otherwise
+// it warns and returns them for the outcome.
+func (d *Deployer) checkMovedTags(ctx context.Context, spec *Spec, plan *Plan, opts Options) []MovedTag {
+	if d.ECR == nil || plan.live == nil || !plan.NoChange() {
+		return nil
+	}
+	moved, problems, err := TagCheck{ECS: d.ECS, ECR: d.ECR}.MovedTags(ctx, spec.Cluster, spec.Service)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, p := range problems {
+		d.warn("moved tag check: %s", p)
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	if opts.RedeployMovedTags {
+		for _, m := range moved {
+			d.info("%s: forcing a new deployment (--redeploy-moved-tags)", m)
+		}
+		plan.ForceNewDeployment = true
+		return nil
+	}
+	for _, m := range moved {
+		d.warn("%s: the service keeps running the old image until a new deployment (--force-new-deployment or --redeploy-moved-tags)", m)
+	}
+	return moved
 }
 
 // Applied is what Apply did.
