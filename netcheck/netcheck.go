@@ -232,10 +232,9 @@ func load(ctx context.Context, api EC2API, in Input) (*world, error) {
 	}
 	vpcs := slices.Sorted(mapKeys(vpcSet))
 	err = parallel(func() error {
-		if len(in.SecurityGroups) > 0 {
-			return nil
-		}
-		return addGroups(&ec2.DescribeSecurityGroupsInput{Filters: append(vpcFilter(vpcs), ec2types.Filter{Name: aws.String("group-name"), Values: []string{"default"}})})
+		// Every group of the VPC: the default group (tasks without groups)
+		// and the interface endpoints' groups (their ingress) among them.
+		return addGroups(&ec2.DescribeSecurityGroupsInput{Filters: vpcFilter(vpcs)})
 	}, func() error {
 		out, err := api.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: vpcs})
 		if err != nil {
@@ -350,6 +349,7 @@ type dest struct {
 	via        string // "interface endpoint vpce-…", "gateway endpoint vpce-…", "internet gateway igw-…", "NAT gateway nat-…"
 	addr       netip.Addr
 	prefixList string   // S3 gateway endpoint
+	endpoint   string   // interface endpoint id
 	groups     []string // interface endpoint's security groups
 }
 
@@ -438,7 +438,7 @@ func (w *world) endpointFor(service, region string, s ec2types.Subnet, table *ec
 				note = fmt.Sprintf("endpoint %s has private DNS disabled, so %s.%s.amazonaws.com does not resolve to it", id, service, region)
 				continue
 			}
-			d := &dest{via: "interface endpoint " + id, addr: w.endpointAddr(ep, s)}
+			d := &dest{via: "interface endpoint " + id, addr: w.endpointAddr(ep, s), endpoint: id}
 			for _, g := range ep.Groups {
 				d.groups = append(d.groups, aws.ToString(g.GroupId))
 			}
@@ -572,6 +572,8 @@ func (r *Result) judgeFilters(w *world, in Input, s ec2types.Subnet, paths map[s
 	}
 	var blocked []string
 	var aclProblems []string
+	closed := map[string][]string{} // interface endpoint → services its groups keep out
+	var closedOrder []string
 	acl := w.aclOf(s)
 	for _, n := range in.Needs {
 		d, ok := paths[n.Service]
@@ -580,6 +582,12 @@ func (r *Result) judgeFilters(w *world, in Input, s ec2types.Subnet, paths map[s
 		}
 		if !w.egressAllows(groupIDs, d) {
 			blocked = append(blocked, n.Service+" via "+d.via)
+		}
+		if d.endpoint != "" && !w.ingressAllows(d.groups, s, groupIDs) {
+			if closed[d.endpoint] == nil {
+				closedOrder = append(closedOrder, d.endpoint)
+			}
+			closed[d.endpoint] = append(closed[d.endpoint], n.Service)
 		}
 		if acl != nil {
 			if rule, ok := aclVerdict(acl, true, d.addr, 443); !ok {
@@ -595,6 +603,12 @@ func (r *Result) judgeFilters(w *world, in Input, s ec2types.Subnet, paths map[s
 		r.addFinding(Finding{Subject: "SecurityGroups", Message: fmt.Sprintf("security groups %s allow no TCP 443 egress from %s to %s: add an egress rule for TCP 443 (to 0.0.0.0/0, or to the endpoints' VPC CIDR or security group)", groups, id, strings.Join(blocked, ", "))})
 	} else if len(paths) > 0 {
 		r.addFinding(Finding{Subject: "SecurityGroups", OK: true, Message: fmt.Sprintf("security groups %s allow TCP 443 egress", groups)})
+	}
+	for _, ep := range closedOrder {
+		d := paths[closed[ep][0]]
+		r.Findings = append(r.Findings, Finding{Subject: "Endpoint[" + ep + "]", Message: fmt.Sprintf(
+			"security groups %s of endpoint %s (%s) allow no TCP 443 ingress from %s (%s) or from %s: add an ingress rule for TCP 443 from the VPC CIDR or the tasks' security group",
+			strings.Join(d.groups, ", "), ep, strings.Join(closed[ep], ", "), id, aws.ToString(s.CidrBlock), groups)})
 	}
 	if len(aclProblems) > 0 {
 		aclID := aws.ToString(acl.NetworkAclId)
@@ -682,6 +696,37 @@ func (w *world) egressAllows(groupIDs []string, d dest) bool {
 			}
 			for _, peer := range p.UserIdGroupPairs {
 				if slices.Contains(d.groups, aws.ToString(peer.GroupId)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ingressAllows tells whether one of an interface endpoint's groups lets
+// TCP 443 in from the task's subnet (a CIDR holding it) or its groups.
+func (w *world) ingressAllows(endpointGroups []string, s ec2types.Subnet, taskGroups []string) bool {
+	sp, err := netip.ParsePrefix(aws.ToString(s.CidrBlock))
+	if err != nil {
+		return true // cannot judge
+	}
+	for _, gid := range endpointGroups {
+		g, ok := w.groups[gid]
+		if !ok {
+			return true // a group the Describe calls did not return: do not guess
+		}
+		for _, p := range g.IpPermissions {
+			if !portCovers(p, 443) {
+				continue
+			}
+			for _, rg := range p.IpRanges {
+				if c, err := netip.ParsePrefix(aws.ToString(rg.CidrIp)); err == nil && c.Bits() <= sp.Bits() && c.Contains(sp.Addr()) {
+					return true
+				}
+			}
+			for _, peer := range p.UserIdGroupPairs {
+				if slices.Contains(taskGroups, aws.ToString(peer.GroupId)) {
 					return true
 				}
 			}

@@ -177,9 +177,18 @@ func TestReach(t *testing.T) {
 	}
 
 	// Endpoints: interface endpoints for ECR, a gateway endpoint for S3.
+	// An endpoint left in the VPC's default group admits only that group.
+	must(c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: &n.vpc, VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+		ServiceName: aws.String("com.amazonaws.us-east-1.ecr.api"), SubnetIds: []string{n.private}}))
+	if ok, _ := ec.Reach(private, "ecr.api"); ok {
+		t.Fatal("an endpoint whose security group admits only itself lets the task in")
+	}
+	epGroup := must(c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: &n.vpc, GroupName: aws.String("endpoints"), Description: aws.String("endpoints")})).GroupId
+	must(c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: epGroup, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}}))
 	for _, svc := range []string{"ecr.api", "ecr.dkr"} {
 		must(c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: &n.vpc, VpcEndpointType: ec2types.VpcEndpointTypeInterface,
-			ServiceName: aws.String("com.amazonaws.us-east-1." + svc), SubnetIds: []string{n.private}, PrivateDnsEnabled: aws.Bool(true)}))
+			ServiceName: aws.String("com.amazonaws.us-east-1." + svc), SubnetIds: []string{n.private}, SecurityGroupIds: []string{*epGroup}, PrivateDnsEnabled: aws.Bool(true)}))
 	}
 	if ok, _ := ec.Reach(private, "ecr.api"); !ok {
 		t.Fatal("interface endpoint with private DNS does not reach ecr.api")

@@ -32,9 +32,9 @@ var publicAddr = netip.MustParseAddr("52.94.0.10")
 // private DNS for the service in the VPC; the S3 gateway endpoint in the
 // subnet's route table; else the subnet's 0.0.0.0/0 route, to an attached
 // internet gateway (with a public IP) or to an available NAT gateway. The
-// security groups' egress and the subnet's network ACL (outbound 443,
-// inbound ephemeral ports) must let the connection through. The endpoint's
-// own security group is not checked.
+// security groups' egress, an interface endpoint's own groups' ingress and
+// the subnet's network ACL (outbound 443, inbound ephemeral ports) must let
+// the connection through.
 func (s *Service) Reach(eni ENI, service string) (ok, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,7 +54,7 @@ func (s *Service) Reach(eni ENI, service string) (ok, known bool) {
 			switch {
 			case ep.VpcEndpointType == "Interface" && ep.PrivateDNSEnabled:
 				addr := s.endpointAddr(ep, sn)
-				if s.egressAllows(groups, addr, "", ep) && s.aclAllows(sn, addr) {
+				if s.egressAllows(groups, addr, "", ep) && s.endpointAdmits(ep, sn, groups) && s.aclAllows(sn, addr) {
 					return true, true
 				}
 			case ep.VpcEndpointType == "Gateway" && table != nil && contains(ep.RouteTableIDs, table.RouteTableID):
@@ -181,6 +181,36 @@ func (s *Service) egressAllows(groups []*securityGroup, addr netip.Addr, pl stri
 						if peer.GroupID == eg.GroupID {
 							return true
 						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// endpointAdmits tells whether an interface endpoint's groups let TCP 443 in
+// from the task's subnet or one of its groups.
+func (s *Service) endpointAdmits(ep *vpcEndpoint, sn *subnet, taskGroups []*securityGroup) bool {
+	sp, _ := netip.ParsePrefix(sn.CidrBlock)
+	for _, eg := range ep.Groups {
+		g := s.groups[eg.GroupID]
+		if g == nil {
+			continue
+		}
+		for _, p := range g.Ingress {
+			if p.IPProtocol != "-1" && (p.IPProtocol != "tcp" && p.IPProtocol != "6" || !portCovers(p.FromPort, p.ToPort, 443)) {
+				continue
+			}
+			for _, r := range p.IPRanges {
+				if c, err := netip.ParsePrefix(r.CidrIP); err == nil && c.Bits() <= sp.Bits() && c.Contains(sp.Addr()) {
+					return true
+				}
+			}
+			for _, peer := range p.Groups {
+				for _, tg := range taskGroups {
+					if peer.GroupID == tg.GroupID {
+						return true
 					}
 				}
 			}
