@@ -44,12 +44,16 @@ func (w *Waiter) explainNetwork(ctx context.Context, svc *ecstypes.Service, d *e
 		return nil, nil
 	}
 	// The failed deployment may be gone from the service once it rolled
-	// back: the subnets come from the failed tasks' network interfaces,
-	// the groups and public IP setting from the deployment when it is
-	// still listed, else from the service.
+	// back: its network is the target revision of the newest service
+	// deployment (the one that failed or rolled back), else the deployment
+	// when it is still listed, else the service's. The subnets come from
+	// the failed tasks' network interfaces in any case.
 	nc := svc.NetworkConfiguration
 	if d != nil && d.NetworkConfiguration != nil {
 		nc = d.NetworkConfiguration
+	}
+	if rev := w.targetRevisionNetwork(ctx); rev != nil {
+		nc = rev
 	}
 	if nc == nil || nc.AwsvpcConfiguration == nil {
 		return nil, nil
@@ -100,4 +104,18 @@ func taskSubnets(tasks []ecstypes.Task) []string {
 		}
 	}
 	return out
+}
+
+// targetRevisionNetwork is the network configuration of the newest service
+// deployment's target revision; nil when it cannot be read.
+func (w *Waiter) targetRevisionNetwork(ctx context.Context) *ecstypes.NetworkConfiguration {
+	sd, err := latestServiceDeployment(ctx, w.ECS, w.Cluster, w.Service)
+	if err != nil || sd == nil || aws.ToString(sd.TargetServiceRevisionArn) == "" {
+		return nil
+	}
+	out, err := w.ECS.DescribeServiceRevisions(ctx, &ecs.DescribeServiceRevisionsInput{ServiceRevisionArns: []string{aws.ToString(sd.TargetServiceRevisionArn)}})
+	if err != nil || len(out.ServiceRevisions) == 0 {
+		return nil
+	}
+	return out.ServiceRevisions[0].NetworkConfiguration
 }
