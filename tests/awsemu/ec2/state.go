@@ -154,15 +154,23 @@ func samePermission(a, b permission) bool {
 	return a.IPProtocol == b.IPProtocol && port(a.FromPort) == port(b.FromPort) && port(a.ToPort) == port(b.ToPort) && peerOf(a) == peerOf(b)
 }
 
-// authorize adds rules (egress or ingress); AWS rejects a rule that exists.
-func (s *Service) authorize(groupID string, egress bool, perms []permission) error {
+// rulesLocked is a group's egress or ingress rule list.
+func (s *Service) rulesLocked(groupID string, egress bool) (*[]permission, error) {
 	g, err := s.groupLocked(groupID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	list := &g.Ingress
 	if egress {
-		list = &g.Egress
+		return &g.Egress, nil
+	}
+	return &g.Ingress, nil
+}
+
+// authorize adds rules (egress or ingress); AWS rejects a rule that exists.
+func (s *Service) authorize(groupID string, egress bool, perms []permission) error {
+	list, err := s.rulesLocked(groupID, egress)
+	if err != nil {
+		return err
 	}
 	var add []permission
 	for _, p := range perms {
@@ -181,13 +189,9 @@ func (s *Service) authorize(groupID string, egress bool, perms []permission) err
 
 // revoke removes rules; each must exist.
 func (s *Service) revoke(groupID string, egress bool, perms []permission) error {
-	g, err := s.groupLocked(groupID)
+	list, err := s.rulesLocked(groupID, egress)
 	if err != nil {
 		return err
-	}
-	list := &g.Ingress
-	if egress {
-		list = &g.Egress
 	}
 	for _, p := range perms {
 		for _, one := range splitPermission(p) {
