@@ -19,7 +19,7 @@ import (
 // DiffCmd compares the local definitions with what ECS runs. It makes no
 // mutating AWS call.
 type DiffCmd struct {
-	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences, 0 when there are none (CI gating)."`
+	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences or an ECR image tag the running tasks use moved, 0 when there are none (CI gating)."`
 	Output      string `help:"Output format: text (unified diffs) or json (changed/added/removed paths with old and new values)." enum:"text,json" default:"text"`
 	External    string `help:"Run CMD with two files, the normalized live and local definitions, and print its output (e.g. \"difft --color=always\")." env:"DOPPIO_DIFF_COMMAND,ECSPRESSO_DIFF_COMMAND" placeholder:"CMD"`
 	WithService bool   `help:"Include the service diff." negatable:"" default:"true"`
