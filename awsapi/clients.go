@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -55,6 +56,8 @@ type Clients struct {
 	S3             *s3.Client
 	// ServiceDiscovery resolves Service Connect namespace ARNs to names.
 	ServiceDiscovery *servicediscovery.Client
+	// EC2 describes the VPC a Fargate task runs in (read-only calls).
+	EC2 *ec2.Client
 
 	mu        sync.Mutex
 	ecrByRegn map[string]*ecr.Client
@@ -108,6 +111,7 @@ func FromConfig(cfg aws.Config) *Clients {
 		AutoScaling:      applicationautoscaling.NewFromConfig(cfg),
 		STS:              sts.NewFromConfig(cfg),
 		ServiceDiscovery: servicediscovery.NewFromConfig(cfg),
+		EC2:              ec2.NewFromConfig(cfg),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Emulators and S3-compatible stores rarely serve virtual-hosted
 			// bucket names; a configured endpoint therefore means path style.

@@ -10,6 +10,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/awsapi"
+	"github.com/doppio-ecs/doppio/netcheck"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -23,8 +24,11 @@ type Options struct {
 	Revision             int32 // 0: not set
 	LatestTaskDefinition bool
 	ForceNewDeployment   bool
-	NoUpdateService      bool
-	NoWait               bool
+	// RedeployMovedTags forces a new deployment when nothing changed but a
+	// running image's tag now points at another digest (MovedTags).
+	RedeployMovedTags bool
+	NoUpdateService   bool
+	NoWait            bool
 	// Verb names the command in the header line: deploy (default), refresh, scale.
 	Verb        string
 	WaitUntil   WaitUntil
@@ -68,7 +72,11 @@ type Deployer struct {
 	// write names), so an unchanged namespace is not sent as a change.
 	// Optional.
 	Namespaces NamespaceReader
-	Reporter   Reporter
+	// EC2 lets a failure explanation check the tasks' network (optional).
+	EC2 netcheck.EC2API
+	// ECR resolves image tags per region, to notice moved tags (optional).
+	ECR      func(region string) ECRImagesAPI
+	Reporter Reporter
 	// Region is named in the deploy's header line.
 	Region string
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
@@ -78,7 +86,8 @@ type Deployer struct {
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, Reporter: r, Region: c.Region()}
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, EC2: c.EC2,
+		ECR: func(region string) ECRImagesAPI { return c.ECRIn(region) }, Reporter: r, Region: c.Region()}
 }
 
 func (d *Deployer) reporter() Reporter {
@@ -97,7 +106,7 @@ func (d *Deployer) warn(format string, args ...any) {
 }
 
 func (d *Deployer) waiter(cluster, service string, until WaitUntil) *Waiter {
-	return &Waiter{ECS: d.ECS, Logs: d.Logs, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
+	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
 }
 
 // Deploy plans, applies and waits. The plan is returned for display even
@@ -113,6 +122,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		return nil, nil, err
 	}
 	d.info("%s", d.header(spec, plan, opts))
+	moved := d.checkMovedTags(ctx, spec, plan, opts)
 	if opts.DryRun {
 		return plan, &Outcome{Class: Completed, Reason: "dry run: no change was made", Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
 	}
@@ -152,6 +162,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		v := classify(plan.live, expectation{taskDefinition: applied.TaskDefinitionARN, until: opts.WaitUntil})
 		if v.done && v.class == Completed || plan.live == nil {
 			out.Class, out.Reason = Completed, fmt.Sprintf("nothing to deploy: the service already runs %s", shortTD(applied.TaskDefinitionARN))
+			if len(moved) > 0 {
+				out.Reason = fmt.Sprintf("the task definition is unchanged (%s), but %s", shortTD(applied.TaskDefinitionARN), movedTagAdvice(moved))
+			}
 			return plan, out, nil
 		}
 		if v.done {
@@ -174,6 +187,36 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		KnownEvents:    applied.KnownEvents,
 	})
 	return plan, o, nil
+}
+
+// checkMovedTags looks for moved tags when the plan changes nothing: with
+// RedeployMovedTags it turns the plan into a forced deployment, otherwise
+// it warns and returns them for the outcome.
+func (d *Deployer) checkMovedTags(ctx context.Context, spec *Spec, plan *Plan, opts Options) []MovedTag {
+	if d.ECR == nil || plan.live == nil || !plan.NoChange() {
+		return nil
+	}
+	moved, problems, err := TagCheck{ECS: d.ECS, ECR: d.ECR}.MovedTags(ctx, spec.Cluster, spec.Service)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, p := range problems {
+		d.warn("moved tag check: %s", p)
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	if opts.RedeployMovedTags {
+		for _, m := range moved {
+			d.info("%s: forcing a new deployment (--redeploy-moved-tags)", m)
+		}
+		plan.ForceNewDeployment = true
+		return nil
+	}
+	for _, m := range moved {
+		d.warn("%s: the service keeps running the old image until a new deployment (--force-new-deployment or --redeploy-moved-tags)", m)
+	}
+	return moved
 }
 
 // Applied is what Apply did.

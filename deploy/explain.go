@@ -26,6 +26,9 @@ type Explanation struct {
 	Events []ServiceEvent
 	// Logs are the last lines of the failing containers' awslogs streams.
 	Logs []ContainerLog
+	// Network is what the network check of the tasks' subnets found
+	// missing, when tasks failed to reach AWS at start (netcheck).
+	Network *NetworkFinding
 	// Problems are what could not be gathered (permissions, throttling);
 	// an explanation is best effort and never fails the command.
 	Problems []string
@@ -141,6 +144,12 @@ func (w *Waiter) explain(ctx context.Context, svc *ecstypes.Service, want expect
 		ex.Problems = append(ex.Problems, err.Error())
 	}
 	ex.StoppedTasks = groupStopped(tasks)
+	if w.EC2 != nil {
+		ex.Network, err = w.explainNetwork(ctx, svc, d, tasks)
+		if err != nil {
+			ex.Problems = append(ex.Problems, err.Error())
+		}
+	}
 	if w.Logs != nil && len(tasks) > 0 {
 		logs, problems := lastLogLines(ctx, w.ECS, w.Logs, tasks)
 		ex.Logs = logs
@@ -369,6 +378,17 @@ func (ex *Explanation) Lines() []string {
 		}
 		for _, s := range l.Lines {
 			lines = append(lines, "  | "+s)
+		}
+	}
+	if n := ex.Network; n != nil {
+		lines = append(lines, fmt.Sprintf("Network check of the tasks' subnets (%s):", strings.Join(n.Subnets, ", ")))
+		for _, p := range n.Missing {
+			lines = append(lines, "  "+p)
+		}
+		if n.Denied != "" {
+			lines = append(lines, "  not checked: access denied ("+n.Denied+")")
+		} else if len(n.Missing) == 0 {
+			lines = append(lines, "  nothing missing: every endpoint the task needs is reachable (check the endpoints' own security groups and DNS)")
 		}
 	}
 	for _, p := range ex.Problems {

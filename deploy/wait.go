@@ -181,6 +181,7 @@ func PollIntervals() (time.Duration, time.Duration) {
 type Waiter struct {
 	ECS      ECSAPI
 	Logs     LogsAPI // optional: without it explanations carry no log lines
+	EC2      EC2API  // optional: without it explanations do not check the tasks' network
 	Cluster  string
 	Service  string
 	Until    WaitUntil

@@ -88,7 +88,7 @@ func TestVerify20Containers(t *testing.T) {
 		t.Fatalf("status %s, want OK:\n%s", st, b)
 	}
 	n := rep.Counts()
-	if n[verify.OK] != 1+2+20*(1+1+2+1)+1+1 {
+	if n[verify.OK] != 1+2+20*(1+1+2+1)+1+3+1 { // service: rules; placement, subnet, security groups
 		t.Errorf("counts %v", n)
 	}
 	calls := map[string]int{}
@@ -97,7 +97,8 @@ func TestVerify20Containers(t *testing.T) {
 	}
 	// Batching and deduplication: one token, 3 GetParameters for 30
 	// parameters, one log group lookup for 20 containers.
-	for op, want := range map[string]int{"ECR.GetAuthorizationToken": 1, "SSM.GetParameters": 3, "SecretsManager.DescribeSecret": 10, "Logs.DescribeLogGroups": 1, "IAM.GetRole": 2, "ECS.DescribeClusters": 1} {
+	for op, want := range map[string]int{"ECR.GetAuthorizationToken": 1, "SSM.GetParameters": 3, "SecretsManager.DescribeSecret": 10, "Logs.DescribeLogGroups": 1, "IAM.GetRole": 2, "ECS.DescribeClusters": 1,
+		"EC2.DescribeSubnets": 1, "EC2.DescribeSecurityGroups": 1, "EC2.DescribeRouteTables": 1, "EC2.DescribeVpcEndpoints": 1} {
 		if calls[op] != want {
 			t.Errorf("%s called %d times, want %d (all calls: %v)", op, calls[op], want, calls)
 		}

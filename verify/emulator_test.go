@@ -17,6 +17,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/tests/awsemu"
+	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 	"github.com/doppio-ecs/doppio/verify"
 )
 
@@ -46,7 +47,23 @@ func startEmulator(t testing.TB) (*awsemu.Emulator, *awsapi.Clients) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := emu.EC2().ApplySeed(privateVPC); err != nil {
+		t.Fatal(err)
+	}
 	return emu, clients
+}
+
+// privateVPC is where the tests' services run: subnet-1 is private and
+// reaches AWS through a NAT gateway.
+var privateVPC = &ec2.Seed{
+	Vpcs:             []ec2.VpcSeed{{ID: "vpc-1", CidrBlock: "10.0.0.0/16"}},
+	Subnets:          []ec2.SubnetSeed{{ID: "subnet-1", VpcID: "vpc-1", CidrBlock: "10.0.1.0/24"}, {ID: "subnet-public", VpcID: "vpc-1", CidrBlock: "10.0.0.0/24"}},
+	InternetGateways: []ec2.InternetGatewaySeed{{ID: "igw-1", VpcID: "vpc-1"}},
+	NatGateways:      []ec2.NatGatewaySeed{{ID: "nat-1", SubnetID: "subnet-public"}},
+	RouteTables: []ec2.RouteTableSeed{
+		{ID: "rtb-public", VpcID: "vpc-1", Subnets: []string{"subnet-public"}, Routes: []ec2.RouteSeed{{Destination: "0.0.0.0/0", GatewayID: "igw-1"}}},
+		{ID: "rtb-private", VpcID: "vpc-1", Subnets: []string{"subnet-1"}, Routes: []ec2.RouteSeed{{Destination: "0.0.0.0/0", NatGatewayID: "nat-1"}}},
+	},
 }
 
 func must[T any](t testing.TB) func(T, error) T {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -23,50 +22,16 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/doppio-ecs/doppio/internal/imageref"
 )
 
 // ecrImage is an image hosted in a private ECR registry.
-type ecrImage struct {
-	Account string
-	Region  string
-	Host    string // e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com
-	Repo    string
-	Tag     string // "" when Digest is set or no tag was given
-	Digest  string // sha256:...
-}
+type ecrImage = imageref.ECR
 
-// ecrHost matches private ECR registry hosts, FIPS and China partitions included.
-var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$`)
+func parseECRImage(img string) (ecrImage, bool) { return imageref.ParseECR(img) }
 
-// parseECRImage recognises a private ECR image reference.
-func parseECRImage(img string) (ecrImage, bool) {
-	host, rest, ok := strings.Cut(img, "/")
-	if !ok {
-		return ecrImage{}, false
-	}
-	m := ecrHost.FindStringSubmatch(host)
-	if m == nil {
-		return ecrImage{}, false
-	}
-	e := ecrImage{Account: m[1], Region: m[2], Host: host}
-	e.Repo, e.Tag, e.Digest = splitRepoRef(rest)
-	if e.Repo == "" {
-		return ecrImage{}, false
-	}
-	return e, true
-}
-
-// splitRepoRef splits "repo[:tag][@digest]".
-func splitRepoRef(s string) (repo, tag, digest string) {
-	if i := strings.Index(s, "@"); i >= 0 {
-		s, digest = s[:i], s[i+1:]
-	}
-	// A colon after the last slash starts the tag; before it, it is a port.
-	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
-		s, tag = s[:i], s[i+1:]
-	}
-	return s, tag, digest
-}
+func splitRepoRef(s string) (repo, tag, digest string) { return imageref.SplitRepoRef(s) }
 
 // mutableTag says whether img has no tag and no digest, or the tag latest.
 func mutableTag(img string) bool {

@@ -65,31 +65,6 @@ func TestRoleName(t *testing.T) {
 	}
 }
 
-func TestParseECRImage(t *testing.T) {
-	cases := []struct {
-		in   string
-		want ecrImage
-		ok   bool
-	}{
-		{"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1", ecrImage{"123456789012", "us-east-1", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "web", "v1", ""}, true},
-		{"123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/team/app", ecrImage{"123456789012", "ap-northeast-1", "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com", "team/app", "", ""}, true},
-		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:1.2", ecrImage{"123456789012", "cn-north-1", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "app", "1.2", ""}, true},
-		{"123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app:1", ecrImage{"123456789012", "us-gov-west-1", "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "app", "1", ""}, true},
-		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:abc", ecrImage{"123456789012", "eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "app", "", "sha256:abc"}, true},
-		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v2@sha256:abc", ecrImage{"123456789012", "eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "app", "v2", "sha256:abc"}, true},
-		{"public.ecr.aws/nginx/nginx:1", ecrImage{}, false},
-		{"nginx:latest", ecrImage{}, false},
-		{"ghcr.io/org/app:v1", ecrImage{}, false},
-		{"12345.dkr.ecr.us-east-1.amazonaws.com/app:1", ecrImage{}, false},
-	}
-	for _, tc := range cases {
-		got, ok := parseECRImage(tc.in)
-		if ok != tc.ok || got != tc.want {
-			t.Errorf("parseECRImage(%s) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestMutableTag(t *testing.T) {
 	for img, want := range map[string]bool{
 		"nginx":                      true,

@@ -221,6 +221,7 @@ func (r *runner) build() []*Check {
 		for i, lb := range s.LoadBalancers {
 			r.loadBalancerCheck(sn, i, lb)
 		}
+		r.networkCheck(sn)
 		checks = append(checks, sn)
 	} else {
 		checks = append(checks, &Check{Name: "ServiceDefinition", Status: SKIP, Reason: "no service definition"})

@@ -21,6 +21,7 @@ type DeployCmd struct {
 	Revision             int32  `help:"Deploy this revision of the family instead of registering." placeholder:"N"`
 	LatestTaskDefinition bool   `help:"Deploy the family's newest ACTIVE revision instead of registering."`
 	ForceNewDeployment   bool   `help:"Start a new deployment even when nothing changed (e.g. to pull a moving image tag)."`
+	RedeployMovedTags    bool   `help:"When nothing changed but an image tag the running tasks use (e.g. :latest in ECR) now points at another image, start a new deployment to roll it out."`
 	UpdateService        bool   `help:"Update the service attributes from the service definition (--no-update-service: only task definition and count)." negatable:"" default:"true"`
 	Wait                 bool   `help:"Wait for the rollout to end (--no-wait: return once ECS accepted the change)." negatable:"" default:"true"`
 	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition) or stable (one deployment, running == desired)." enum:"deployed,stable" default:"deployed"`
@@ -41,6 +42,7 @@ func (c *DeployCmd) Run(g *Globals) error {
 		Revision:             c.Revision,
 		LatestTaskDefinition: c.LatestTaskDefinition,
 		ForceNewDeployment:   c.ForceNewDeployment,
+		RedeployMovedTags:    c.RedeployMovedTags,
 		NoUpdateService:      !c.UpdateService,
 		NoWait:               !c.Wait,
 		WaitUntil:            deploy.WaitUntil(c.WaitUntil),

@@ -13,12 +13,13 @@ import (
 	"github.com/doppio-ecs/doppio/deploy"
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/mask"
+	"github.com/doppio-ecs/doppio/render"
 )
 
 // DiffCmd compares the local definitions with what ECS runs. It makes no
 // mutating AWS call.
 type DiffCmd struct {
-	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences, 0 when there are none (CI gating)."`
+	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences or an ECR image tag the running tasks use moved, 0 when there are none (CI gating)."`
 	Output      string `help:"Output format: text (unified diffs) or json (changed/added/removed paths with old and new values)." enum:"text,json" default:"text"`
 	External    string `help:"Run CMD with two files, the normalized live and local definitions, and print its output (e.g. \"difft --color=always\")." env:"DOPPIO_DIFF_COMMAND,ECSPRESSO_DIFF_COMMAND" placeholder:"CMD"`
 	WithService bool   `help:"Include the service diff." negatable:"" default:"true"`
@@ -73,10 +74,47 @@ func (c *DiffCmd) Run(g *Globals) error {
 	if err := githubDiff(g, res); err != nil {
 		return err
 	}
-	if c.ExitCode && res.Differs() {
+	running := false
+	for _, r := range res.Resources() {
+		running = running || r.Kind == deploy.KindService && r.Exists
+	}
+	var moved []deploy.MovedTag
+	if running {
+		moved, err = movedTags(g, p, c.Output == "json")
+	}
+	if err != nil {
+		return err
+	}
+	if c.ExitCode && (res.Differs() || len(moved) > 0) {
 		return exitcode.With(exitcode.Diff, nil)
 	}
 	return nil
+}
+
+// movedTags reports, alongside the diff, images whose tag moved since the
+// running tasks pulled it: a text line on stdout, or a warning on stderr
+// when stdout carries the JSON diff.
+func movedTags(g *Globals, p *render.Project, jsonOut bool) ([]deploy.MovedTag, error) {
+	check := deploy.TagCheck{ECS: p.Clients.ECS, ECR: func(region string) deploy.ECRImagesAPI { return p.Clients.ECRIn(region) }}
+	moved, problems, err := check.MovedTags(g.Context, p.Config.Cluster, p.Config.Service)
+	if err != nil {
+		slog.Warn("moved tag check: " + err.Error())
+		return nil, nil
+	}
+	for _, pr := range problems {
+		slog.Warn("moved tag check: " + pr)
+	}
+	for _, m := range moved {
+		if jsonOut {
+			slog.Warn(m.String(), "container", m.Container, "tasks", m.Tasks)
+			continue
+		}
+		line := fmt.Sprintf("~ %s (container %s, %d running task(s)); doppio deploy --force-new-deployment rolls it out\n", m, m.Container, m.Tasks)
+		if _, err := g.Stdout.Write([]byte(line)); err != nil {
+			return nil, err
+		}
+	}
+	return moved, nil
 }
 
 // runExternalDiff writes remote/<kind>.json and local/<kind>.json into a

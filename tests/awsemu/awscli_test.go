@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
 // awsCLI finds the AWS CLI: $AWSEMU_AWSCLI, else `aws` on PATH. The test is
@@ -204,5 +206,30 @@ func TestAWSCLIScenario(t *testing.T) {
 	}
 	if !strings.Contains(dig(desc, "services", 0, "events", 0, "message").(string), "has reached a steady state.") {
 		t.Fatalf("latest event = %v", dig(desc, "services", 0, "events", 0))
+	}
+}
+
+// A user's AWS CLI script can build the network a Fargate service runs in.
+func TestAWSCLIEC2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one Python start per command")
+	}
+	e := startEmulator(t, Options{})
+	cli := newCLIRunner(t, e)
+	vpc := dig(cli.run("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"), "Vpc", "VpcId").(string)
+	subnet := dig(cli.run("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.0.1.0/24"), "Subnet", "SubnetId").(string)
+	sg := dig(cli.run("ec2", "create-security-group", "--vpc-id", vpc, "--group-name", "web", "--description", "web"), "GroupId").(string)
+	cli.run("ec2", "revoke-security-group-egress", "--group-id", sg, "--ip-permissions", "IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]")
+	cli.run("ec2", "authorize-security-group-egress", "--group-id", sg, "--ip-permissions", "IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=0.0.0.0/0}]")
+	groups := cli.run("ec2", "describe-security-groups", "--group-ids", sg)
+	if dig(groups, "SecurityGroups", 0, "IpPermissionsEgress", 0, "FromPort") != float64(443) {
+		t.Fatalf("describe-security-groups = %v", groups)
+	}
+	subnets := cli.run("ec2", "describe-subnets", "--filters", "Name=vpc-id,Values="+vpc)
+	if dig(subnets, "Subnets", 0, "SubnetId") != subnet {
+		t.Fatalf("describe-subnets = %v", subnets)
+	}
+	if ok, known := e.EC2().Reach(ec2.ENI{Subnet: subnet, SecurityGroups: []string{sg}}, "ecr.api"); ok || !known {
+		t.Fatalf("a subnet without a route out reaches ECR (ok %v, known %v)", ok, known)
 	}
 }

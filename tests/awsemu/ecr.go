@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -47,6 +48,7 @@ func newECRService(e *Emulator) *ecrService {
 		"DescribeImages":        op(s.describeImages),
 		"ListImages":            op(s.listImages),
 		"BatchGetImage":         op(s.batchGetImage),
+		"PutImage":              op(s.putImage),
 	})
 	return s
 }
@@ -149,6 +151,8 @@ func (e *Emulator) PutImage(spec ImageSpec) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("build image %s: %w", identity, err)
 	}
+	// Tasks due to pull before now must pull the tags where they were.
+	e.syncECS()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	repo := s.repoLocked(spec.Repository, true)
@@ -640,4 +644,45 @@ func (s *ecrService) batchGetImage(in *ecr.BatchGetImageInput) (any, error) {
 		})
 	}
 	return out, nil
+}
+
+// putImage tags a manifest the repository already holds: AWS's documented
+// way to retag is BatchGetImage then PutImage with the same manifest. The
+// tag moves off the image it was on. A manifest whose layers the
+// repository lacks cannot be pushed through this API.
+func (s *ecrService) putImage(in *ecr.PutImageInput) (any, error) {
+	if aws.ToString(in.ImageManifest) == "" {
+		return nil, apiErr("InvalidParameterException", "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must not be null'")
+	}
+	digest := fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(aws.ToString(in.ImageManifest))))
+	if d := aws.ToString(in.ImageDigest); d != "" && d != digest {
+		return nil, apiErr("ImageDigestDoesNotMatchException", "Invalid parameter at 'imageDigest': the digest %s does not match the digest of the manifest %s", d, digest)
+	}
+	// Tasks due to pull before now must pull the tag where it was.
+	s.e.syncECS()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRepoLocked(in.RegistryId, in.RepositoryName)
+	if err != nil {
+		return nil, err
+	}
+	img := r.findLocked(digest)
+	if img == nil {
+		return nil, apiErr("LayersNotFoundException", "The image manifest references layers that are not in repository %s (awsemu accepts only manifests it already holds)", r.name)
+	}
+	tag := aws.ToString(in.ImageTag)
+	if tag != "" {
+		for _, t := range img.tags {
+			if t == tag {
+				return nil, apiErr("ImageAlreadyExistsException", "Image with digest '%s' and tag '%s' already exists in the repository with name '%s' in registry with id '%s'", digest, tag, r.name, s.e.AccountID())
+			}
+		}
+		r.addImageLocked(img.m, []string{tag}, s.e.now())
+	}
+	id := ecrtypes.ImageIdentifier{ImageDigest: aws.String(digest)}
+	if tag != "" {
+		id.ImageTag = aws.String(tag)
+	}
+	return &ecr.PutImageOutput{Image: &ecrtypes.Image{RegistryId: aws.String(s.e.AccountID()), RepositoryName: aws.String(r.name),
+		ImageId: &id, ImageManifest: in.ImageManifest, ImageManifestMediaType: aws.String(img.m.mediaType)}}, nil
 }

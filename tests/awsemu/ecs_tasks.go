@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
 // Test convention for failing containers. ECS cannot know what a container
@@ -47,8 +49,9 @@ type ecsTask struct {
 	stoppingAt, stoppedAt                   *time.Time
 	stopCode                                ecstypes.TaskStopCode
 	stoppedReason                           string
-	pullFailure                             string // image that cannot be pulled
-	logFailure                              string // stoppedReason when the awslogs driver cannot start (ecs_logs.go)
+	pullFailure                             string   // image that cannot be pulled
+	logFailure                              string   // stoppedReason when the awslogs driver cannot start (ecs_logs.go)
+	eni                                     *ec2.ENI // Fargate awsvpc tasks: where they reach AWS from (ecs_network.go)
 	exitPlanned                             bool
 	exitAfter                               time.Duration
 	exitContainer                           string
@@ -78,6 +81,7 @@ func (s *ecsService) newTask(c *ecsCluster, td *ecsTaskDef, spec deploySpec, now
 	if spec.launchType == ecstypes.LaunchTypeEc2 && len(c.instances) > 0 {
 		t.base.ContainerInstanceArn = aws.String(c.instances[len(c.tasks)%len(c.instances)])
 	}
+	t.eni = taskENI(spec)
 	if spec.networkConfiguration != nil && spec.networkConfiguration.AwsvpcConfiguration != nil {
 		eni := s.e.newID(9)[:17]
 		ip := fmt.Sprintf("10.0.%d.%d", (len(c.tasks)/250)%250, len(c.tasks)%250+2)
@@ -153,6 +157,10 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 		t.due = at.Add(s.minDur(s.timings.Pending))
 		t.logFailure = s.startLogger(t, at)
 	case "PENDING":
+		if reason := s.networkFailure(t); reason != "" {
+			s.stopTaskAt(t, at, ecstypes.TaskStopCodeTaskFailedToStart, reason, true)
+			return
+		}
 		if t.pullFailure != "" {
 			ref := t.pullFailure
 			reason := fmt.Sprintf("CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref %s: %s: not found", ref, ref)
@@ -180,6 +188,7 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 		for i := range t.containers {
 			t.containers[i].LastStatus = aws.String("RUNNING")
 			t.containers[i].RuntimeId = aws.String(t.id + "-" + strconv.Itoa(i))
+			t.containers[i].ImageDigest = aws.String(s.e.imageDigest(aws.ToString(t.containers[i].Image)))
 		}
 		t.due = time.Time{}
 		if t.exitPlanned {

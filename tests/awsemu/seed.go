@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
 // Seed is the initial state of an emulator, as written in a seed file (YAML
@@ -22,6 +24,7 @@ type Seed struct {
 	CloudFormation         *CloudFormationSeed         `json:"cloudformation,omitempty" yaml:"cloudformation,omitempty"`
 	S3                     *S3Seed                     `json:"s3,omitempty" yaml:"s3,omitempty"`
 	ServiceDiscovery       *ServiceDiscoverySeed       `json:"servicediscovery,omitempty" yaml:"servicediscovery,omitempty"`
+	EC2                    *ec2.Seed                   `json:"ec2,omitempty" yaml:"ec2,omitempty"`
 
 	// dir resolves relative file paths (S3 objects' file).
 	dir string
@@ -225,6 +228,9 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 				return fmt.Errorf("seed servicediscovery.namespaces[%d]: %w", i, err)
 			}
 		}
+	}
+	if err := e.services.ec2.ApplySeed(seed.EC2); err != nil {
+		return fmt.Errorf("seed %w", err)
 	}
 	if seed.ECS != nil {
 		if err := e.SeedECS(seed.ECS); err != nil {

@@ -3,6 +3,8 @@ package awsemu
 import (
 	"net/http"
 	"strings"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
 // serviceSet holds each emulated service's state. Each service guards its own
@@ -20,6 +22,7 @@ type serviceSet struct {
 	cfn  *cfnService
 	s3   *s3Service
 	sd   *sdService
+	ec2  *ec2.Service
 }
 
 func (e *Emulator) registerServices() {
@@ -35,7 +38,12 @@ func (e *Emulator) registerServices() {
 	e.services.cfn = newCFNService(e)
 	e.services.s3 = newS3Service(e)
 	e.services.sd = newServiceDiscoveryService(e)
+	e.services.ec2 = ec2.New(e.core, e.opts.Region, e.opts.AccountID)
 }
+
+// EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,
+// endpoints), e.g. to seed it with EC2().ApplySeed.
+func (e *Emulator) EC2() *ec2.Service { return e.services.ec2 }
 
 // addJSONService routes X-Amz-Target "<targetPrefix>.<Op>" to ops.
 func (e *Emulator) addJSONService(targetPrefix, name string, lowerFirst bool, ops map[string]jsonOp) {

@@ -196,16 +196,19 @@ func WriteJSONError(w http.ResponseWriter, ae *APIError) {
 	_, _ = w.Write(b)
 }
 
-// QueryService serves one awsQuery (XML) service.
+// QueryService serves one awsQuery (XML) service, or one in EC2's flavour
+// of the query protocol.
 type QueryService struct {
 	name    string // short name for the log, e.g. "IAM"
 	xmlns   string // e.g. https://iam.amazonaws.com/doc/2010-05-08/
 	version string
 	ops     map[string]QueryOp
+	ec2     bool // EC2's flavour: no Result wrapper, <requestId>, <Response><Errors>
 }
 
 // QueryOp handles one operation; the returned value is XML-encoded inside
-// <OpResult>, so its fields carry xml tags (and no XMLName).
+// <OpResult> (awsQuery) or directly inside <OpResponse> (EC2), so its fields
+// carry xml tags (and no XMLName).
 type QueryOp func(c *Call) (any, error)
 
 func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) {
@@ -228,7 +231,11 @@ func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) 
 			req.Params[k] = vs[0]
 		}
 	}
-	if done, ae := e.ApplyFaults(w, s.name, opName, "Throttling", s.writeError); done {
+	throttle := "Throttling"
+	if s.ec2 {
+		throttle = "RequestLimitExceeded"
+	}
+	if done, ae := e.ApplyFaults(w, s.name, opName, throttle, s.writeError); done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
@@ -246,24 +253,47 @@ func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) 
 		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	fmt.Fprintf(&buf, `<%sResponse xmlns="%s">`, opName, s.xmlns)
-	enc := xml.NewEncoder(&buf)
-	if out == nil {
-		out = struct{}{}
-	}
-	if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: opName + "Result"}}); err != nil {
+	body, err := s.encodeResponse(opName, out, e.NewID(16))
+	if err != nil {
 		ae := &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
 		s.writeError(w, ae)
 		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
 		return
 	}
-	fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, e.NewID(16), opName)
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 	req.Status = http.StatusOK
+}
+
+// encodeResponse writes a successful answer: awsQuery wraps the output in
+// <OpResult> and ends with <ResponseMetadata>; EC2 puts <requestId> first
+// and the output's members directly in <OpResponse>.
+func (s *QueryService) encodeResponse(opName string, out any, requestID string) ([]byte, error) {
+	if out == nil {
+		out = struct{}{}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	fmt.Fprintf(&buf, `<%sResponse xmlns="%s">`, opName, s.xmlns)
+	if !s.ec2 {
+		if err := xml.NewEncoder(&buf).EncodeElement(out, xml.StartElement{Name: xml.Name{Local: opName + "Result"}}); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, requestID, opName)
+		return buf.Bytes(), nil
+	}
+	fmt.Fprintf(&buf, `<requestId>%s</requestId>`, requestID)
+	// Encode under a throw-away element and keep only its content: the
+	// output's members belong directly in <OpResponse>.
+	var inner bytes.Buffer
+	if err := xml.NewEncoder(&inner).EncodeElement(out, xml.StartElement{Name: xml.Name{Local: "x"}}); err != nil {
+		return nil, err
+	}
+	content := strings.TrimSuffix(strings.TrimPrefix(inner.String(), "<x>"), "</x>")
+	buf.WriteString(content)
+	fmt.Fprintf(&buf, `</%sResponse>`, opName)
+	return buf.Bytes(), nil
 }
 
 func (s *QueryService) writeError(w http.ResponseWriter, ae *APIError) {
@@ -275,6 +305,11 @@ func (s *QueryService) writeError(w http.ResponseWriter, ae *APIError) {
 	_ = xml.EscapeText(&msg, []byte(ae.Message))
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(ae.StatusCode())
+	if s.ec2 {
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>`,
+			ae.Code, msg.String())
+		return
+	}
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
 		s.xmlns, kind, ae.Code, msg.String())
 }
@@ -284,6 +319,19 @@ func FormList(form url.Values, name string) []string {
 	var out []string
 	for i := 1; ; i++ {
 		v, ok := form[fmt.Sprintf("%s.member.%d", name, i)]
+		if !ok {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}
+
+// EC2List reads an EC2 query list parameter (Name.1, Name.2 ...): EC2 numbers
+// list members without awsQuery's ".member".
+func EC2List(form url.Values, name string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := form[fmt.Sprintf("%s.%d", name, i)]
 		if !ok {
 			return out
 		}

@@ -89,6 +89,13 @@ func (s *Server) AddQueryService(signingName, name, xmlns, version string, ops m
 	addAlias(name)
 }
 
+// AddEC2Service routes requests in EC2's flavour of the query protocol (signed
+// for signingName, or unsigned with Version=version) to ops.
+func (s *Server) AddEC2Service(signingName, name, xmlns, version string, ops map[string]QueryOp) {
+	s.AddQueryService(signingName, name, xmlns, version, ops)
+	s.queryServices[signingName].ec2 = true
+}
+
 // ServeAPI serves r when it is an awsJson or awsQuery call of a registered
 // service and tells whether it did; the caller serves everything else (REST
 // services). signingName is the service named in the request's SigV4 scope.

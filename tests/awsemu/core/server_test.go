@@ -95,3 +95,38 @@ func serve(t *testing.T, s *Server, req *http.Request, signingName string) *http
 	}
 	return rec
 }
+
+// EC2's flavour of the query protocol: members directly in <OpResponse>
+// after <requestId>, and errors as <Response><Errors><Error>.
+func TestEC2Flavour(t *testing.T) {
+	s := NewServer(NewManualClock(time.Time{}), 1)
+	s.AddEC2Service("ec2x", "EC2X", "http://ec2x.example/doc/", "2016-11-15", map[string]QueryOp{
+		"DescribeThings": func(c *Call) (any, error) {
+			if ids := EC2List(c.Form, "ThingId"); len(ids) != 2 || ids[1] != "t-2" {
+				return nil, APIErr("InvalidThingID.NotFound", "The thing ID '%v' does not exist", ids)
+			}
+			return struct {
+				Things []string `xml:"thingSet>item"`
+			}{[]string{"t-1", "t-2"}}, nil
+		},
+	})
+	post := func(form url.Values) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return serve(t, s, req, "ec2x")
+	}
+	rec := post(url.Values{"Action": {"DescribeThings"}, "Version": {"2016-11-15"}, "ThingId.1": {"t-1"}, "ThingId.2": {"t-2"}})
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, `<DescribeThingsResponse xmlns="http://ec2x.example/doc/"><requestId>`) ||
+		!strings.Contains(body, `</requestId><thingSet><item>t-1</item><item>t-2</item></thingSet></DescribeThingsResponse>`) || strings.Contains(body, "Result>") {
+		t.Fatalf("answer: %d %s", rec.Code, body)
+	}
+	rec = post(url.Values{"Action": {"DescribeThings"}, "Version": {"2016-11-15"}, "ThingId.1": {"t-9"}})
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "<Response><Errors><Error><Code>InvalidThingID.NotFound</Code><Message>") {
+		t.Fatalf("error: %d %s", rec.Code, rec.Body)
+	}
+	s.Faults.Set("EC2X.*", Fault{ThrottleRate: 1})
+	if rec = post(url.Values{"Action": {"DescribeThings"}, "Version": {"2016-11-15"}}); !strings.Contains(rec.Body.String(), "<Code>RequestLimitExceeded</Code>") {
+		t.Fatalf("throttling: %s", rec.Body)
+	}
+}
