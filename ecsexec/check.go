@@ -1,0 +1,309 @@
+package ecsexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+)
+
+// Status of one check line.
+type Status string
+
+const (
+	OK   Status = "OK"
+	NG   Status = "NG"
+	WARN Status = "WARN"
+)
+
+// Result is one line of `doppio exec --check`: what was checked, what was
+// found and, unless OK, what to do about it.
+type Result struct {
+	Status Status `json:"status"`
+	Check  string `json:"check"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// Report is every line, in the order a session depends on them.
+type Report []Result
+
+// Failed tells whether a line is NG: ECS Exec would fail.
+func (r Report) Failed() bool {
+	for _, l := range r {
+		if l.Status == NG {
+			return true
+		}
+	}
+	return false
+}
+
+// Problems are the NG and WARN lines.
+func (r Report) Problems() Report {
+	var out Report
+	for _, l := range r {
+		if l.Status != OK {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// AgentActions are what the task role must allow so that the SSM agent in
+// the container reaches Session Manager.
+var AgentActions = []string{
+	"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+	"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+}
+
+// CheckAPI is what the checks read; they make no mutating call.
+type CheckAPI struct {
+	ECS interface {
+		DescribeClusters(context.Context, *ecs.DescribeClustersInput, ...func(*ecs.Options)) (*ecs.DescribeClustersOutput, error)
+		DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+	}
+	IAM interface {
+		SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+	}
+	Logs interface {
+		DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	}
+}
+
+// Subject is what a session would open on.
+type Subject struct {
+	Cluster string
+	// Service is nil when the config names no service (tasks of a family).
+	Service   *ecstypes.Service
+	Task      ecstypes.Task
+	Container *ecstypes.Container
+	// Plugin is the plugin found, or nil with PluginErr.
+	Plugin    *Plugin
+	PluginErr error
+}
+
+// Check runs every check against s, the way aws-containers'
+// amazon-ecs-exec-checker does, and says for each line what to do.
+func Check(ctx context.Context, api CheckAPI, s Subject) Report {
+	var r Report
+	add := func(st Status, check, detail, fix string) { r = append(r, Result{st, check, detail, fix}) }
+
+	if s.Plugin != nil {
+		add(OK, PluginName, fmt.Sprintf("%s (%s)", s.Plugin.Version, s.Plugin.Path), "")
+	} else {
+		add(NG, PluginName, fmt.Sprint(s.PluginErr), "install it: "+InstallURL)
+	}
+
+	cfg := clusterExecConfig(ctx, api, s.Cluster, add)
+
+	if s.Service != nil {
+		if s.Service.EnableExecuteCommand {
+			add(OK, "service enableExecuteCommand", "true", "")
+		} else {
+			add(NG, "service enableExecuteCommand", "false on service "+aws.ToString(s.Service.ServiceName),
+				`set "enableExecuteCommand": true in the service definition and run doppio deploy`)
+		}
+	}
+	id := TaskID(aws.ToString(s.Task.TaskArn))
+	if s.Task.EnableExecuteCommand {
+		add(OK, "task enableExecuteCommand", "true for task "+id, "")
+	} else {
+		add(NG, "task enableExecuteCommand", "false for task "+id+": it was started without ECS Exec",
+			"once the service has enableExecuteCommand, replace its tasks: doppio refresh")
+	}
+
+	agentCheck(s, add)
+	platformCheck(s.Task, add)
+	roleCheck(ctx, api, s.Task, cfg, add)
+	return r
+}
+
+type addFunc func(st Status, check, detail, fix string)
+
+// clusterExecConfig reports the cluster's execute command configuration and
+// returns it (nil when unset or unreadable).
+func clusterExecConfig(ctx context.Context, api CheckAPI, cluster string, add addFunc) *ecstypes.ExecuteCommandConfiguration {
+	const name = "cluster executeCommandConfiguration"
+	out, err := api.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{cluster}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldConfigurations}})
+	if err != nil || len(out.Clusters) == 0 {
+		add(WARN, name, fmt.Sprintf("cannot read cluster %s: %v", cluster, err), "check that your identity may call ecs:DescribeClusters")
+		return nil
+	}
+	var cfg *ecstypes.ExecuteCommandConfiguration
+	if c := out.Clusters[0].Configuration; c != nil {
+		cfg = c.ExecuteCommandConfiguration
+	}
+	if cfg == nil {
+		add(OK, name, "none: sessions are logged as the container's awslogs configuration says, not encrypted with a KMS key of yours", "")
+		return nil
+	}
+	logging := cfg.Logging
+	if logging == "" {
+		logging = ecstypes.ExecuteCommandLoggingDefault
+	}
+	detail := "logging " + string(logging)
+	if k := aws.ToString(cfg.KmsKeyId); k != "" {
+		detail += ", KMS key " + k + " (the task role needs kms:Decrypt on it)"
+	}
+	if logging != ecstypes.ExecuteCommandLoggingOverride {
+		add(OK, name, detail, "")
+		return cfg
+	}
+	lc := cfg.LogConfiguration
+	if lc == nil || (aws.ToString(lc.CloudWatchLogGroupName) == "" && aws.ToString(lc.S3BucketName) == "") {
+		add(NG, name, detail+" without a log group or S3 bucket", "set logConfiguration.cloudWatchLogGroupName or s3BucketName of the cluster's executeCommandConfiguration, or logging DEFAULT")
+		return cfg
+	}
+	if g := aws.ToString(lc.CloudWatchLogGroupName); g != "" {
+		detail += ", CloudWatch log group " + g
+		if exists, err := logGroupExists(ctx, api, g); err != nil {
+			add(WARN, name, detail+fmt.Sprintf(": cannot check the group: %v", err), "")
+			return cfg
+		} else if !exists {
+			add(NG, name, detail+" does not exist: the agent cannot write the session log, and the session fails",
+				"create the log group "+g+" (aws logs create-log-group --log-group-name "+g+")")
+			return cfg
+		}
+	}
+	if b := aws.ToString(lc.S3BucketName); b != "" {
+		detail += ", S3 bucket " + b
+	}
+	add(OK, name, detail, "")
+	return cfg
+}
+
+func logGroupExists(ctx context.Context, api CheckAPI, group string) (bool, error) {
+	out, err := api.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+	if err != nil {
+		return false, err
+	}
+	for _, g := range out.LogGroups {
+		if aws.ToString(g.LogGroupName) == group {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func agentCheck(s Subject, add addFunc) {
+	const name = "ExecuteCommandAgent"
+	if !s.Task.EnableExecuteCommand {
+		return // the task line says why there is no agent
+	}
+	ctr := aws.ToString(s.Container.Name)
+	for _, a := range s.Container.ManagedAgents {
+		if a.Name != ecstypes.ManagedAgentNameExecuteCommandAgent {
+			continue
+		}
+		switch st := aws.ToString(a.LastStatus); st {
+		case "RUNNING":
+			add(OK, name, "RUNNING in container "+ctr, "")
+		case "PENDING":
+			add(WARN, name, "PENDING in container "+ctr+": the agent is starting", "try again in a few seconds")
+		default:
+			detail := st + " in container " + ctr
+			if r := aws.ToString(a.Reason); r != "" {
+				detail += ": " + r
+			}
+			add(NG, name, detail, "the agent could not start in this container: it needs a Linux image with a writable root filesystem "+
+				"(readonlyRootFilesystem false); replace the task (doppio tasks --stop ID) to restart the agent")
+		}
+		return
+	}
+	add(NG, name, "absent from container "+ctr, "the task was started without ECS Exec; replace it: doppio refresh")
+}
+
+// platformCheck: ECS Exec needs Fargate platform version 1.4.0 or later.
+func platformCheck(t ecstypes.Task, add addFunc) {
+	const name = "platform version"
+	fargate := t.LaunchType == ecstypes.LaunchTypeFargate || strings.HasPrefix(aws.ToString(t.CapacityProviderName), "FARGATE")
+	if !fargate {
+		add(OK, name, fmt.Sprintf("launch type %s: not Fargate (EC2 instances need ECS agent 1.50.2 or later)", firstNonEmpty(string(t.LaunchType), aws.ToString(t.CapacityProviderName), "EC2")), "")
+		return
+	}
+	v := aws.ToString(t.PlatformVersion)
+	if parts, ok := parseVersion(v); ok && (parts[0] > 1 || parts[0] == 1 && parts[1] >= 4) {
+		add(OK, name, "Fargate "+v, "")
+		return
+	}
+	add(NG, name, "Fargate "+v+": ECS Exec needs 1.4.0 or later",
+		`set "platformVersion": "LATEST" (or "1.4.0") in the service definition and run doppio deploy`)
+}
+
+// roleCheck simulates the task role's policies for what the agent does.
+func roleCheck(ctx context.Context, api CheckAPI, t ecstypes.Task, cfg *ecstypes.ExecuteCommandConfiguration, add addFunc) {
+	const name = "task role"
+	td, err := api.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: t.TaskDefinitionArn})
+	if err != nil {
+		add(WARN, name, fmt.Sprintf("cannot read task definition %s: %v", aws.ToString(t.TaskDefinitionArn), err), "")
+		return
+	}
+	role := aws.ToString(td.TaskDefinition.TaskRoleArn)
+	if role == "" {
+		add(NG, name, "the task definition has no taskRoleArn: the agent cannot reach Session Manager",
+			"set taskRoleArn to a role that allows "+strings.Join(AgentActions, ", ")+` on "*"`)
+		return
+	}
+	type need struct{ action, resource string }
+	needs := []need{}
+	for _, a := range AgentActions {
+		needs = append(needs, need{a, "*"})
+	}
+	if cfg != nil {
+		if k := aws.ToString(cfg.KmsKeyId); k != "" {
+			needs = append(needs, need{"kms:Decrypt", k})
+		}
+		if cfg.Logging == ecstypes.ExecuteCommandLoggingOverride && cfg.LogConfiguration != nil {
+			if g := aws.ToString(cfg.LogConfiguration.CloudWatchLogGroupName); g != "" {
+				for _, a := range []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"} {
+					needs = append(needs, need{a, "*"})
+				}
+				needs = append(needs, need{"logs:DescribeLogGroups", "*"})
+			}
+			if b := aws.ToString(cfg.LogConfiguration.S3BucketName); b != "" {
+				needs = append(needs, need{"s3:PutObject", "arn:aws:s3:::" + b + "/*"}, need{"s3:GetEncryptionConfiguration", "arn:aws:s3:::" + b})
+			}
+		}
+	}
+	var denied []string
+	for _, n := range needs {
+		out, err := api.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(role), ActionNames: []string{n.action}, ResourceArns: []string{n.resource}})
+		if err != nil {
+			var ae smithy.APIError
+			detail := fmt.Sprintf("cannot simulate the policies of %s: %v", role, err)
+			if errors.As(err, &ae) && (ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AccessDeniedException") {
+				detail = fmt.Sprintf("cannot simulate the policies of %s: your identity may not call iam:SimulatePrincipalPolicy", role)
+			}
+			add(WARN, name, detail, "make sure the role allows "+strings.Join(AgentActions, ", ")+` on "*"`)
+			return
+		}
+		for _, res := range out.EvaluationResults {
+			if res.EvalDecision != iamtypes.PolicyEvaluationDecisionTypeAllowed {
+				denied = append(denied, fmt.Sprintf("%s (%s)", aws.ToString(res.EvalActionName), res.EvalDecision))
+			}
+		}
+	}
+	if len(denied) > 0 {
+		add(NG, name, role+" is not allowed "+strings.Join(denied, ", "),
+			"add a policy to the role that allows these actions, e.g. "+`{"Effect": "Allow", "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"}`)
+		return
+	}
+	add(OK, name, fmt.Sprintf("%s allows the %d actions the agent needs", role, len(needs)), "")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
