@@ -48,12 +48,13 @@ func (c *chooser) choose(what, flag string, items []choice) (int, error) {
 	case c.interactive:
 		return c.ask(what, items)
 	}
+	// One paragraph, like every doppio error: the items separated by "; ".
 	var lines []string
 	for _, it := range items {
-		lines = append(lines, "  "+it.Line)
+		lines = append(lines, strings.Join(strings.Fields(it.Line), " "))
 	}
-	return 0, fmt.Errorf("%d %ss to choose from and stdin is not a terminal; pass %s (or set --filter-command):\n%s",
-		len(items), what, flag, strings.Join(lines, "\n"))
+	return 0, fmt.Errorf("%d %ss to choose from and stdin is not a terminal; pass %s (or set --filter-command): %s",
+		len(items), what, flag, strings.Join(lines, "; "))
 }
 
 // filter runs the filter command through the shell, as ecspresso does. It
