@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -20,7 +21,7 @@ type ExecCmd struct {
 	ID          string `help:"Task to open the session in (id, unique id prefix or ARN). Default: the only running task, else chosen interactively." placeholder:"ID"`
 	Find        bool   `help:"Choose the task interactively (or with --filter-command) even when only one runs."`
 	Container   string `help:"Container to open the session in. Default: the task's only container, else chosen interactively." placeholder:"NAME"`
-	Command     string `help:"Command to run in the container." default:"sh" placeholder:"CMD"`
+	Command     string `help:"Command to run in the container (default: sh)." default:"sh" placeholder:"CMD"`
 	PortForward bool   `name:"port-forward" help:"Forward --local-port on this machine to --port of the task (or of --host as the task reaches it) instead of running a command."`
 	LocalPort   int    `name:"local-port" help:"With --port-forward: local port; 0 lets the plugin choose one (it prints it)." default:"0" placeholder:"N"`
 	Port        int    `help:"With --port-forward: port on the task (or on --host)." placeholder:"N"`
@@ -79,7 +80,14 @@ func (c *ExecCmd) Run(g *Globals) error {
 		// Said once, as the error: the session cannot even start.
 		return exitcode.With(exitcode.Failed, pluginErr)
 	}
-	writeCheckReport(g.Stderr, report.Problems())
+	if g.LogFormat == "json" {
+		// stderr stays JSON records.
+		for _, l := range report.Problems() {
+			slog.Warn(l.Check+": "+l.Detail, "status", string(l.Status), "check", l.Check, "fix", l.Fix)
+		}
+	} else {
+		writeCheckReport(g.Stderr, report.Problems())
+	}
 	if report.Failed() && !c.SkipCheck {
 		return exitcode.With(exitcode.Failed, fmt.Errorf("ECS Exec into task %s would fail (NG above); fix it, or pass --skip-check to try anyway (doppio exec --check shows every check)", ecsexec.TaskID(aws.ToString(task.TaskArn))))
 	}
