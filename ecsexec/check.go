@@ -96,9 +96,13 @@ func Check(ctx context.Context, api CheckAPI, s Subject) Report {
 	var r Report
 	add := func(st Status, check, detail, fix string) { r = append(r, Result{st, check, detail, fix}) }
 
-	if s.Plugin != nil {
+	switch {
+	case s.Plugin != nil && !s.Plugin.takesSessionFromEnv():
+		add(WARN, PluginName, fmt.Sprintf("%s (%s) is 1.2.497.0 or older (or unreadable): it takes the session token on its command line, where other users of this machine can read it", s.Plugin.Version, s.Plugin.Path),
+			"update the plugin: "+InstallURL)
+	case s.Plugin != nil:
 		add(OK, PluginName, fmt.Sprintf("%s (%s)", s.Plugin.Version, s.Plugin.Path), "")
-	} else {
+	default:
 		add(NG, PluginName, fmt.Sprint(s.PluginErr), "install it: "+InstallURL)
 	}
 

@@ -62,18 +62,20 @@ ecs:
 `
 
 type checkCase struct {
-	name   string
-	edits  map[string]string // marker → replacement line
-	noPlug bool
-	asCI   bool // call as the role ci, which may not simulate policies
-	check  string
-	want   ecsexec.Status
-	detail string // a substring of the line's detail
+	name    string
+	edits   map[string]string // marker → replacement line
+	noPlug  bool
+	oldPlug bool
+	asCI    bool // call as the role ci, which may not simulate policies
+	check   string
+	want    ecsexec.Status
+	detail  string // a substring of the line's detail
 }
 
 func TestCheckLines(t *testing.T) {
 	for _, c := range []checkCase{
 		{name: "plugin found", check: ecsexec.PluginName, want: ecsexec.OK, detail: "1.2.707.0"},
+		{name: "old plugin", oldPlug: true, check: ecsexec.PluginName, want: ecsexec.WARN, detail: "1.2.497.0 or older"},
 		{name: "plugin missing", noPlug: true, check: ecsexec.PluginName, want: ecsexec.NG, detail: "not installed"},
 
 		{name: "no cluster configuration", check: "cluster executeCommandConfiguration", want: ecsexec.OK, detail: "none"},
@@ -195,6 +197,9 @@ func runCheck(t *testing.T, c checkCase) ecsexec.Report {
 		t.Fatal(err)
 	}
 	s := ecsexec.Subject{Cluster: "demo", Service: &svc.Services[0], Task: tasks[0], Container: ctr, Plugin: &ecsexec.Plugin{Path: "/bin/session-manager-plugin", Version: "1.2.707.0"}}
+	if c.oldPlug {
+		s.Plugin.Version = "1.2.463.0"
+	}
 	if c.noPlug {
 		s.Plugin, s.PluginErr = nil, ecsexec.ErrPluginNotFound
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -113,6 +114,7 @@ func TestScripts(t *testing.T) {
 			"freeport": cmdFreeport,
 			"dial":     cmdDial,
 			"logline":  cmdLogline,
+			"samecall": cmdSameCall,
 		},
 	})
 }
@@ -335,4 +337,21 @@ func cmdLogline(ts *testscript.TestScript, neg bool, args []string) {
 		stream = strings.ReplaceAll(stream, "{task}", arn[strings.LastIndex(arn, "/")+1:])
 	}
 	e.AppendLogEvents(args[0], stream, awsemu.LogEvent{Time: e.Clock().Now(), Message: args[2]})
+}
+
+// samecall: the last two calls of the fake session-manager-plugin (in
+// $FAKE_SMP_LOG) have the same arguments once session ids, tokens and
+// ports are masked: doppio called it exactly as the AWS CLI did.
+func cmdSameCall(ts *testscript.TestScript, neg bool, args []string) {
+	data, err := os.ReadFile(ts.Getenv("FAKE_SMP_LOG"))
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 2 {
+		ts.Fatalf("samecall: %d plugin calls logged, want 2", len(lines))
+	}
+	mask := regexp.MustCompile(`(ecs-execute-command-|[a-z]+-)[0-9a-f]{17}|AAEAAf[0-9a-f]+|127\.0\.0\.1:[0-9]+`)
+	a, b := mask.ReplaceAllString(lines[len(lines)-2], "<masked>"), mask.ReplaceAllString(lines[len(lines)-1], "<masked>")
+	if (a == b) == neg {
+		ts.Fatalf("plugin calls differ:\n%s\n%s", a, b)
+	}
 }
