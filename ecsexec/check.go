@@ -82,8 +82,10 @@ type CheckAPI struct {
 type Subject struct {
 	Cluster string
 	// Service is nil when the config names no service (tasks of a family).
-	Service   *ecstypes.Service
-	Task      ecstypes.Task
+	Service *ecstypes.Service
+	Task    ecstypes.Task
+	// Container is the one the session opens in; nil checks the agent of
+	// every container (exec --check without --container).
 	Container *ecstypes.Container
 	// Plugin is the plugin found, or nil with PluginErr.
 	Plugin    *Plugin
@@ -102,8 +104,10 @@ func Check(ctx context.Context, api CheckAPI, s Subject) Report {
 			"update the plugin: "+InstallURL)
 	case s.Plugin != nil:
 		add(OK, PluginName, fmt.Sprintf("%s (%s)", s.Plugin.Version, s.Plugin.Path), "")
+	case errors.Is(s.PluginErr, ErrPluginNotFound):
+		add(NG, PluginName, "not installed (not found on PATH)", "install it: "+InstallURL)
 	default:
-		add(NG, PluginName, fmt.Sprint(s.PluginErr), "install it: "+InstallURL)
+		add(NG, PluginName, fmt.Sprint(s.PluginErr), "reinstall it: "+InstallURL)
 	}
 
 	cfg := clusterExecConfig(ctx, api, s.Cluster, add)
@@ -198,12 +202,22 @@ func logGroupExists(ctx context.Context, api CheckAPI, group string) (bool, erro
 }
 
 func agentCheck(s Subject, add addFunc) {
-	const name = "ExecuteCommandAgent"
 	if !s.Task.EnableExecuteCommand {
 		return // the task line says why there is no agent
 	}
-	ctr := aws.ToString(s.Container.Name)
-	for _, a := range s.Container.ManagedAgents {
+	if s.Container != nil {
+		containerAgentCheck(s.Container, add)
+		return
+	}
+	for i := range s.Task.Containers {
+		containerAgentCheck(&s.Task.Containers[i], add)
+	}
+}
+
+func containerAgentCheck(c *ecstypes.Container, add addFunc) {
+	const name = "ExecuteCommandAgent"
+	ctr := aws.ToString(c.Name)
+	for _, a := range c.ManagedAgents {
 		if a.Name != ecstypes.ManagedAgentNameExecuteCommandAgent {
 			continue
 		}

@@ -76,7 +76,7 @@ func TestCheckLines(t *testing.T) {
 	for _, c := range []checkCase{
 		{name: "plugin found", check: ecsexec.PluginName, want: ecsexec.OK, detail: "1.2.707.0"},
 		{name: "old plugin", oldPlug: true, check: ecsexec.PluginName, want: ecsexec.WARN, detail: "1.2.497.0 or older"},
-		{name: "plugin missing", noPlug: true, check: ecsexec.PluginName, want: ecsexec.NG, detail: "not installed"},
+		{name: "plugin missing", noPlug: true, check: ecsexec.PluginName, want: ecsexec.NG, detail: "not installed (not found on PATH)"},
 
 		{name: "no cluster configuration", check: "cluster executeCommandConfiguration", want: ecsexec.OK, detail: "none"},
 		{name: "KMS key, role may decrypt", check: "cluster executeCommandConfiguration", want: ecsexec.OK, detail: "KMS key k-1",

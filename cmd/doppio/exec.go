@@ -53,17 +53,26 @@ func (c *ExecCmd) Run(g *Globals) error {
 		return timeoutError(ctx, err)
 	}
 	ch := newChooser(g, p.Config.FilterCommand)
-	task, err := chooseTask(ch, tasks, c.ID, c.Find, sc.String())
-	if err != nil {
+	var task *ecstypes.Task
+	var ctr *ecstypes.Container
+	if c.Check && c.ID == "" && !c.Find && len(tasks) > 0 {
+		// A check needs no choice: the newest task tells as much as any
+		// (--id checks another), and every container's agent is checked.
+		task = newestTask(tasks)
+	} else if task, err = chooseTask(ch, tasks, c.ID, c.Find, sc.String()); err != nil {
 		return err
 	}
-	ctr, err := chooseContainer(ch, task, c.Container)
-	if err != nil {
-		return err
+	if !c.Check || c.Container != "" {
+		if ctr, err = chooseContainer(ch, task, c.Container); err != nil {
+			return err
+		}
 	}
 	plugin, pluginErr := ecsexec.FindPlugin(ctx)
 	report := ecsexec.Check(ctx, checkAPI(p), ecsexec.Subject{Cluster: sc.Cluster, Service: sc.Service, Task: *task, Container: ctr, Plugin: plugin, PluginErr: pluginErr})
 	if c.Check {
+		if c.Output == "text" {
+			fmt.Fprintf(g.Stderr, "checking task %s of %s\n", ecsexec.TaskID(aws.ToString(task.TaskArn)), sc)
+		}
 		if c.Output == "json" {
 			if err := writeJSON(g, report); err != nil {
 				return err
@@ -174,6 +183,17 @@ func chooseTask(ch *chooser, tasks []ecstypes.Task, id string, find bool, of str
 		return nil, err
 	}
 	return &tasks[i], nil
+}
+
+// newestTask is the task that started last.
+func newestTask(tasks []ecstypes.Task) *ecstypes.Task {
+	newest := &tasks[0]
+	for i := range tasks {
+		if aws.ToTime(tasks[i].StartedAt).After(aws.ToTime(newest.StartedAt)) {
+			newest = &tasks[i]
+		}
+	}
+	return newest
 }
 
 // chooseContainer picks the container: --container, the only one, or a choice.
