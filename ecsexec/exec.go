@@ -36,6 +36,24 @@ type Endpoints struct {
 	ECS, SSM string
 	// Profile is AWS_PROFILE, or "" (the plugin then uses the default chain).
 	Profile string
+	// Env is added to the plugin's environment: the credentials of the role
+	// doppio assumed (--assume-role-arn), so that the plugin's own calls
+	// (reconnecting, ending the session) act as that role too.
+	Env []string
+}
+
+// run starts the plugin for one session.
+func (ep Endpoints) run(plugin *Plugin, session pyObject, params pyObject, endpoint string, term IO) error {
+	inv := plugin.Invocation(session, ep.Region, ep.Profile, params, endpoint)
+	inv.Env = append(inv.Env, ep.Env...)
+	return plugin.Run(inv, term.In, term.Out, term.Err)
+}
+
+// AssumedRole makes the plugin act as the role behind creds instead of a
+// profile.
+func (ep *Endpoints) AssumedRole(creds aws.Credentials) {
+	ep.Profile = ""
+	ep.Env = []string{"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey, "AWS_SESSION_TOKEN=" + creds.SessionToken, "AWS_PROFILE="}
 }
 
 // ProfileFromEnv is the profile the SDK uses, as the AWS CLI passes it.
@@ -111,7 +129,7 @@ func Target(t ecstypes.Task, c *ecstypes.Container) string {
 
 // Exec runs command in the container through ECS ExecuteCommand and the
 // plugin; it returns when the session ends.
-func Exec(ctx context.Context, api ECSAPI, plugin *Plugin, ep Endpoints, t ecstypes.Task, c *ecstypes.Container, command string, io IO) error {
+func Exec(ctx context.Context, api ECSAPI, plugin *Plugin, ep Endpoints, t ecstypes.Task, c *ecstypes.Container, command string, term IO) error {
 	out, err := api.ExecuteCommand(ctx, &ecs.ExecuteCommandInput{
 		Cluster: t.ClusterArn, Task: t.TaskArn, Container: c.Name, Command: aws.String(command), Interactive: true,
 	})
@@ -124,7 +142,7 @@ func Exec(ctx context.Context, api ECSAPI, plugin *Plugin, ep Endpoints, t ecsty
 	}
 	session := pyObject{{"sessionId", aws.ToString(s.SessionId)}, {"streamUrl", aws.ToString(s.StreamUrl)}, {"tokenValue", aws.ToString(s.TokenValue)}}
 	params := pyObject{{"Target", Target(t, c)}}
-	return plugin.Run(plugin.Invocation(session, ep.Region, ep.Profile, params, ep.ECS), io.In, io.Out, io.Err)
+	return ep.run(plugin, session, params, ep.ECS, term)
 }
 
 // IO is the terminal the plugin is attached to.
@@ -156,7 +174,7 @@ func (pf PortForward) Document() (string, pyObject) {
 // Forward opens a port forwarding session to the container's task with SSM
 // StartSession and runs the plugin until it exits (Ctrl-C). The session is
 // terminated when the plugin could not start.
-func Forward(ctx context.Context, api SSMAPI, plugin *Plugin, ep Endpoints, t ecstypes.Task, c *ecstypes.Container, pf PortForward, io IO) error {
+func Forward(ctx context.Context, api SSMAPI, plugin *Plugin, ep Endpoints, t ecstypes.Task, c *ecstypes.Container, pf PortForward, term IO) error {
 	doc, params := pf.Document()
 	sdkParams := map[string][]string{}
 	for _, m := range params {
@@ -169,7 +187,7 @@ func Forward(ctx context.Context, api SSMAPI, plugin *Plugin, ep Endpoints, t ec
 	}
 	session := pyObject{{"SessionId", aws.ToString(out.SessionId)}, {"TokenValue", aws.ToString(out.TokenValue)}, {"StreamUrl", aws.ToString(out.StreamUrl)}}
 	request := pyObject{{"Target", target}, {"DocumentName", doc}, {"Parameters", params}}
-	err = plugin.Run(plugin.Invocation(session, ep.Region, ep.Profile, request, ep.SSM), io.In, io.Out, io.Err)
+	err = ep.run(plugin, session, request, ep.SSM, term)
 	var notStarted *startError
 	if errors.As(err, &notStarted) {
 		// The plugin never started: end the session rather than leave it

@@ -63,3 +63,24 @@ func TestForwardKeepsAPluginsOwnFailure(t *testing.T) {
 		t.Fatalf("err %v, terminated %v", err, api.terminated)
 	}
 }
+
+// With --assume-role-arn the plugin gets the role's credentials, not a profile.
+func TestExecHandsAssumedRoleCredentialsToThePlugin(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, PluginName)
+	out := filepath.Join(dir, "env")
+	script := "#!/bin/sh\necho \"$AWS_ACCESS_KEY_ID $AWS_SESSION_TOKEN profile=[$4]\" > " + out + "\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	task, ctr := testTask()
+	ep := Endpoints{Region: "us-east-1", Profile: "dev"}
+	ep.AssumedRole(aws.Credentials{AccessKeyID: "ASIAROLE", SecretAccessKey: "s", SessionToken: "tok"})
+	if err := Forward(context.Background(), &fakeSSM{}, &Plugin{Path: path, Version: "1.2.707.0"}, ep, task, ctr, PortForward{Port: 80}, IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	if string(got) != "ASIAROLE tok profile=[]\n" {
+		t.Fatalf("plugin saw %q", got)
+	}
+}

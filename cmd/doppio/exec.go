@@ -102,6 +102,13 @@ func (c *ExecCmd) Run(g *Globals) error {
 	}
 	cancel() // the look-ups are done; the session has no deadline
 	ep := ecsexec.EndpointsOf(g.Context, p.Clients.ECS, p.Clients.SSM)
+	if g.AssumeRoleARN != "" {
+		creds, err := p.Clients.Config.Credentials.Retrieve(g.Context)
+		if err != nil {
+			return fmt.Errorf("credentials of %s for session-manager-plugin: %w", g.AssumeRoleARN, err)
+		}
+		ep.AssumedRole(creds)
+	}
 	term := ecsexec.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 	if c.PortForward {
 		pf := ecsexec.PortForward{LocalPort: c.LocalPort, Port: c.Port, Host: c.Host}
