@@ -134,7 +134,7 @@ func Exec(ctx context.Context, api ECSAPI, plugin *Plugin, ep Endpoints, t ecsty
 		Cluster: t.ClusterArn, Task: t.TaskArn, Container: c.Name, Command: aws.String(command), Interactive: true,
 	})
 	if err != nil {
-		return fmt.Errorf("execute command in container %s of task %s: %w", aws.ToString(c.Name), TaskID(aws.ToString(t.TaskArn)), err)
+		return fmt.Errorf("execute command in container %s of task %s: %w (doppio exec --check tells why)", aws.ToString(c.Name), TaskID(aws.ToString(t.TaskArn)), err)
 	}
 	s := out.Session
 	if s == nil {
@@ -183,7 +183,7 @@ func Forward(ctx context.Context, api SSMAPI, plugin *Plugin, ep Endpoints, t ec
 	target := Target(t, c)
 	out, err := api.StartSession(ctx, &ssm.StartSessionInput{Target: aws.String(target), DocumentName: aws.String(doc), Parameters: sdkParams})
 	if err != nil {
-		return fmt.Errorf("start port forwarding session to task %s: %w", TaskID(aws.ToString(t.TaskArn)), err)
+		return fmt.Errorf("start port forwarding session to task %s: %w (doppio exec --check tells why)", TaskID(aws.ToString(t.TaskArn)), err)
 	}
 	session := pyObject{{"SessionId", aws.ToString(out.SessionId)}, {"TokenValue", aws.ToString(out.TokenValue)}, {"StreamUrl", aws.ToString(out.StreamUrl)}}
 	request := pyObject{{"Target", target}, {"DocumentName", doc}, {"Parameters", params}}

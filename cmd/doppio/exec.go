@@ -52,38 +52,14 @@ func (c *ExecCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, err)
 	}
-	ch := newChooser(g, p.Config.FilterCommand)
-	var task *ecstypes.Task
-	var ctr *ecstypes.Container
-	if c.Check && c.ID == "" && !c.Find && len(tasks) > 0 {
-		// A check needs no choice: the newest task tells as much as any
-		// (--id checks another), and every container's agent is checked.
-		task = newestTask(tasks)
-	} else if task, err = chooseTask(ch, tasks, c.ID, c.Find, sc.String()); err != nil {
+	task, ctr, err := c.pick(newChooser(g, p.Config.FilterCommand), tasks, sc)
+	if err != nil {
 		return err
-	}
-	if !c.Check || c.Container != "" {
-		if ctr, err = chooseContainer(ch, task, c.Container); err != nil {
-			return err
-		}
 	}
 	plugin, pluginErr := ecsexec.FindPlugin(ctx)
 	report := ecsexec.Check(ctx, checkAPI(p), ecsexec.Subject{Cluster: sc.Cluster, Service: sc.Service, Task: *task, Container: ctr, Plugin: plugin, PluginErr: pluginErr})
 	if c.Check {
-		if c.Output == "text" {
-			fmt.Fprintf(g.Stderr, "checking task %s of %s\n", ecsexec.TaskID(aws.ToString(task.TaskArn)), sc)
-		}
-		if c.Output == "json" {
-			if err := writeJSON(g, report); err != nil {
-				return err
-			}
-		} else {
-			writeCheckReport(g.Stdout, report)
-		}
-		if report.Failed() {
-			return exitcode.With(exitcode.Failed, errors.New(""))
-		}
-		return nil
+		return c.printReport(g, report, task, sc)
 	}
 	if pluginErr != nil {
 		// Said once, as the error: the session cannot even start.
@@ -117,7 +93,42 @@ func (c *ExecCmd) Run(g *Globals) error {
 	return ecsexec.Exec(g.Context, p.Clients.ECS, plugin, ep, *task, ctr, c.Command, term)
 }
 
+// pick chooses the task and the container. A check asks nothing: without
+// --id it takes the newest task (which tells as much as any) and, without
+// --container, checks the agent of every container (ctr nil).
+func (c *ExecCmd) pick(ch *chooser, tasks []ecstypes.Task, sc taskScope) (task *ecstypes.Task, ctr *ecstypes.Container, err error) {
+	if c.Check && c.ID == "" && !c.Find && len(tasks) > 0 {
+		task = newestTask(tasks)
+	} else if task, err = chooseTask(ch, tasks, c.ID, c.Find, sc.String()); err != nil {
+		return nil, nil, err
+	}
+	if c.Check && c.Container == "" {
+		return task, nil, nil
+	}
+	ctr, err = chooseContainer(ch, task, c.Container)
+	return task, ctr, err
+}
+
+// printReport prints every line of --check; exit 3 when one is NG.
+func (c *ExecCmd) printReport(g *Globals, report ecsexec.Report, task *ecstypes.Task, sc taskScope) error {
+	if c.Output == "json" {
+		if err := writeJSON(g, report); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.Stderr, "checking task %s of %s\n", ecsexec.TaskID(aws.ToString(task.TaskArn)), sc)
+		writeCheckReport(g.Stdout, report)
+	}
+	if report.Failed() {
+		return exitcode.With(exitcode.Failed, errors.New(""))
+	}
+	return nil
+}
+
 func (c *ExecCmd) validate() error {
+	if c.Output != "text" && !c.Check {
+		return errors.New("--output needs --check (a session's output is the terminal's)")
+	}
 	if c.ID != "" && c.Find {
 		return errors.New("--id and --find exclude each other: --id names the task, --find chooses it")
 	}
