@@ -187,6 +187,6 @@ func TestFilterCommandAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.FilterCommand != "peco" {
-		t.Fatalf("filter_command = %q, want peco (exec and tasks logs use it)", cfg.FilterCommand)
+		t.Fatalf("filter_command = %q, want peco (exec uses it)", cfg.FilterCommand)
 	}
 }
