@@ -27,6 +27,7 @@ type API interface {
 type Stream struct {
 	TaskID, Container string
 	Group, Name       string
+	Region            string // awslogs-region; "" for the clients' own
 }
 
 // Line is one log event of a container.
@@ -73,7 +74,7 @@ func Streams(tasks []ecstypes.Task, tds map[string]*ecstypes.TaskDefinition, con
 				}
 			}
 			if stream != "" {
-				streams = append(streams, Stream{TaskID: id, Container: name, Group: lc.Options["awslogs-group"], Name: stream})
+				streams = append(streams, Stream{TaskID: id, Container: name, Group: lc.Options["awslogs-group"], Name: stream, Region: lc.Options["awslogs-region"]})
 			}
 		}
 	}
@@ -83,7 +84,10 @@ func Streams(tasks []ecstypes.Task, tds map[string]*ecstypes.TaskDefinition, con
 // Reader reads the streams from Since on; each Read returns what is new
 // since the previous one.
 type Reader struct {
-	API   API
+	API API
+	// In, when set, gives the client for a stream's awslogs-region (a
+	// container may log to another region than the service runs in).
+	In    func(region string) API
 	Since time.Time // zero: from the streams' beginning
 
 	last map[string]int64           // per group: newest timestamp returned
@@ -99,16 +103,21 @@ func (r *Reader) Read(ctx context.Context, streams []Stream) ([]Line, error) {
 	if r.last == nil {
 		r.last, r.seen = map[string]int64{}, map[string]map[string]bool{}
 	}
-	byGroup := map[string][]Stream{}
+	byGroup := map[string][]Stream{} // by region and group
 	for _, s := range streams {
-		byGroup[s.Group] = append(byGroup[s.Group], s)
+		k := s.Region + "\x00" + s.Group
+		byGroup[k] = append(byGroup[k], s)
 	}
 	var lines []Line
-	for _, group := range sortedKeys(byGroup) {
-		ss := byGroup[group]
+	for _, k := range sortedKeys(byGroup) {
+		ss := byGroup[k]
+		api := r.API
+		if r.In != nil {
+			api = r.In(ss[0].Region)
+		}
 		for len(ss) > 0 {
 			n := min(maxStreamsPerCall, len(ss))
-			got, err := r.readGroup(ctx, group, ss[:n])
+			got, err := r.readGroup(ctx, api, k, ss[:n])
 			if err != nil {
 				return lines, err
 			}
@@ -120,14 +129,17 @@ func (r *Reader) Read(ctx context.Context, streams []Stream) ([]Line, error) {
 	return lines, nil
 }
 
-func (r *Reader) readGroup(ctx context.Context, group string, streams []Stream) ([]Line, error) {
+// readGroup reads streams of one log group; key names the group in the
+// reader's state.
+func (r *Reader) readGroup(ctx context.Context, api API, key string, streams []Stream) ([]Line, error) {
+	group := streams[0].Group
 	byName := map[string]Stream{}
 	names := make([]string, 0, len(streams))
 	for _, s := range streams {
 		byName[s.Name] = s
 		names = append(names, s.Name)
 	}
-	start, ok := r.last[group]
+	start, ok := r.last[key]
 	if !ok && !r.Since.IsZero() {
 		start = r.Since.UnixMilli()
 	}
@@ -138,8 +150,8 @@ func (r *Reader) readGroup(ctx context.Context, group string, streams []Stream) 
 		in.StartTime = aws.Int64(start)
 	}
 	var lines []Line
-	newest, seen := start, r.seen[group]
-	p := cloudwatchlogs.NewFilterLogEventsPaginator(r.API, in)
+	newest, seen := start, r.seen[key]
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(api, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -164,7 +176,7 @@ func (r *Reader) readGroup(ctx context.Context, group string, streams []Stream) 
 			lines = append(lines, Line{TaskID: s.TaskID, Container: s.Container, Time: time.UnixMilli(ts).UTC(), Message: strings.TrimRight(aws.ToString(e.Message), "\n")})
 		}
 	}
-	r.last[group], r.seen[group] = newest, seen
+	r.last[key], r.seen[key] = newest, seen
 	return lines, nil
 }
 

@@ -1,9 +1,12 @@
 package tasklogs
 
 import (
+	"context"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
@@ -25,7 +28,7 @@ func TestStreams(t *testing.T) {
 	tds := map[string]*ecstypes.TaskDefinition{"td:1": td}
 
 	streams, skipped := Streams(tasks, tds, "")
-	want := []Stream{{"t1", "app", "/ecs/web", "web/app/t1"}, {"t1", "ec2", "/ecs/raw", "r-ec2"}}
+	want := []Stream{{"t1", "app", "/ecs/web", "web/app/t1", ""}, {"t1", "ec2", "/ecs/raw", "r-ec2", ""}}
 	if len(streams) != 2 || streams[0] != want[0] || streams[1] != want[1] {
 		t.Fatalf("streams %+v, want %+v", streams, want)
 	}
@@ -34,5 +37,42 @@ func TestStreams(t *testing.T) {
 	}
 	if streams, _ := Streams(tasks, tds, "app"); len(streams) != 1 || streams[0].Container != "app" {
 		t.Fatalf("--container app: %+v", streams)
+	}
+}
+
+type fakeLogs struct {
+	region string
+	calls  *[]string
+}
+
+func (f fakeLogs) FilterLogEvents(_ context.Context, in *cloudwatchlogs.FilterLogEventsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.FilterLogEventsOutput, error) {
+	*f.calls = append(*f.calls, f.region+" "+aws.ToString(in.LogGroupName))
+	return &cloudwatchlogs.FilterLogEventsOutput{Events: []cwltypes.FilteredLogEvent{
+		{EventId: aws.String("1"), Timestamp: aws.Int64(1000), LogStreamName: aws.String(in.LogStreamNames[0]), Message: aws.String(f.region + "\n")},
+	}}, nil
+}
+
+// Each stream is read in its awslogs-region, and an event is returned once.
+func TestReaderRegionsAndRepeats(t *testing.T) {
+	var calls []string
+	r := &Reader{API: fakeLogs{"home", &calls}, In: func(region string) API {
+		if region == "" {
+			return fakeLogs{"home", &calls}
+		}
+		return fakeLogs{region, &calls}
+	}}
+	streams := []Stream{{"t1", "app", "/g", "s1", ""}, {"t1", "side", "/g", "s2", "eu-west-1"}}
+	lines, err := r.Read(context.Background(), streams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[0] != "home /g" || calls[1] != "eu-west-1 /g" {
+		t.Fatalf("calls %v", calls)
+	}
+	if len(lines) != 2 || lines[0].Message != "home" || lines[1].Container != "side" {
+		t.Fatalf("lines %+v", lines)
+	}
+	if again, _ := r.Read(context.Background(), streams); len(again) != 0 {
+		t.Fatalf("second read repeated %+v", again)
 	}
 }

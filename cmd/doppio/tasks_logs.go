@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -52,7 +53,7 @@ func (c *TasksLogsCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(lookups, err)
 	}
-	r := &tasklogs.Reader{API: p.Clients.Logs}
+	r := &tasklogs.Reader{API: p.Clients.Logs, In: logsIn(p)}
 	if c.Since != nil {
 		r.Since = time.Now().Add(-*c.Since)
 	}
@@ -153,4 +154,21 @@ func (c *TasksLogsCmd) streams(ctx context.Context, g *Globals, p *render.Projec
 		fmt.Fprintf(g.Stderr, "doppio: containers without awslogs, not shown: %s\n", strings.Join(skipped, ", "))
 	}
 	return streams, nil
+}
+
+// logsIn gives a CloudWatch Logs client for an awslogs-region, built once
+// per region from the run's configuration.
+func logsIn(p *render.Project) func(region string) tasklogs.API {
+	clients := map[string]tasklogs.API{}
+	return func(region string) tasklogs.API {
+		if region == "" || region == p.Clients.Region() {
+			return p.Clients.Logs
+		}
+		if c, ok := clients[region]; ok {
+			return c
+		}
+		c := cloudwatchlogs.NewFromConfig(p.Clients.Config, func(o *cloudwatchlogs.Options) { o.Region = region })
+		clients[region] = c
+		return c
+	}
 }
