@@ -69,6 +69,7 @@ type CheckAPI struct {
 	ECS interface {
 		DescribeClusters(context.Context, *ecs.DescribeClustersInput, ...func(*ecs.Options)) (*ecs.DescribeClustersOutput, error)
 		DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+		DescribeContainerInstances(context.Context, *ecs.DescribeContainerInstancesInput, ...func(*ecs.Options)) (*ecs.DescribeContainerInstancesOutput, error)
 	}
 	IAM interface {
 		SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
@@ -129,7 +130,7 @@ func Check(ctx context.Context, api CheckAPI, s Subject) Report {
 	}
 
 	agentCheck(s, add)
-	platformCheck(s.Task, add)
+	platformCheck(ctx, api, s.Cluster, s.Task, add)
 	roleCheck(ctx, api, s.Task, cfg, add)
 	return r
 }
@@ -239,21 +240,51 @@ func containerAgentCheck(c *ecstypes.Container, add addFunc) {
 	add(NG, name, "absent from container "+ctr, "the task was started without ECS Exec; replace it: doppio refresh")
 }
 
-// platformCheck: ECS Exec needs Fargate platform version 1.4.0 or later.
-func platformCheck(t ecstypes.Task, add addFunc) {
+// minAgent is the oldest ECS container agent with ECS Exec.
+var minAgent = []int{1, 50, 2, 0}
+
+// platformCheck: ECS Exec needs Fargate platform version 1.4.0 or later, or
+// on EC2 an ECS container agent 1.50.2 or later.
+func platformCheck(ctx context.Context, api CheckAPI, cluster string, t ecstypes.Task, add addFunc) {
 	const name = "platform version"
 	fargate := t.LaunchType == ecstypes.LaunchTypeFargate || strings.HasPrefix(aws.ToString(t.CapacityProviderName), "FARGATE")
 	if !fargate {
-		add(OK, name, fmt.Sprintf("launch type %s: not Fargate (EC2 instances need ECS agent 1.50.2 or later)", firstNonEmpty(string(t.LaunchType), aws.ToString(t.CapacityProviderName), "EC2")), "")
+		ci := aws.ToString(t.ContainerInstanceArn)
+		if ci == "" {
+			add(OK, name, "not Fargate, no container instance to check", "")
+			return
+		}
+		out, err := api.ECS.DescribeContainerInstances(ctx, &ecs.DescribeContainerInstancesInput{Cluster: aws.String(cluster), ContainerInstances: []string{ci}})
+		if err != nil || len(out.ContainerInstances) == 0 || out.ContainerInstances[0].VersionInfo == nil {
+			add(WARN, name, fmt.Sprintf("cannot read the ECS agent version of container instance %s: %v", TaskID(ci), err), "make sure the instance runs ECS agent 1.50.2 or later")
+			return
+		}
+		v := aws.ToString(out.ContainerInstances[0].VersionInfo.AgentVersion)
+		if parts, ok := parseVersion(v); ok && !versionLess(parts, minAgent) {
+			add(OK, name, fmt.Sprintf("EC2, ECS agent %s on %s", v, aws.ToString(out.ContainerInstances[0].Ec2InstanceId)), "")
+			return
+		}
+		add(NG, name, fmt.Sprintf("EC2, ECS agent %s on %s: ECS Exec needs 1.50.2 or later", v, aws.ToString(out.ContainerInstances[0].Ec2InstanceId)),
+			"update the ECS agent on the instance, or replace it with a current ECS-optimized AMI")
 		return
 	}
 	v := aws.ToString(t.PlatformVersion)
-	if parts, ok := parseVersion(v); ok && (parts[0] > 1 || parts[0] == 1 && parts[1] >= 4) {
+	if parts, ok := parseVersion(v); ok && !versionLess(parts, []int{1, 4, 0, 0}) {
 		add(OK, name, "Fargate "+v, "")
 		return
 	}
 	add(NG, name, "Fargate "+v+": ECS Exec needs 1.4.0 or later",
 		`set "platformVersion": "LATEST" (or "1.4.0") in the service definition and run doppio deploy`)
+}
+
+// versionLess compares two parsed versions.
+func versionLess(a, b []int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
 }
 
 // roleCheck simulates the task role's policies for what the agent does.

@@ -104,8 +104,10 @@ func TestCheckLines(t *testing.T) {
 		{name: "Fargate 1.4.0", check: "platform version", want: ecsexec.OK, detail: "Fargate 1.4.0"},
 		{name: "Fargate 1.3.0", check: "platform version", want: ecsexec.NG, detail: "needs 1.4.0",
 			edits: map[string]string{"#PLATFORM": "platformVersion: 1.3.0"}},
-		{name: "EC2", check: "platform version", want: ecsexec.OK, detail: "not Fargate",
+		{name: "EC2 with a current agent", check: "platform version", want: ecsexec.OK, detail: "EC2, ECS agent 1.86.0 on i-",
 			edits: map[string]string{"#LAUNCH": "launchType: EC2", "#PLATFORM": "", "#CAPACITY": "containerInstances: 1"}},
+		{name: "EC2 with an old agent", check: "platform version", want: ecsexec.NG, detail: "ECS agent 1.50.1 on i-",
+			edits: map[string]string{"#LAUNCH": "launchType: EC2", "#PLATFORM": "", "#CAPACITY": "agentVersion: 1.50.1"}},
 
 		{name: "role allows", check: "task role", want: ecsexec.OK, detail: "allows the 4 actions"},
 		{name: "no task role", check: "task role", want: ecsexec.NG, detail: "no taskRoleArn",

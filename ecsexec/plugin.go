@@ -85,15 +85,7 @@ func parseVersion(v string) ([]int, bool) {
 // CLI decides (an unreadable version means no).
 func (p *Plugin) takesSessionFromEnv() bool {
 	v, ok := parseVersion(p.Version)
-	if !ok {
-		return false
-	}
-	for i := range v {
-		if v[i] != lastVersionWithoutEnv[i] {
-			return v[i] > lastVersionWithoutEnv[i]
-		}
-	}
-	return false
+	return ok && versionLess(lastVersionWithoutEnv, v)
 }
 
 // Invocation is one run of the plugin: its arguments (without the program)

@@ -69,6 +69,7 @@ type ecsCluster struct {
 	settings          []ecstypes.ClusterSetting
 	configuration     *ecstypes.ClusterConfiguration // execute command configuration (ecs_exec.go)
 	instances         []string                       // container instance ARNs (EC2 capacity)
+	agentVersion      string                         // ECS agent of its instances ("" = DefaultAgentVersion)
 	services          map[string]*ecsSvc             // latest service by name (INACTIVE ones included)
 	serviceOrder      []*ecsSvc
 	tasks             []*ecsTask // creation order
@@ -112,6 +113,7 @@ func newECSService(e *Emulator) *ecsService {
 		"UntagResource":              ecsOp(s, s.untagResource),
 		"ListTagsForResource":        ecsOp(s, s.listTagsForResource),
 		"ExecuteCommand":             ecsCallerOp(s, s.executeCommand),
+		"DescribeContainerInstances": ecsOp(s, s.describeContainerInstances),
 		"UpdateCluster":              ecsOp(s, s.updateCluster),
 	})
 	return s

@@ -197,3 +197,52 @@ func (s *ecsService) updateCluster(in *ecs.UpdateClusterInput, now time.Time) (a
 	view.Configuration = c.configuration
 	return &ecs.UpdateClusterOutput{Cluster: view}, nil
 }
+
+// DefaultAgentVersion is the ECS container agent of emulated EC2 instances.
+const DefaultAgentVersion = "1.86.0"
+
+func (s *ecsService) describeContainerInstances(in *ecs.DescribeContainerInstancesInput, now time.Time) (any, error) {
+	c, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.ContainerInstances) == 0 || len(in.ContainerInstances) > 100 {
+		return nil, apiErr("InvalidParameterException", "containerInstances should have between 1 and 100 elements.")
+	}
+	version := c.agentVersion
+	if version == "" {
+		version = DefaultAgentVersion
+	}
+	out := &ecs.DescribeContainerInstancesOutput{ContainerInstances: []ecstypes.ContainerInstance{}, Failures: []ecstypes.Failure{}}
+	for _, ref := range in.ContainerInstances {
+		arn := ""
+		for _, a := range c.instances {
+			if a == ref || lastSegment(a) == ref {
+				arn = a
+			}
+		}
+		if arn == "" {
+			out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(ref), Reason: aws.String("MISSING")})
+			continue
+		}
+		var running, pending int32
+		for _, t := range c.tasks {
+			if aws.ToString(t.base.ContainerInstanceArn) != arn {
+				continue
+			}
+			switch t.lastStatus {
+			case "RUNNING":
+				running++
+			case "PROVISIONING", "PENDING":
+				pending++
+			}
+		}
+		out.ContainerInstances = append(out.ContainerInstances, ecstypes.ContainerInstance{
+			ContainerInstanceArn: aws.String(arn), Ec2InstanceId: aws.String("i-" + lastSegment(arn)[:17]),
+			Status: aws.String("ACTIVE"), AgentConnected: true, RunningTasksCount: running, PendingTasksCount: pending,
+			RegisteredAt: aws.Time(c.createdAt),
+			VersionInfo:  &ecstypes.VersionInfo{AgentVersion: aws.String(version), AgentHash: aws.String("5b0d4a46"), DockerVersion: aws.String("DockerVersion: 20.10.25")},
+		})
+	}
+	return out, nil
+}
