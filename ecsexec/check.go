@@ -12,6 +12,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -77,6 +78,9 @@ type CheckAPI struct {
 	Logs interface {
 		DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
 	}
+	STS interface {
+		GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+	}
 }
 
 // Subject is what a session would open on.
@@ -91,6 +95,8 @@ type Subject struct {
 	// Plugin is the plugin found, or nil with PluginErr.
 	Plugin    *Plugin
 	PluginErr error
+	// PortForward: the session is SSM StartSession, not ECS ExecuteCommand.
+	PortForward bool
 }
 
 // Check runs every check against s, the way aws-containers'
@@ -112,6 +118,7 @@ func Check(ctx context.Context, api CheckAPI, s Subject) Report {
 	}
 
 	cfg := clusterExecConfig(ctx, api, s.Cluster, add)
+	callerCheck(ctx, api, s, cfg, add)
 
 	if s.Service != nil {
 		if s.Service.EnableExecuteCommand {
@@ -287,6 +294,78 @@ func versionLess(a, b []int) bool {
 	return false
 }
 
+// callerCheck simulates the caller's own policies: ECS Exec needs
+// ecs:ExecuteCommand on the task (port forwarding ssm:StartSession), and
+// kms:GenerateDataKey on the cluster's key.
+func callerCheck(ctx context.Context, api CheckAPI, s Subject, cfg *ecstypes.ExecuteCommandConfiguration, add addFunc) {
+	const name = "your permissions"
+	id, err := api.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		add(WARN, name, fmt.Sprintf("cannot tell who you are: %v", err), "")
+		return
+	}
+	who := principalARN(aws.ToString(id.Arn))
+	task := aws.ToString(s.Task.TaskArn)
+	needs := []need{{"ecs:ExecuteCommand", task}}
+	if s.PortForward {
+		needs = []need{{"ssm:StartSession", task}}
+	}
+	if cfg != nil && aws.ToString(cfg.KmsKeyId) != "" {
+		needs = append(needs, need{"kms:GenerateDataKey", aws.ToString(cfg.KmsKeyId)})
+	}
+	simulate(ctx, api, name, who, needs, "ask your administrator for these actions on the task (see the IAM section of the ECS Exec guide)", add)
+}
+
+// principalARN is the IAM principal behind a caller ARN: the role of an
+// assumed-role session (without its path, which the session ARN lacks).
+func principalARN(arn string) string {
+	prefix, rest, ok := strings.Cut(arn, ":assumed-role/")
+	if !ok {
+		return arn
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return strings.Replace(prefix, "arn:aws:sts::", "arn:aws:iam::", 1) + ":role/" + role
+}
+
+type need struct{ action, resource string }
+
+// simulate asks IAM's policy simulator whether principal may do every need,
+// and adds one line: OK, NG with the denied actions, or WARN when the
+// simulator may not be asked.
+func simulate(ctx context.Context, api CheckAPI, name, principal string, needs []need, fix string, add addFunc) {
+	var denied []string
+	for _, n := range needs {
+		out, err := api.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(principal), ActionNames: []string{n.action}, ResourceArns: []string{n.resource}})
+		if err != nil {
+			var ae smithy.APIError
+			detail := fmt.Sprintf("cannot simulate the policies of %s: %v", principal, err)
+			if errors.As(err, &ae) && (ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AccessDeniedException") {
+				detail = fmt.Sprintf("cannot simulate the policies of %s: your identity may not call iam:SimulatePrincipalPolicy", principal)
+			}
+			var actions []string
+			for _, n := range needs {
+				actions = append(actions, n.action)
+			}
+			add(WARN, name, detail, "make sure "+principal+" allows "+strings.Join(actions, ", "))
+			return
+		}
+		for _, res := range out.EvaluationResults {
+			if res.EvalDecision != iamtypes.PolicyEvaluationDecisionTypeAllowed {
+				denied = append(denied, fmt.Sprintf("%s (%s)", aws.ToString(res.EvalActionName), res.EvalDecision))
+			}
+		}
+	}
+	if len(denied) > 0 {
+		add(NG, name, principal+" is not allowed "+strings.Join(denied, ", "), fix)
+		return
+	}
+	what := fmt.Sprintf("the %d actions needed", len(needs))
+	if len(needs) == 1 {
+		what = needs[0].action
+	}
+	add(OK, name, principal+" allows "+what, "")
+}
+
 // roleCheck simulates the task role's policies for what the agent does.
 func roleCheck(ctx context.Context, api CheckAPI, t ecstypes.Task, cfg *ecstypes.ExecuteCommandConfiguration, add addFunc) {
 	const name = "task role"
@@ -297,11 +376,15 @@ func roleCheck(ctx context.Context, api CheckAPI, t ecstypes.Task, cfg *ecstypes
 	}
 	role := aws.ToString(td.TaskDefinition.TaskRoleArn)
 	if role == "" {
-		add(NG, name, "the task definition has no taskRoleArn: the agent cannot reach Session Manager",
-			"set taskRoleArn to a role that allows "+strings.Join(AgentActions, ", ")+` on "*"`)
+		fix := "set taskRoleArn to a role that allows " + strings.Join(AgentActions, ", ") + ` on "*"`
+		if t.ContainerInstanceArn != nil {
+			// On EC2 the agent falls back to the instance's role.
+			add(WARN, name, "the task definition has no taskRoleArn: the agent uses the EC2 instance's role, which doppio does not check", fix+", or make sure the instance role does")
+			return
+		}
+		add(NG, name, "the task definition has no taskRoleArn: the agent cannot reach Session Manager", fix)
 		return
 	}
-	type need struct{ action, resource string }
 	needs := []need{}
 	for _, a := range AgentActions {
 		needs = append(needs, need{a, "*"})
@@ -312,40 +395,17 @@ func roleCheck(ctx context.Context, api CheckAPI, t ecstypes.Task, cfg *ecstypes
 		}
 		if cfg.Logging == ecstypes.ExecuteCommandLoggingOverride && cfg.LogConfiguration != nil {
 			if g := aws.ToString(cfg.LogConfiguration.CloudWatchLogGroupName); g != "" {
-				for _, a := range []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"} {
+				for _, a := range []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:DescribeLogGroups"} {
 					needs = append(needs, need{a, "*"})
 				}
-				needs = append(needs, need{"logs:DescribeLogGroups", "*"})
 			}
 			if b := aws.ToString(cfg.LogConfiguration.S3BucketName); b != "" {
 				needs = append(needs, need{"s3:PutObject", "arn:aws:s3:::" + b + "/*"}, need{"s3:GetEncryptionConfiguration", "arn:aws:s3:::" + b})
 			}
 		}
 	}
-	var denied []string
-	for _, n := range needs {
-		out, err := api.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(role), ActionNames: []string{n.action}, ResourceArns: []string{n.resource}})
-		if err != nil {
-			var ae smithy.APIError
-			detail := fmt.Sprintf("cannot simulate the policies of %s: %v", role, err)
-			if errors.As(err, &ae) && (ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AccessDeniedException") {
-				detail = fmt.Sprintf("cannot simulate the policies of %s: your identity may not call iam:SimulatePrincipalPolicy", role)
-			}
-			add(WARN, name, detail, "make sure the role allows "+strings.Join(AgentActions, ", ")+` on "*"`)
-			return
-		}
-		for _, res := range out.EvaluationResults {
-			if res.EvalDecision != iamtypes.PolicyEvaluationDecisionTypeAllowed {
-				denied = append(denied, fmt.Sprintf("%s (%s)", aws.ToString(res.EvalActionName), res.EvalDecision))
-			}
-		}
-	}
-	if len(denied) > 0 {
-		add(NG, name, role+" is not allowed "+strings.Join(denied, ", "),
-			"add a policy to the role that allows these actions, e.g. "+`{"Effect": "Allow", "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"}`)
-		return
-	}
-	add(OK, name, fmt.Sprintf("%s allows the %d actions the agent needs", role, len(needs)), "")
+	simulate(ctx, api, name, role, needs, "add a policy to the role that allows these actions, e.g. "+
+		`{"Effect": "Allow", "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"}`, add)
 }
 
 func firstNonEmpty(s ...string) string {

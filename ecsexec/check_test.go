@@ -30,6 +30,9 @@ iam:
         exec: {Statement: [{Effect: Allow, Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*"}]} #EXEC
     - name: ci
       trustPolicy: {Statement: [{Effect: Allow, Principal: {AWS: "*"}, Action: "sts:AssumeRole"}]}
+    - name: dev
+      policies:
+        simulate: {Statement: [{Effect: Allow, Action: "iam:SimulatePrincipalPolicy", Resource: "*"}]}
 logs:
   groups: [{name: /exec/existing}]
 ecs:
@@ -66,7 +69,7 @@ type checkCase struct {
 	edits   map[string]string // marker → replacement line
 	noPlug  bool
 	oldPlug bool
-	asCI    bool // call as the role ci, which may not simulate policies
+	as      string // call as this role: ci may not simulate policies, dev may but not exec
 	check   string
 	want    ecsexec.Status
 	detail  string // a substring of the line's detail
@@ -116,7 +119,13 @@ func TestCheckLines(t *testing.T) {
 			edits: map[string]string{"#EXEC": "exec: {Statement: [{Effect: Allow, Action: [\"ssmmessages:CreateControlChannel\"], Resource: \"*\"}]}"}},
 		{name: "role without kms:Decrypt for the cluster's key", check: "task role", want: ecsexec.NG, detail: "kms:Decrypt (implicitDeny)",
 			edits: map[string]string{"#CLUSTER": `configuration: {executeCommandConfiguration: {kmsKeyId: k-1}}`}},
-		{name: "not allowed to simulate", asCI: true, check: "task role", want: ecsexec.WARN, detail: "may not call iam:SimulatePrincipalPolicy"},
+		{name: "not allowed to simulate", as: "ci", check: "task role", want: ecsexec.WARN, detail: "may not call iam:SimulatePrincipalPolicy"},
+		{name: "no task role on EC2", check: "task role", want: ecsexec.WARN, detail: "uses the EC2 instance's role",
+			edits: map[string]string{"#ROLE": "", "#LAUNCH": "launchType: EC2", "#PLATFORM": "", "#CAPACITY": "containerInstances: 1"}},
+
+		{name: "you may exec", check: "your permissions", want: ecsexec.OK, detail: "arn:aws:iam::123456789012:user/awsemu allows ecs:ExecuteCommand"},
+		{name: "you may not exec", as: "dev", check: "your permissions", want: ecsexec.NG, detail: "arn:aws:iam::123456789012:role/dev is not allowed ecs:ExecuteCommand (implicitDeny)"},
+		{name: "you may not simulate", as: "ci", check: "your permissions", want: ecsexec.WARN, detail: "may not call iam:SimulatePrincipalPolicy"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := runCheck(t, c)
@@ -179,8 +188,8 @@ func runCheck(t *testing.T, c checkCase) ecsexec.Report {
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
 	ctx := context.Background()
 	opts := awsapi.Options{}
-	if c.asCI {
-		opts.AssumeRoleARN = "arn:aws:iam::123456789012:role/ci"
+	if c.as != "" {
+		opts.AssumeRoleARN = "arn:aws:iam::123456789012:role/" + c.as
 	}
 	clients, err := awsapi.New(ctx, opts)
 	if err != nil {
@@ -205,7 +214,7 @@ func runCheck(t *testing.T, c checkCase) ecsexec.Report {
 	if c.noPlug {
 		s.Plugin, s.PluginErr = nil, ecsexec.ErrPluginNotFound
 	}
-	api := ecsexec.CheckAPI{ECS: clients.ECS, IAM: clients.IAM, Logs: clients.Logs}
+	api := ecsexec.CheckAPI{ECS: clients.ECS, IAM: clients.IAM, Logs: clients.Logs, STS: clients.STS}
 	return ecsexec.Check(ctx, api, s)
 }
 

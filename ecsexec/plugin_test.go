@@ -37,3 +37,14 @@ func TestPortForwardDocument(t *testing.T) {
 		t.Errorf("to a host: %s %s", doc, p)
 	}
 }
+
+func TestPrincipalARN(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:sts::123456789012:assumed-role/dev/alice": "arn:aws:iam::123456789012:role/dev",
+		"arn:aws:iam::123456789012:user/bob":               "arn:aws:iam::123456789012:user/bob",
+	} {
+		if got := principalARN(in); got != want {
+			t.Errorf("principalARN(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

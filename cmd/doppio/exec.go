@@ -57,7 +57,7 @@ func (c *ExecCmd) Run(g *Globals) error {
 		return err
 	}
 	plugin, pluginErr := ecsexec.FindPlugin(ctx)
-	report := ecsexec.Check(ctx, checkAPI(p), ecsexec.Subject{Cluster: sc.Cluster, Service: sc.Service, Task: *task, Container: ctr, Plugin: plugin, PluginErr: pluginErr})
+	report := ecsexec.Check(ctx, checkAPI(p), ecsexec.Subject{Cluster: sc.Cluster, Service: sc.Service, Task: *task, Container: ctr, Plugin: plugin, PluginErr: pluginErr, PortForward: c.PortForward})
 	if c.Check {
 		return c.printReport(g, report, task, sc)
 	}
@@ -148,7 +148,7 @@ func (c *ExecCmd) validate() error {
 }
 
 func checkAPI(p *render.Project) ecsexec.CheckAPI {
-	return ecsexec.CheckAPI{ECS: p.Clients.ECS, IAM: p.Clients.IAM, Logs: p.Clients.Logs}
+	return ecsexec.CheckAPI{ECS: p.Clients.ECS, IAM: p.Clients.IAM, Logs: p.Clients.Logs, STS: p.Clients.STS}
 }
 
 // writeCheckReport prints one line per check, then its fix indented.

@@ -257,18 +257,22 @@ func (s *iamService) simulatePrincipalPolicy(c *call) (any, error) {
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
+	// The emulator's own user may do everything: one statement allows it.
+	sources := []iampolicy.Source{{ID: "awsemu-admin", Document: &iampolicy.Document{Statement: []iampolicy.Statement{{Effect: "Allow", Action: []string{"*"}, Resource: []string{"*"}}}}}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var role *iamRole
-	for _, r := range s.roles {
-		if s.arn(r) == source {
-			role = r
+	if source != s.e.CallerARN() {
+		var role *iamRole
+		for _, r := range s.roles {
+			if s.arn(r) == source {
+				role = r
+			}
 		}
+		if role == nil {
+			return nil, &APIError{Code: "NoSuchEntity", Status: 404, Message: fmt.Sprintf("Role %s cannot be found.", source)}
+		}
+		sources = s.sources(role)
 	}
-	if role == nil {
-		return nil, &APIError{Code: "NoSuchEntity", Status: 404, Message: fmt.Sprintf("Role %s cannot be found.", source)}
-	}
-	sources := s.sources(role)
 	out := struct {
 		EvaluationResults []evalResultXML `xml:"EvaluationResults>member"`
 		IsTruncated       bool            `xml:"IsTruncated"`
