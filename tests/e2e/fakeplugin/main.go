@@ -2,7 +2,8 @@
 // end-to-end tests. It appends how it was called (arguments and the
 // AWS_SSM_START_SESSION_RESPONSE variable) as one JSON line to
 // $FAKE_SMP_LOG; for a port forwarding session it listens on the local port
-// like the real plugin, greets one connection and exits.
+// like the real plugin, greets one connection and exits. A shell session
+// lasts until $FAKE_SMP_WAIT_FILE exists, when set.
 package main
 
 import (
@@ -53,6 +54,7 @@ func main() {
 	fmt.Printf("\nStarting session with SessionId: %s\n", id)
 	if params.DocumentName == "" {
 		fmt.Printf("fake shell on %s\n", params.Target)
+		waitForFile(os.Getenv("FAKE_SMP_WAIT_FILE"))
 		fmt.Printf("\n\nExiting session with sessionId: %s.\n\n", id)
 		return
 	}
@@ -83,6 +85,21 @@ func forward(id string, p map[string][]string) {
 	fmt.Printf("\nConnection accepted for session [%s]\n", id)
 	fmt.Fprintf(conn, "forwarded to %s:%s\n", host, p["portNumber"][0])
 	conn.Close()
+}
+
+// waitForFile keeps the session open until path exists (a test's way of
+// ending it), at most 30 s.
+func waitForFile(path string) {
+	if path == "" {
+		return
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fail("%s did not appear", path)
 }
 
 func record(args []string) {
