@@ -182,9 +182,6 @@ func decodeConfig(name, abs string, tr *tree, withPos bool) (*Config, error) {
 	if cfg.Cluster == "" {
 		cfg.Cluster = "default"
 	}
-	if cfg.FilterCommand != "" {
-		slog.Warn("config filter_command is not used by doppio (ecspresso used it for tasks/exec); ignoring it", "config", name)
-	}
 	cfg.path = abs
 	cfg.dir = filepath.Dir(abs)
 	if cfg.TaskDefinitionPath != "" {

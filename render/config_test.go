@@ -182,7 +182,11 @@ func TestRequiredVersion(t *testing.T) {
 
 func TestFilterCommandAccepted(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "c.yml", "filter_command: peco\ntask_definition: td.json\n")
-	if _, err := LoadConfig(p, nil, nil); err != nil {
+	cfg, err := LoadConfig(p, nil, nil)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.FilterCommand != "peco" {
+		t.Fatalf("filter_command = %q, want peco (exec uses it)", cfg.FilterCommand)
 	}
 }

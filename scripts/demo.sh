@@ -74,4 +74,7 @@ section "rollback to the previous successful deployment (v1)"
 run 0 doppio rollback --no-deregister-task-definition
 run 0 doppio revisions
 
+section "exec --check: why ECS Exec would fail here, and what to do (exit 3 on NG)"
+run 3 doppio exec --check
+
 printf '\n%sdemo finished: every step behaved as shown.%s\n' "$bold" "$reset"

@@ -23,6 +23,11 @@ func TestBadInput(t *testing.T) {
 		ver   string   // binary version for the case, "" = dev
 	}{
 		{name: "unknown flag", args: []string{"--bogus"}, code: 1, want: []string{"unknown flag --bogus"}},
+		{name: "exec port without port-forward", args: []string{"exec", "--port", "80"}, code: 1, want: []string{"--port, --local-port and --host need --port-forward"}},
+		{name: "exec port out of range", args: []string{"exec", "--port-forward", "--port", "70000"}, code: 1, want: []string{"--port-forward needs --port between 1 and 65535, got 70000"}},
+		{name: "exec json without check", args: []string{"exec", "--output", "json"}, code: 1, want: []string{"--output needs --check"}},
+		{name: "exec id and find", args: []string{"exec", "--id", "a", "--find"}, code: 1, want: []string{"--id and --find exclude each other"}},
+		{name: "tasks logs negative since", args: []string{"tasks", "logs", "--since=-1m"}, code: 1, want: []string{"--since must be a positive duration"}},
 		{name: "unknown command", args: []string{"deplyo"}, code: 1, want: []string{"deplyo"}},
 		{name: "render without target", args: []string{"render"}, code: 1, want: []string{"<targets>"}},
 		{name: "render bad target", args: []string{"render", "taskdefs"}, code: 1, want: []string{`"taskdefs"`, "taskdef"}},

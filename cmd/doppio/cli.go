@@ -43,7 +43,8 @@ type CLI struct {
 	Deregister DeregisterCmd `cmd:"" help:"Deregister (and optionally delete) unused task definition revisions."`
 	Revisions  RevisionsCmd  `cmd:"" help:"List the task definition family's revisions, or print one."`
 	Run        RunCmd        `cmd:"" help:"Run a one-off task and wait for it (exit 3 when the watched container fails, 4 timeout)."`
-	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or stop one."`
+	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or stop one (doppio tasks [flags]); doppio tasks logs prints their awslogs output."`
+	Exec       ExecCmd       `cmd:"" help:"Open a shell (or run a command) in a task's container with ECS Exec, or forward a port to it; --check says why ECS Exec would fail (exit 3 on NG)."`
 	Delete     DeleteCmd     `cmd:"" help:"Delete the service."`
 }
 
@@ -60,6 +61,7 @@ type Globals struct {
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
 	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
+	FilterCommand string            `help:"Command that picks one of several tasks (or containers) for exec (e.g. peco, fzf): the list on its stdin, the chosen line on its stdout. Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
 
 	// Run-time state, not flags.
 	Stdout        io.Writer       `kong:"-"` // masked: secrets never reach it

@@ -105,7 +105,25 @@ func (c *TasksCmd) Help() string {
 	return examples(
 		"doppio tasks",
 		"doppio tasks --output json",
-		"doppio tasks --stop TASK_ID --force")
+		"doppio tasks --stop TASK_ID --force",
+		"doppio tasks logs -f                 # follow the tasks' awslogs output until Ctrl-C")
+}
+
+func (c *TasksLogsCmd) Help() string {
+	return examples(
+		"doppio tasks logs --since 10m",
+		"doppio tasks logs -f --container app",
+		"doppio tasks logs --id TASK_ID       # a stopped task's lines too")
+}
+
+func (c *ExecCmd) Help() string {
+	return examples(
+		"doppio exec                          # a shell in the only (or a chosen) task",
+		"doppio exec --check                  # why ECS Exec would fail: OK/NG/WARN with what to do",
+		"doppio exec --id TASK_ID --container app --command 'rails console'",
+		"doppio exec --port-forward --port 8080 --local-port 18080",
+		"doppio exec --port-forward --host db.internal --port 5432 --local-port 15432",
+		"doppio --filter-command fzf exec     # choose the task with fzf")
 }
 
 func (c *DeleteCmd) Help() string {

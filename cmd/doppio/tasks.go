@@ -13,29 +13,33 @@ type TasksCmd struct {
 	Output string `help:"Output format: table, json or tsv." enum:"table,json,tsv" default:"table"`
 	Stop   string `help:"Stop this task (id, id prefix or ARN) after confirmation." placeholder:"ID"`
 	Force  bool   `help:"With --stop: do not ask for confirmation (required when stdin is not a terminal)."`
+
+	// `doppio tasks [flags]` runs List, so the flags above work as before
+	// next to the subcommands.
+	List tasksListCmd `cmd:"" default:"withargs" hidden:"" help:"List the tasks, or stop one (the default)."`
+	Logs TasksLogsCmd `cmd:"" help:"Print (or follow with -f) the awslogs output of the service's tasks, each line prefixed by task and container."`
 }
 
-// Run lists or stops.
-func (c *TasksCmd) Run(g *Globals) error {
+// tasksListCmd is plain `doppio tasks`.
+type tasksListCmd struct{}
+
+// Run lists or stops, with the flags of `tasks`.
+func (*tasksListCmd) Run(g *Globals, c *TasksCmd) error { return c.list(g) }
+
+// list lists or stops.
+func (c *TasksCmd) list(g *Globals) error {
 	p, err := g.LoadProject()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()
-	cluster, service := p.Config.Cluster, p.Config.Service
-	family := ""
-	if service != "" {
-		if _, err := deploy.FindService(ctx, p.Clients.ECS, cluster, service); err != nil {
-			return timeoutError(ctx, err)
-		}
-	} else {
-		d := deploy.New(p.Clients, newProgressReporter(g))
-		if family, err = d.Family(ctx, cluster, "", localTaskDefinition(p)); err != nil {
-			return timeoutError(ctx, err)
-		}
+	sc, err := resolveTaskScope(ctx, g, p)
+	if err != nil {
+		return err
 	}
-	tasks, err := deploy.ListTasks(ctx, p.Clients.ECS, cluster, service, family)
+	cluster := sc.Cluster
+	tasks, err := deploy.ListTasks(ctx, p.Clients.ECS, cluster, sc.ServiceName(), sc.Family)
 	if err != nil {
 		return timeoutError(ctx, err)
 	}

@@ -150,6 +150,17 @@ func TestAWSCLIScenario(t *testing.T) {
 	if doc := dig(role, "Role", "AssumeRolePolicyDocument"); doc == nil {
 		t.Fatalf("iam get-role has no trust policy: %v", role)
 	}
+	// Role policies and the policy simulator, as ECS Exec's checks use them.
+	cli.run("iam", "put-role-policy", "--role-name", "ecsTaskExecutionRole", "--policy-name", "exec",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssmmessages:*","Resource":"*"}]}`)
+	sim := cli.run("iam", "simulate-principal-policy", "--policy-source-arn", "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+		"--action-names", "ssmmessages:OpenDataChannel", "kms:Decrypt")
+	if dig(sim, "EvaluationResults", 0, "EvalDecision") != "allowed" || dig(sim, "EvaluationResults", 1, "EvalDecision") != "implicitDeny" {
+		t.Fatalf("iam simulate-principal-policy = %v", sim)
+	}
+	if names := cli.run("iam", "list-role-policies", "--role-name", "ecsTaskExecutionRole"); dig(names, "PolicyNames", 0) != "exec" {
+		t.Fatalf("iam list-role-policies = %v", names)
+	}
 
 	// ECS: register, create, describe, update, wait.
 	td := map[string]any{

@@ -67,8 +67,10 @@ type ecsCluster struct {
 	capacityProviders []string
 	defaultStrategy   []ecstypes.CapacityProviderStrategyItem
 	settings          []ecstypes.ClusterSetting
-	instances         []string           // container instance ARNs (EC2 capacity)
-	services          map[string]*ecsSvc // latest service by name (INACTIVE ones included)
+	configuration     *ecstypes.ClusterConfiguration // execute command configuration (ecs_exec.go)
+	instances         []string                       // container instance ARNs (EC2 capacity)
+	agentVersion      string                         // ECS agent of its instances ("" = DefaultAgentVersion)
+	services          map[string]*ecsSvc             // latest service by name (INACTIVE ones included)
 	serviceOrder      []*ecsSvc
 	tasks             []*ecsTask // creation order
 	taskByID          map[string]*ecsTask
@@ -110,6 +112,9 @@ func newECSService(e *Emulator) *ecsService {
 		"TagResource":                ecsOp(s, s.tagResource),
 		"UntagResource":              ecsOp(s, s.untagResource),
 		"ListTagsForResource":        ecsOp(s, s.listTagsForResource),
+		"ExecuteCommand":             ecsCallerOp(s, s.executeCommand),
+		"DescribeContainerInstances": ecsOp(s, s.describeContainerInstances),
+		"UpdateCluster":              ecsOp(s, s.updateCluster),
 	})
 	return s
 }
@@ -117,15 +122,7 @@ func newECSService(e *Emulator) *ecsService {
 // ecsOp wraps a handler: it takes the lock, moves the simulation to now,
 // runs the handler and lets the scheduler react to what it changed.
 func ecsOp[I any](s *ecsService, fn func(in *I, now time.Time) (any, error)) jsonOp {
-	return op(func(in *I) (any, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		now := s.e.now()
-		s.advance(now)
-		out, err := fn(in, now)
-		s.reconcileAll(now)
-		return out, err
-	})
+	return ecsCallerOp(s, func(in *I, _ identity, now time.Time) (any, error) { return fn(in, now) })
 }
 
 // SetECSTimings changes task lifecycle durations for tasks started from now on.
@@ -257,6 +254,7 @@ func (s *ecsService) createCluster(in *ecs.CreateClusterInput, now time.Time) (a
 		if len(in.Settings) > 0 {
 			c.settings = in.Settings
 		}
+		c.configuration = in.Configuration
 		if len(in.Tags) > 0 {
 			s.tags[c.arn] = in.Tags
 		}
@@ -312,6 +310,7 @@ func (s *ecsService) describeClusters(in *ecs.DescribeClustersInput, now time.Ti
 		return nil, apiErr("InvalidParameterException", "Clusters cannot have more than 100 elements.")
 	}
 	withTags := hasInclude(in.Include, string(ecstypes.ClusterFieldTags))
+	withConfig := hasInclude(in.Include, string(ecstypes.ClusterFieldConfigurations))
 	out := &ecs.DescribeClustersOutput{Clusters: []ecstypes.Cluster{}, Failures: []ecstypes.Failure{}}
 	for _, ref := range names {
 		c, err := s.cluster(aws.String(ref))
@@ -323,7 +322,11 @@ func (s *ecsService) describeClusters(in *ecs.DescribeClustersInput, now time.Ti
 			out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(arn), Reason: aws.String("MISSING")})
 			continue
 		}
-		out.Clusters = append(out.Clusters, *s.clusterView(c, withTags))
+		view := s.clusterView(c, withTags)
+		if withConfig {
+			view.Configuration = c.configuration
+		}
+		out.Clusters = append(out.Clusters, *view)
 	}
 	return out, nil
 }

@@ -31,6 +31,12 @@ type ECSClusterSeed struct {
 	// DAEMON services run one task on). Default 1, or 0 when the capacity
 	// providers are only FARGATE/FARGATE_SPOT.
 	ContainerInstances *int `json:"containerInstances,omitempty" yaml:"containerInstances,omitempty"`
+	// AgentVersion is the ECS container agent version of the cluster's
+	// instances (DescribeContainerInstances versionInfo). Default 1.86.0.
+	AgentVersion string `json:"agentVersion,omitempty" yaml:"agentVersion,omitempty"`
+	// Configuration is CreateCluster's configuration (JSON member names as
+	// in the API): {executeCommandConfiguration: {logging: OVERRIDE, kmsKeyId: ...}}.
+	Configuration any `json:"configuration,omitempty" yaml:"configuration,omitempty"`
 }
 
 // ECSTimingsSeed is ECSTimings in a seed file; empty fields keep defaults.
@@ -123,6 +129,17 @@ func (s *ecsService) seedCluster(cs ECSClusterSeed, now time.Time) error {
 		n = *cs.ContainerInstances
 	}
 	s.setInstances(c, n)
+	c.agentVersion = cs.AgentVersion
+	if cs.Configuration != nil {
+		b, err := json.Marshal(cs.Configuration)
+		if err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		c.configuration = &ecstypes.ClusterConfiguration{}
+		if err := wireDecode(b, c.configuration); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+	}
 	for _, k := range sortedKeys(cs.Tags) {
 		s.tags[c.arn] = append(s.tags[c.arn], ecstypes.Tag{Key: aws.String(k), Value: aws.String(cs.Tags[k])})
 	}

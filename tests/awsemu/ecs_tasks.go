@@ -72,7 +72,11 @@ func (s *ecsService) newTask(c *ecsCluster, td *ecsTaskDef, spec deploySpec, now
 		EnableExecuteCommand: spec.execCommand, HealthStatus: ecstypes.HealthStatusUnknown,
 	}
 	if spec.platformVersion != nil {
+		// A task runs on a concrete platform version: LATEST is 1.4.0 today.
 		t.base.PlatformVersion = aws.String("1.4.0")
+		if v := aws.ToString(spec.platformVersion); v != "LATEST" && v != "" {
+			t.base.PlatformVersion = aws.String(v)
+		}
 		t.base.PlatformFamily = aws.String("Linux")
 	}
 	if len(spec.capacityProviders) > 0 {
@@ -266,6 +270,7 @@ func (s *ecsService) taskView(t *ecsTask, withTags bool) ecstypes.Task {
 		out.Connectivity, out.ConnectivityAt = ecstypes.ConnectivityConnected, t.startedAt
 	}
 	out.Containers = append([]ecstypes.Container{}, t.containers...)
+	s.addManagedAgents(t, out.Containers)
 	out.Version = t.version
 	if withTags {
 		out.Tags = s.tagsOf(t.arn)

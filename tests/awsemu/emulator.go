@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/doppio-ecs/doppio/tests/awsemu/core"
+	"github.com/doppio-ecs/doppio/tests/awsemu/ssmsessions"
 	"log/slog"
 	"net"
 	"net/http"
@@ -55,6 +56,8 @@ type Emulator struct {
 
 	// Service state. Each service guards its own state.
 	services serviceSet
+	// sessions is Session Manager (SSM StartSession, ECS ExecuteCommand).
+	ssmSessions *ssmsessions.Store
 
 	listener net.Listener
 	server   *http.Server
@@ -81,6 +84,10 @@ func New(opts Options) *Emulator {
 	e.registerServices()
 	return e
 }
+
+// Sessions are the Session Manager sessions opened so far (SSM StartSession
+// and ECS ExecuteCommand), oldest first.
+func (e *Emulator) Sessions() []ssmsessions.Session { return e.ssmSessions.Sessions() }
 
 // Clock returns the emulator's clock.
 func (e *Emulator) Clock() Clock { return e.clock }

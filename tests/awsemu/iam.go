@@ -1,24 +1,30 @@
 package awsemu
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/iampolicy"
 )
 
-// iamService holds IAM roles (GetRole) and is what STS AssumeRole checks.
+// iamService holds IAM roles (GetRole), their inline and attached managed
+// policies, and is what STS AssumeRole checks. Policies are evaluated by
+// tests/awsemu/iampolicy (iam_policies.go).
 type iamService struct {
-	e     *Emulator
-	mu    sync.Mutex
-	roles map[string]*iamRole
+	e        *Emulator
+	mu       sync.Mutex
+	roles    map[string]*iamRole
+	policies map[string]*iamPolicy // managed policies by ARN
 }
 
 type iamRole struct {
 	name, path, id, description string
-	trustPolicy                 string // JSON text
+	trustPolicy                 string            // JSON text
+	inline                      map[string]string // inline policies by name (JSON text)
+	attached                    []string          // managed policy ARNs
 	created                     time.Time
 	maxSession                  int
 }
@@ -32,14 +38,25 @@ type RoleSpec struct {
 	// TrustPolicy is the assume-role policy document: a JSON string or an
 	// object (map) encoded to JSON. Default: trusted by ecs-tasks.amazonaws.com.
 	TrustPolicy any `json:"trustPolicy,omitempty" yaml:"trustPolicy,omitempty"`
+	// Policies are inline policies by name: a JSON string or an object each.
+	Policies map[string]any `json:"policies,omitempty" yaml:"policies,omitempty"`
+	// ManagedPolicies are the ARNs of attached managed policies (PutPolicy,
+	// seed iam.policies).
+	ManagedPolicies []string `json:"managedPolicies,omitempty" yaml:"managedPolicies,omitempty"`
 }
 
 const iamXMLNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 func newIAMService(e *Emulator) *iamService {
-	s := &iamService{e: e, roles: map[string]*iamRole{}}
+	s := &iamService{e: e, roles: map[string]*iamRole{}, policies: map[string]*iamPolicy{}}
 	e.addQueryService("iam", "IAM", iamXMLNS, "2010-05-08", map[string]queryOp{
-		"GetRole": s.getRole,
+		"GetRole":                  s.getRole,
+		"CreatePolicy":             s.createPolicy,
+		"PutRolePolicy":            s.putRolePolicy,
+		"AttachRolePolicy":         s.attachRolePolicy,
+		"ListRolePolicies":         s.listRolePolicies,
+		"ListAttachedRolePolicies": s.listAttachedRolePolicies,
+		"SimulatePrincipalPolicy":  s.simulatePrincipalPolicy,
 	})
 	return s
 }
@@ -52,24 +69,23 @@ func (e *Emulator) PutRole(spec RoleSpec) (arn string, err error) {
 		return "", fmt.Errorf("put IAM role: name is empty")
 	}
 	policy := defaultTrustPolicy
-	switch p := spec.TrustPolicy.(type) {
-	case nil:
-	case string:
-		if !json.Valid([]byte(p)) {
-			return "", fmt.Errorf("put IAM role %s: trust policy is not valid JSON", spec.Name)
+	if spec.TrustPolicy != nil {
+		p, err := policyJSON(spec.TrustPolicy)
+		if err != nil {
+			return "", fmt.Errorf("put IAM role %s: trust policy: %w", spec.Name, err)
 		}
 		policy = p
-	case []byte:
-		if !json.Valid(p) {
-			return "", fmt.Errorf("put IAM role %s: trust policy is not valid JSON", spec.Name)
+	}
+	inline := map[string]string{}
+	for name, doc := range spec.Policies {
+		text, err := policyJSON(doc)
+		if err == nil {
+			_, err = iampolicy.Parse(text)
 		}
-		policy = string(p)
-	default:
-		b, err := json.Marshal(p)
 		if err != nil {
-			return "", fmt.Errorf("put IAM role %s: encode trust policy: %w", spec.Name, err)
+			return "", fmt.Errorf("put IAM role %s: policy %s: %w", spec.Name, name, err)
 		}
-		policy = string(b)
+		inline[name] = text
 	}
 	path := spec.Path
 	if path == "" {
@@ -81,8 +97,13 @@ func (e *Emulator) PutRole(spec RoleSpec) (arn string, err error) {
 	s := e.services.iam
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, arn := range spec.ManagedPolicies {
+		if s.policies[arn] == nil {
+			return "", fmt.Errorf("put IAM role %s: managed policy %s does not exist (seed it under iam.policies first)", spec.Name, arn)
+		}
+	}
 	r := &iamRole{name: spec.Name, path: path, description: spec.Description, trustPolicy: policy, created: e.now(), maxSession: 3600,
-		id: "AROA" + strings.ToUpper(e.newID(9))[:17]}
+		id: "AROA" + strings.ToUpper(e.newID(9))[:17], inline: inline, attached: append([]string(nil), spec.ManagedPolicies...)}
 	if old := s.roles[spec.Name]; old != nil {
 		r.id, r.created = old.id, old.created
 	}

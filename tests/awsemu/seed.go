@@ -50,9 +50,11 @@ type ECRImageSeed struct {
 	Labels    map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
 }
 
-// IAMSeed lists roles.
+// IAMSeed lists customer managed policies and roles (policies first, so
+// roles can attach them).
 type IAMSeed struct {
-	Roles []RoleSpec `json:"roles,omitempty" yaml:"roles,omitempty"`
+	Policies []PolicySpec `json:"policies,omitempty" yaml:"policies,omitempty"`
+	Roles    []RoleSpec   `json:"roles,omitempty" yaml:"roles,omitempty"`
 }
 
 // SSMSeed lists parameters.
@@ -154,6 +156,11 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 		}
 	}
 	if s := seed.IAM; s != nil {
+		for i, p := range s.Policies {
+			if _, err := e.PutPolicy(p); err != nil {
+				return fmt.Errorf("seed iam.policies[%d]: %w", i, err)
+			}
+		}
 		for i, r := range s.Roles {
 			if _, err := e.PutRole(r); err != nil {
 				return fmt.Errorf("seed iam.roles[%d]: %w", i, err)

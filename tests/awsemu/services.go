@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
+	"github.com/doppio-ecs/doppio/tests/awsemu/ssmsessions"
 )
 
 // serviceSet holds each emulated service's state. Each service guards its own
@@ -30,6 +31,7 @@ func (e *Emulator) registerServices() {
 	e.services.ecr = newECRService(e)
 	e.services.iam = newIAMService(e)
 	e.services.sts = newSTSService(e)
+	e.ssmSessions = ssmsessions.New(e.core, e.opts.Region, e.services.ecs.sessionTarget)
 	e.services.ssm = newSSMService(e)
 	e.services.sm = newSecretsService(e)
 	e.services.logs = newLogsService(e)

@@ -40,12 +40,18 @@ type ParameterSpec struct {
 
 func newSSMService(e *Emulator) *ssmService {
 	s := &ssmService{e: e, params: map[string][]ssmVersion{}}
-	e.addJSONService("AmazonSSM", "SSM", false, map[string]jsonOp{
+	ops := map[string]jsonOp{
 		"GetParameter":        op(s.getParameter),
 		"GetParameters":       op(s.getParameters),
 		"GetParametersByPath": op(s.getParametersByPath),
 		"PutParameter":        op(s.putParameter),
-	})
+	}
+	// Session Manager answers under the same target prefix; its state
+	// and model live in tests/awsemu/ssmsessions.
+	for name, fn := range e.ssmSessions.Ops() {
+		ops[name] = fn
+	}
+	e.addJSONService("AmazonSSM", "SSM", false, ops)
 	return s
 }
 

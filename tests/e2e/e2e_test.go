@@ -3,11 +3,14 @@
 package e2e
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,8 +22,9 @@ import (
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
 
-// binDir holds the doppio binary built once for every script.
-var binDir string
+// binDir holds the doppio binary built once for every script; pluginDir the
+// fake session-manager-plugin (tests/e2e/fakeplugin).
+var binDir, pluginDir string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -42,6 +46,16 @@ func run(m *testing.M) int {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build doppio:", err)
+		return 1
+	}
+	// A stand-in for AWS's session-manager-plugin, on PATH in its own
+	// directory so that a script can drop it (see exec_plugin_missing).
+	pluginDir = filepath.Join(dir, "plugin")
+	plugin := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "session-manager-plugin"), "./tests/e2e/fakeplugin")
+	plugin.Dir = root
+	plugin.Stdout, plugin.Stderr = os.Stderr, os.Stderr
+	if err := plugin.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the fake session-manager-plugin:", err)
 		return 1
 	}
 	binDir = dir
@@ -73,7 +87,9 @@ func TestScripts(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				env.Setenv(k, v)
 			}
-			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+pluginDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("BIN_DIR", binDir)
+			env.Setenv("FAKE_SMP_LOG", filepath.Join(env.WorkDir, "plugin.log"))
 			env.Setenv("AWS_CONFIG_FILE", filepath.Join(env.WorkDir, ".aws-config-absent"))
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(env.WorkDir, ".aws-credentials-absent"))
 			env.Setenv("NO_COLOR", "1")
@@ -93,8 +109,12 @@ func TestScripts(t *testing.T) {
 			"nomutation": func(ts *testscript.TestScript, neg bool, args []string) {
 				cmdNoMutation(ts, neg, args)
 			},
-			"reqlog": cmdReqlog,
-			"exits":  cmdExits,
+			"reqlog":   cmdReqlog,
+			"exits":    cmdExits,
+			"freeport": cmdFreeport,
+			"dial":     cmdDial,
+			"logline":  cmdLogline,
+			"samecall": cmdSameCall,
 		},
 	})
 }
@@ -255,4 +275,83 @@ func cmdReqlog(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer f.Close()
 	ts.Check(emulator(ts).Log.WriteJSONLines(f))
+}
+
+// freeport NAME: set $NAME to a TCP port on 127.0.0.1 that is free now.
+func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: freeport NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ts.Check(ln.Close())
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// dial ADDR WANT: connect to ADDR (retrying for up to 20 s while nothing
+// listens yet) and require that the first line read contains WANT.
+func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: dial ADDR WANT")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var conn net.Conn
+	for {
+		c, err := net.DialTimeout("tcp", args[0], time.Second)
+		if err == nil {
+			conn = c
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("dial %s: %v", args[0], err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a port that is not open yet
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil && line == "" {
+		ts.Fatalf("read from %s: %v", args[0], err)
+	}
+	if !strings.Contains(line, args[1]) {
+		ts.Fatalf("%s answered %q, want %q", args[0], line, args[1])
+	}
+}
+
+// logline GROUP STREAM MESSAGE: a container writes MESSAGE to the log
+// stream (at the emulator's now). {task} in STREAM is the id of the newest
+// task of cluster demo.
+func cmdLogline(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: logline GROUP STREAM MESSAGE")
+	}
+	e := emulator(ts)
+	stream := args[1]
+	if strings.Contains(stream, "{task}") {
+		tasks := e.ECSTasks("demo")
+		if len(tasks) == 0 {
+			ts.Fatalf("logline: no task in cluster demo for {task}")
+		}
+		arn := *tasks[len(tasks)-1].TaskArn
+		stream = strings.ReplaceAll(stream, "{task}", arn[strings.LastIndex(arn, "/")+1:])
+	}
+	e.AppendLogEvents(args[0], stream, awsemu.LogEvent{Time: e.Clock().Now(), Message: args[2]})
+}
+
+// samecall: the last two calls of the fake session-manager-plugin (in
+// $FAKE_SMP_LOG) have the same arguments once session ids, tokens and
+// ports are masked: doppio called it exactly as the AWS CLI did.
+func cmdSameCall(ts *testscript.TestScript, neg bool, args []string) {
+	data, err := os.ReadFile(ts.Getenv("FAKE_SMP_LOG"))
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 2 {
+		ts.Fatalf("samecall: %d plugin calls logged, want 2", len(lines))
+	}
+	mask := regexp.MustCompile(`(ecs-execute-command-|[a-z]+-)[0-9a-f]{17}|AAEAAf[0-9a-f]+|127\.0\.0\.1:[0-9]+`)
+	a, b := mask.ReplaceAllString(lines[len(lines)-2], "<masked>"), mask.ReplaceAllString(lines[len(lines)-1], "<masked>")
+	if (a == b) == neg {
+		ts.Fatalf("plugin calls differ:\n%s\n%s", a, b)
+	}
 }

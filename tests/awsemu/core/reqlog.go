@@ -108,6 +108,7 @@ func (l *RequestLog) WriteJSONLines(w io.Writer) error {
 var mutatingPrefixes = []string{
 	"Create", "Update", "Delete", "Register", "Deregister", "Put", "Tag", "Untag",
 	"Run", "Stop", "Start", "Submit", "Set", "Modify", "Attach", "Detach", "Continue",
+	"Execute", "Terminate", // ECS ExecuteCommand opens a session, SSM TerminateSession ends one
 	"PutObject", "Upload", "Complete", "Abort", "Batch" + "Delete",
 }
 
