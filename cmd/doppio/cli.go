@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/google/go-jsonnet"
 	"github.com/hashicorp/go-envparse"
 	"github.com/mattn/go-isatty"
 
@@ -82,13 +85,14 @@ type Globals struct {
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 	secrets := &mask.Set{}
+	info, ok := debug.ReadBuildInfo()
 	return &Globals{
 		Stdout:        secrets.Writer(stdout),
 		Stderr:        secrets.Writer(stderr),
 		Stdin:         os.Stdin,
 		Context:       ctx,
 		Secrets:       secrets,
-		BinaryVersion: version,
+		BinaryVersion: binaryVersion(version, info, ok),
 		rawStdout:     stdout,
 		rawStderr:     stderr,
 	}
@@ -104,6 +108,9 @@ func (g *Globals) attach(from *Globals) {
 // the config's env/must_env see their values).
 func (g *Globals) setup() error {
 	setupLogging(g.Stderr, g.LogFormat, g.Debug)
+	if err := checkExtCode(g.ExtCode); err != nil {
+		return err
+	}
 	for _, f := range g.Envfile {
 		if err := loadEnvfile(f); err != nil {
 			return err
@@ -124,6 +131,23 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}}),
 		kong.Vars{"version": "doppio " + version},
 	)
+}
+
+// checkExtCode parses every --ext-code value: one that is not Jsonnet is an
+// error even when no Jsonnet file would read it (a YAML config, say), so a
+// typo is found where it is made rather than on the day a file uses it.
+func checkExtCode(code map[string]string) error {
+	keys := make([]string, 0, len(code))
+	for k := range code {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := jsonnet.SnippetToAST("--ext-code "+k, code[k]); err != nil {
+			return fmt.Errorf("--ext-code %s=%s: not valid Jsonnet: %s", k, code[k], strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}
+	return nil
 }
 
 // loadEnvfile sets every variable of an envparse file, overriding the

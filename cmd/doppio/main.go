@@ -73,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	cli.Globals.command = commandName(kctx.Command())
 	err = kctx.Run(&cli.Globals)
+	if cerr := cli.Globals.project.Close(); cerr != nil {
+		slog.Debug("stop plugin processes", "error", cerr)
+	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
