@@ -61,6 +61,7 @@ type Globals struct {
 	Debug         bool              `help:"Debug logging." env:"DOPPIO_DEBUG,ECSPRESSO_DEBUG"`
 	LogFormat     string            `help:"Format of stderr: text, or json (every line a JSON record: logs, deploy progress, the final error)." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
+	FilterCommand string            `name:"filter-command" help:"Interactive filter (peco, fzf, ...) to choose a task when several match (tasks --find/--stop/--trace without --id). Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
 	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
 

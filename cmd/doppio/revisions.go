@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/doppio-ecs/doppio/apijson"
 	"github.com/doppio-ecs/doppio/deploy"
@@ -15,7 +18,7 @@ import (
 // mutating AWS call.
 type RevisionsCmd struct {
 	Revision string `help:"Print this revision's JSON instead of listing: a number, current (what the service runs) or latest." placeholder:"N|current|latest"`
-	Output   string `help:"Output format of the list: table, json or tsv." enum:"table,json,tsv" default:"table"`
+	Output   string `help:"Output format of the list: table (doppio's, with images and registration times), json (one {name, in_use, ...} object after another, as ecspresso) or tsv (name and in_use, as ecspresso)." enum:"table,json,tsv" default:"table"`
 }
 
 // Run lists or prints.
@@ -39,7 +42,18 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 			return timeoutError(ctx, err)
 		}
 		rep.Close()
-		b, err := apijson.Marshal(out)
+		// ecspresso prints the task definition itself, so `jq
+		// .taskDefinitionArn` works; its tags ride along as "tags".
+		m, err := apijson.ToMap(out.TaskDefinition)
+		if err != nil {
+			return err
+		}
+		if len(out.Tags) > 0 {
+			if m["tags"], err = apijson.ToValue(out.Tags); err != nil {
+				return err
+			}
+		}
+		b, err := apijson.Encode(m)
 		if err != nil {
 			return err
 		}
@@ -51,7 +65,18 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 		return timeoutError(ctx, err)
 	}
 	rep.Close()
-	if len(revs) == 0 && c.Output != "json" {
+	switch c.Output {
+	case "json":
+		return writeRevisionRecords(g.Stdout, revs)
+	case "tsv":
+		var b strings.Builder
+		for _, r := range revs {
+			b.WriteString(r.Name() + "\t" + strings.Join(r.InUse, ", ") + "\n")
+		}
+		_, err := io.WriteString(g.Stdout, b.String())
+		return err
+	}
+	if len(revs) == 0 {
 		fmt.Fprintf(g.Stderr, "no ACTIVE revision of task definition family %s\n", family)
 		return nil
 	}
@@ -64,6 +89,31 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 		rows = append(rows, []string{r.Name(), strings.Join(r.Images, " "), registered, strings.Join(r.InUse, ", ")})
 	}
 	return writeTable(g, c.Output, revs, []string{"REVISION", "IMAGES", "REGISTERED", "IN USE"}, rows)
+}
+
+// revisionRecord is one revision as ecspresso's `revisions --output json`
+// prints it ({name, in_use}), plus what doppio knows besides.
+type revisionRecord struct {
+	Name         string     `json:"name"`
+	InUse        string     `json:"in_use"`
+	Arn          string     `json:"taskDefinitionArn"`
+	Images       []string   `json:"images"`
+	RegisteredAt *time.Time `json:"registeredAt,omitempty"`
+}
+
+// writeRevisionRecords writes one indented object per revision, one after
+// another, as ecspresso does: `jq -r 'select(.in_use == "") | .name'` works.
+func writeRevisionRecords(w io.Writer, revs []deploy.Revision) error {
+	var b bytes.Buffer
+	for _, r := range revs {
+		out, err := json.MarshalIndent(revisionRecord{Name: r.Name(), InUse: strings.Join(r.InUse, ", "), Arn: r.ARN, Images: r.Images, RegisteredAt: r.RegisteredAt}, "", "  ")
+		if err != nil {
+			return err
+		}
+		b.Write(append(out, '\n'))
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // localTaskDefinition renders the config's task definition, or nil when the
