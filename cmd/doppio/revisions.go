@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
 	"github.com/doppio-ecs/doppio/apijson"
 	"github.com/doppio-ecs/doppio/deploy"
 	"github.com/doppio-ecs/doppio/render"
@@ -42,23 +44,7 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 			return timeoutError(ctx, err)
 		}
 		rep.Close()
-		// ecspresso prints the task definition itself, so `jq
-		// .taskDefinitionArn` works; its tags ride along as "tags".
-		m, err := apijson.ToMap(out.TaskDefinition)
-		if err != nil {
-			return err
-		}
-		if len(out.Tags) > 0 {
-			if m["tags"], err = apijson.ToValue(out.Tags); err != nil {
-				return err
-			}
-		}
-		b, err := apijson.Encode(m)
-		if err != nil {
-			return err
-		}
-		_, err = g.Stdout.Write(b)
-		return err
+		return writeTaskDefinition(g.Stdout, out.TaskDefinition, out.Tags)
 	}
 	revs, err := d.ListRevisions(ctx, p.Config.Cluster, p.Config.Service, family)
 	if err != nil {
@@ -113,6 +99,27 @@ func writeRevisionRecords(w io.Writer, revs []deploy.Revision) error {
 		b.Write(append(out, '\n'))
 	}
 	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// writeTaskDefinition prints a task definition as ecspresso does (the
+// object itself, so `jq .taskDefinitionArn` works), its tags beside the
+// other members as "tags".
+func writeTaskDefinition(w io.Writer, td *ecstypes.TaskDefinition, tags []ecstypes.Tag) error {
+	m, err := apijson.ToMap(td)
+	if err != nil {
+		return err
+	}
+	if len(tags) > 0 {
+		if m["tags"], err = apijson.ToValue(tags); err != nil {
+			return err
+		}
+	}
+	b, err := apijson.Encode(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
 	return err
 }
 
