@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/exitcode"
 )
 
@@ -148,6 +149,12 @@ func conciseAWSError(err error) string {
 	msg := err.Error()
 	var op *smithy.OperationError
 	var api smithy.APIError
+	var unreachable *awsapi.UnreachableError
+	if errors.As(err, &op) && errors.As(op.Err, &unreachable) {
+		// The SDK's "https response error StatusCode: 0, RequestID: ,
+		// request send failed" says nothing a user can act on.
+		return strings.Replace(msg, op.Error(), fmt.Sprintf("%s %s: %s", op.ServiceID, op.OperationName, unreachable.Error()), 1)
+	}
 	if errors.As(err, &op) && errors.As(op.Err, &api) {
 		short := fmt.Sprintf("%s %s: %s: %s", op.ServiceID, op.OperationName, api.ErrorCode(), api.ErrorMessage())
 		msg = strings.Replace(msg, op.Error(), short, 1)
