@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -86,14 +85,13 @@ type Globals struct {
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 	secrets := &mask.Set{}
-	info, ok := debug.ReadBuildInfo()
 	return &Globals{
 		Stdout:        secrets.Writer(stdout),
 		Stderr:        secrets.Writer(stderr),
 		Stdin:         os.Stdin,
 		Context:       ctx,
 		Secrets:       secrets,
-		BinaryVersion: binaryVersion(version, info, ok),
+		BinaryVersion: runningVersion(),
 		rawStdout:     stdout,
 		rawStderr:     stderr,
 	}
@@ -130,7 +128,7 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}}),
-		kong.Vars{"version": "doppio " + version},
+		kong.Vars{"version": versionLine(runningVersion())},
 	)
 }
 

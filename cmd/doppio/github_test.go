@@ -144,9 +144,19 @@ func TestGitHubActionsStdoutIsData(t *testing.T) {
 			t.Errorf("%s: the secret leaked:\nstdout:\n%s\nstderr:\n%s", cmd, stdout.String(), stderr.String())
 		}
 		if tc.json {
-			var v any
-			if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
-				t.Errorf("%s: stdout is not JSON: %v\n%s", cmd, err, stdout.String())
+			// One JSON value, or (tasks, revisions: ecspresso's format) a
+			// stream of them, one after another, as jq reads it.
+			dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
+			for n := 0; ; n++ {
+				var v any
+				err := dec.Decode(&v)
+				if err == io.EOF && n > 0 {
+					break
+				}
+				if err != nil {
+					t.Errorf("%s: stdout is not JSON: %v\n%s", cmd, err, stdout.String())
+					break
+				}
 			}
 		}
 		checkGroups(t, cmd, stdout.String(), combined.String())

@@ -104,8 +104,9 @@ func (c *RunCmd) Help() string {
 func (c *TasksCmd) Help() string {
 	return examples(
 		"doppio tasks",
-		"doppio tasks --output json",
-		"doppio tasks --stop TASK_ID --force")
+		"doppio tasks --output json | jq -r .taskArn",
+		"doppio tasks --stop --id TASK_ID --force",
+		"doppio --filter-command peco tasks --find")
 }
 
 func (c *DeleteCmd) Help() string {

@@ -276,7 +276,7 @@ func splitExample(line string) []string {
 
 func TestVersionFlag(t *testing.T) {
 	r := runCLI(t, "--version")
-	if r.code != 0 || r.stdout != "doppio dev\n" {
+	if r.code != 0 || r.stdout != "doppio dev (reads ecspresso v"+render.EcspressoCompatVersion+" configs)\n" {
 		t.Errorf("--version: %+v", r)
 	}
 }

@@ -11,8 +11,19 @@ import (
 type VersionCmd struct{}
 
 func (c *VersionCmd) Run(g *Globals) error {
-	_, err := fmt.Fprintf(g.Stdout, "doppio %s (reads ecspresso v%s configs)\n", g.BinaryVersion, render.EcspressoCompatVersion)
+	_, err := fmt.Fprintln(g.Stdout, versionLine(g.BinaryVersion))
 	return err
+}
+
+// versionLine is what `doppio version` and `doppio --version` print.
+func versionLine(v string) string {
+	return fmt.Sprintf("doppio %s (reads ecspresso v%s configs)", v, render.EcspressoCompatVersion)
+}
+
+// runningVersion is the version of this binary (see binaryVersion).
+func runningVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	return binaryVersion(version, info, ok)
 }
 
 // binaryVersion is the -ldflags version of release builds, else the module
