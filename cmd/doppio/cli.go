@@ -45,7 +45,8 @@ type CLI struct {
 	Deregister DeregisterCmd `cmd:"" help:"Deregister (and optionally delete) unused task definition revisions."`
 	Revisions  RevisionsCmd  `cmd:"" help:"List the task definition family's revisions, or print one."`
 	Run        RunCmd        `cmd:"" help:"Run a one-off task and wait for it (exit 3 when the watched container fails, 4 timeout)."`
-	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or stop one."`
+	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or find, stop or trace one."`
+	Exec       ExecCmd       `cmd:"" help:"Run a command in a task's container, or forward a port to it (ECS Exec; needs session-manager-plugin)."`
 	Delete     DeleteCmd     `cmd:"" help:"Delete the service."`
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,19 +73,8 @@ func (c *TasksCmd) Run(g *Globals) error {
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()
-	cluster, service := p.Config.Cluster, p.Config.Service
-	family := ""
-	if service != "" {
-		if _, err := deploy.FindService(ctx, p.Clients.ECS, cluster, service); err != nil {
-			return timeoutError(ctx, err)
-		}
-	} else {
-		d := deploy.New(p.Clients, newProgressReporter(g))
-		if family, err = d.Family(ctx, cluster, "", localTaskDefinition(p)); err != nil {
-			return timeoutError(ctx, err)
-		}
-	}
-	tasks, err := deploy.ListTasks(ctx, p.Clients.ECS, cluster, service, family)
+	cluster := p.Config.Cluster
+	tasks, err := projectTasks(ctx, g, p)
 	if err != nil {
 		return timeoutError(ctx, err)
 	}
@@ -134,6 +124,26 @@ func (c *TasksCmd) Run(g *Globals) error {
 		return writeTrace(g.Stdout, c.Output, events)
 	}
 	return c.stop(g, p.Clients.ECS, cluster, t)
+}
+
+// projectTasks lists the tasks of the config's service, or without one of
+// the local task definition's family, as ecspresso's tasks and exec do.
+func projectTasks(ctx context.Context, g *Globals, p *render.Project) ([]deploy.TaskInfo, error) {
+	cluster, service := p.Config.Cluster, p.Config.Service
+	family := ""
+	if service != "" {
+		if _, err := deploy.FindService(ctx, p.Clients.ECS, cluster, service); err != nil {
+			return nil, err
+		}
+	} else {
+		d := deploy.New(p.Clients, newProgressReporter(g))
+		f, err := d.Family(ctx, cluster, "", localTaskDefinition(p))
+		if err != nil {
+			return nil, err
+		}
+		family = f
+	}
+	return deploy.ListTasks(ctx, p.Clients.ECS, cluster, service, family)
 }
 
 func (c *TasksCmd) list(g *Globals, tasks []deploy.TaskInfo) error {
@@ -273,10 +283,21 @@ func chooseTask(g *Globals, filter string, tasks []deploy.TaskInfo, id string) (
 	case 1:
 		return &tasks[0], nil
 	}
-	var menu strings.Builder
+	menu := make([]string, 0, len(tasks))
 	for _, t := range tasks {
-		menu.WriteString(strings.Join(ecspressoColumns(t.Task), "\t") + "\n")
+		menu = append(menu, strings.Join(ecspressoColumns(t.Task), "\t"))
 	}
+	answer, err := chooseLine(g, filter, menu, "task", "--id")
+	if err != nil {
+		return nil, err
+	}
+	return deploy.FindTask(tasks, answer)
+}
+
+// chooseLine asks the user for one of several items, each a line whose
+// first field names it: through the filter command when there is one, else
+// at a prompt on a terminal. It returns the first field of the answer.
+func chooseLine(g *Globals, filter string, menu []string, what, flag string) (string, error) {
 	var answer string
 	switch {
 	case filter != "":
@@ -284,33 +305,33 @@ func chooseTask(g *Globals, filter string, tasks []deploy.TaskInfo, id string) (
 		if strings.ContainsAny(filter, " \t") {
 			cmd = exec.CommandContext(g.Context, "sh", "-c", filter)
 		}
-		cmd.Stdin = strings.NewReader(menu.String())
+		cmd.Stdin = strings.NewReader(strings.Join(menu, "\n") + "\n")
 		cmd.Stderr = g.Stderr
 		out, err := cmd.Output()
 		if err != nil {
-			return nil, fmt.Errorf("filter command %q: %w", filter, err)
+			return "", fmt.Errorf("filter command %q: %w", filter, err)
 		}
 		line, _, _ := strings.Cut(string(out), "\n")
 		if f := strings.Fields(line); len(f) > 0 {
 			answer = f[0]
 		}
 		if answer == "" {
-			return nil, fmt.Errorf("filter command %q chose no task; nothing was done", filter)
+			return "", fmt.Errorf("filter command %q chose no %s; nothing was done", filter, what)
 		}
 	case interactive(g.Stdin):
-		fmt.Fprint(g.Stderr, menu.String())
-		fmt.Fprint(g.Stderr, "Enter task ID: ")
+		fmt.Fprint(g.Stderr, strings.Join(menu, "\n")+"\n")
+		fmt.Fprintf(g.Stderr, "Enter the %s (first column): ", what)
 		line, err := bufio.NewReader(g.Stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("read task ID: %w", err)
+			return "", fmt.Errorf("read the %s: %w", what, err)
 		}
 		if answer = strings.TrimSpace(line); answer == "" {
-			return nil, errors.New("no task ID entered; nothing was done")
+			return "", fmt.Errorf("no %s entered; nothing was done", what)
 		}
 	default:
-		return nil, fmt.Errorf("%d tasks to choose from and stdin is not a terminal: pass --id, or --filter-command (e.g. peco, fzf)", len(tasks))
+		return "", fmt.Errorf("%d %ss to choose from and stdin is not a terminal: pass %s, or --filter-command (e.g. peco, fzf)", len(menu), what, flag)
 	}
-	return deploy.FindTask(tasks, answer)
+	return answer, nil
 }
 
 func fmtTime(t *time.Time) string {

@@ -101,6 +101,7 @@ func newECSService(e *Emulator) *ecsService {
 		"ListServices":               ecsOp(s, s.listServices),
 		"RunTask":                    ecsOp(s, s.runTask),
 		"StopTask":                   ecsOp(s, s.stopTask),
+		"ExecuteCommand":             ecsOp(s, s.executeCommand),
 		"ListTasks":                  ecsOp(s, s.listTasks),
 		"DescribeTasks":              ecsOp(s, s.describeTasks),
 		"ListServiceDeployments":     ecsOp(s, s.listServiceDeployments),

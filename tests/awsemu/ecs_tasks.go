@@ -420,3 +420,57 @@ func (s *ecsService) describeTasks(in *ecs.DescribeTasksInput, now time.Time) (a
 	}
 	return out, nil
 }
+
+// --- ExecuteCommand (ECS Exec) ---
+
+// executeCommand answers as ECS does: a session for the SSM agent of a
+// RUNNING task started with enableExecuteCommand, for one container. What
+// the session-manager-plugin then does with it is outside the emulator.
+func (s *ecsService) executeCommand(in *ecs.ExecuteCommandInput, now time.Time) (any, error) {
+	c, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if aws.ToString(in.Command) == "" {
+		return nil, apiErr("InvalidParameterException", "Command cannot be empty.")
+	}
+	if !in.Interactive {
+		return nil, apiErr("InvalidParameterException", "Interactive is the only mode supported currently.")
+	}
+	t := s.findTask(c, aws.ToString(in.Task))
+	if t == nil {
+		return nil, apiErr("InvalidParameterException", "The referenced task was not found.")
+	}
+	if !t.base.EnableExecuteCommand || t.lastStatus != "RUNNING" {
+		return nil, apiErr("InvalidParameterException", "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again.")
+	}
+	var ctr *ecstypes.Container
+	switch name := aws.ToString(in.Container); {
+	case name != "":
+		for i := range t.containers {
+			if aws.ToString(t.containers[i].Name) == name {
+				ctr = &t.containers[i]
+			}
+		}
+		if ctr == nil {
+			return nil, apiErr("InvalidParameterException", "The container %s does not exist in the task.", name)
+		}
+	case len(t.containers) == 1:
+		ctr = &t.containers[0]
+	default:
+		return nil, apiErr("InvalidParameterException", "Task has multiple containers. Specify a container name.")
+	}
+	sessionID := "ecs-execute-command-" + s.e.newID(8)
+	return &ecs.ExecuteCommandOutput{
+		ClusterArn:    aws.String(c.arn),
+		ContainerArn:  ctr.ContainerArn,
+		ContainerName: ctr.Name,
+		Interactive:   true,
+		TaskArn:       aws.String(t.arn),
+		Session: &ecstypes.Session{
+			SessionId:  aws.String(sessionID),
+			StreamUrl:  aws.String("wss://ssmmessages." + s.e.opts.Region + ".amazonaws.com/v1/data-channel/" + sessionID + "?role=publish_subscribe&cell-number=AAEAAQ"),
+			TokenValue: aws.String(s.e.newID(32)),
+		},
+	}, nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 )
 
 type ecsFixture struct {
@@ -778,5 +779,67 @@ func TestRequestLogMembersAndVpcLattice(t *testing.T) {
 	}
 	if got := f.service("web").Deployments[0].VpcLatticeConfigurations; len(got) != 1 || aws.ToString(got[0].PortName) != "http" {
 		t.Errorf("PRIMARY deployment's VPC Lattice configurations = %+v", got)
+	}
+}
+
+// ExecuteCommand answers with a session for a RUNNING task that has
+// execute command enabled, and refuses otherwise, as ECS does.
+func TestECSExecuteCommand(t *testing.T) {
+	f := newECSFixture(t)
+	td := f.register(fargateTD("web", "nginx:1"))
+	if _, err := f.e.SeedService(&ecs.CreateServiceInput{
+		Cluster: aws.String("app"), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+		EnableExecuteCommand: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.seedWebNamed("noexec", td)
+	taskOf := func(svc string) string {
+		out, err := f.c.ListTasks(f.ctx, &ecs.ListTasksInput{Cluster: aws.String("app"), ServiceName: aws.String(svc)})
+		if err != nil || len(out.TaskArns) != 1 {
+			t.Fatalf("list tasks of %s: %v %v", svc, err, out)
+		}
+		return out.TaskArns[0]
+	}
+	in := func(task string) *ecs.ExecuteCommandInput {
+		return &ecs.ExecuteCommandInput{Cluster: aws.String("app"), Task: aws.String(task), Command: aws.String("sh"), Interactive: true}
+	}
+	out, err := f.c.ExecuteCommand(f.ctx, in(taskOf("web")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Session == nil || aws.ToString(out.Session.SessionId) == "" || aws.ToString(out.Session.TokenValue) == "" || aws.ToString(out.ContainerName) == "" {
+		t.Errorf("output = %+v", out)
+	}
+	for name, bad := range map[string]*ecs.ExecuteCommandInput{
+		"not enabled":  in(taskOf("noexec")),
+		"no such task": in("0123456789abcdef"),
+		"not interactive": func() *ecs.ExecuteCommandInput {
+			i := in(taskOf("web"))
+			i.Interactive = false
+			return i
+		}(),
+		"no such container": func() *ecs.ExecuteCommandInput {
+			i := in(taskOf("web"))
+			i.Container = aws.String("nope")
+			return i
+		}(),
+	} {
+		_, err := f.c.ExecuteCommand(f.ctx, bad)
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "InvalidParameterException" {
+			t.Errorf("%s: err = %v, want InvalidParameterException", name, err)
+		}
+	}
+}
+
+func (f *ecsFixture) seedWebNamed(name, td string) {
+	f.t.Helper()
+	if _, err := f.e.SeedService(&ecs.CreateServiceInput{
+		Cluster: aws.String("app"), ServiceName: aws.String(name), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+	}); err != nil {
+		f.t.Fatal(err)
 	}
 }

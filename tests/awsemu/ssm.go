@@ -45,6 +45,7 @@ func newSSMService(e *Emulator) *ssmService {
 		"GetParameters":       op(s.getParameters),
 		"GetParametersByPath": op(s.getParametersByPath),
 		"PutParameter":        op(s.putParameter),
+		"StartSession":        op(s.startSession),
 	})
 	return s
 }
@@ -233,4 +234,30 @@ func (s *ssmService) putParameter(in *ssm.PutParameterInput) (any, error) {
 	}
 	s.params[name] = append(existing, ssmVersion{typ: typ, value: *in.Value, modified: s.e.now()})
 	return &ssm.PutParameterOutput{Version: int64(len(s.params[name])), Tier: ssmtypes.ParameterTierStandard}, nil
+}
+
+// startSessionDocuments are the Session Manager documents StartSession
+// accepts without a document of one's own (port forwarding, as ECS Exec
+// tools use it).
+var startSessionDocuments = map[string]bool{
+	"": true, "AWS-StartPortForwardingSession": true, "AWS-StartPortForwardingSessionToRemoteHost": true,
+	"AWS-StartInteractiveCommand": true, "AWS-StartSSHSession": true,
+}
+
+// startSession answers with a session the session-manager-plugin would
+// connect to; no agent runs behind it.
+func (s *ssmService) startSession(in *ssm.StartSessionInput) (any, error) {
+	target := aws.ToString(in.Target)
+	if target == "" {
+		return nil, apiErr("ValidationException", "1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
+	}
+	if !startSessionDocuments[aws.ToString(in.DocumentName)] {
+		return nil, apiErr("InvalidDocument", "Document %s does not exist", aws.ToString(in.DocumentName))
+	}
+	id := "doppio-" + s.e.newID(8)
+	return &ssm.StartSessionOutput{
+		SessionId:  aws.String(id),
+		StreamUrl:  aws.String("wss://ssmmessages." + s.e.opts.Region + ".amazonaws.com/v1/data-channel/" + id + "?role=publish_subscribe"),
+		TokenValue: aws.String(s.e.newID(32)),
+	}, nil
 }
