@@ -48,6 +48,7 @@ type CLI struct {
 	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or find, stop or trace one."`
 	Exec       ExecCmd       `cmd:"" help:"Run a command in a task's container, or forward a port to it (ECS Exec; needs session-manager-plugin)."`
 	Delete     DeleteCmd     `cmd:"" help:"Delete the service."`
+	AppSpec    AppSpecCmd    `cmd:"" name:"appspec" help:"Print a CodeDeploy AppSpec for the service (for CodeDeploy blue/green pipelines)."`
 }
 
 // Globals are the global flags plus what every command needs at run time.
