@@ -52,13 +52,15 @@ type UnreachableError struct {
 	Endpoint string // scheme://host
 	Region   string
 	Err      error
-	// Budget is how long doppio retried; 0 while it still retries.
+	// Final is set once the budget is spent: no more retries.
+	Final bool
+	// Budget is how long doppio retried (with Final).
 	Budget time.Duration
 }
 
 func (e *UnreachableError) Error() string {
 	tried := ""
-	if e.Budget > 0 {
+	if e.Final && e.Budget > 0 {
 		tried = fmt.Sprintf(" (retried for %s)", e.Budget)
 	}
 	return e.summary() + tried + "; check the network, the region and AWS_ENDPOINT_URL*"
@@ -72,7 +74,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // RetryableError tells the SDK's retryer: again while within the budget,
 // never once it is spent.
-func (e *UnreachableError) RetryableError() bool { return e.Budget == 0 }
+func (e *UnreachableError) RetryableError() bool { return !e.Final }
 
 func orUnknown(s string) string {
 	if s == "" {
@@ -171,7 +173,7 @@ func (f *failFast) Do(req *http.Request) (*http.Response, error) {
 		slog.Warn(fmt.Sprintf("%s; retrying for %s", ue.summary(), f.budget))
 	}
 	if now.Sub(first) >= f.budget {
-		ue.Budget = max(f.budget, time.Nanosecond)
+		ue.Final, ue.Budget = true, f.budget
 	}
 	return nil, ue
 }

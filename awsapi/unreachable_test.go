@@ -64,7 +64,7 @@ func TestUnreachableEndpointFailsFast(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want an UnreachableError", err)
 	}
-	if ue.Service != "ECS" || ue.Endpoint != "http://"+addr || ue.Region != "eu-west-1" || ue.Budget != 600*time.Millisecond {
+	if ue.Service != "ECS" || ue.Endpoint != "http://"+addr || ue.Region != "eu-west-1" || !ue.Final || ue.Budget != 600*time.Millisecond {
 		t.Errorf("error = %+v", ue)
 	}
 	for _, want := range []string{"cannot reach ECS at http://" + addr, "region eu-west-1", "connection refused", "retried for 600ms"} {
@@ -129,6 +129,17 @@ func TestFailFastBudgetPerOutage(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "level=WARN"); n != 2 {
 		t.Errorf("want one warning per outage (2), got %d:\n%s", n, logs)
+	}
+}
+
+func TestNoBudgetMeansNoRetry(t *testing.T) {
+	captureWarnings(t)
+	f := FailFast(&dialFailing{fail: true}, 0)
+	req, _ := http.NewRequest("GET", "https://ecs.us-east-1.amazonaws.com/", nil)
+	_, err := f.Do(req)
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || ue.RetryableError() || strings.Contains(err.Error(), "retried") {
+		t.Errorf("DOPPIO_CONNECT_RETRY=0: err = %v", err)
 	}
 }
 
