@@ -215,6 +215,10 @@ var testWD, _ = os.Getwd()
 var taskID = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
 
 // maskVolatile replaces what changes from run to run in a golden text.
+// containerID is the UUID ending a container ARN; the emulator draws it at
+// random.
+var containerID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 func maskVolatile(s string) string {
-	return taskID.ReplaceAllString(s, "TASKID")
+	return containerID.ReplaceAllString(taskID.ReplaceAllString(s, "TASKID"), "CONTAINERID")
 }

@@ -109,6 +109,17 @@ func (c *TasksCmd) Help() string {
 		"doppio --filter-command peco tasks --find")
 }
 
+func (c *ExecCmd) Help() string {
+	return examples(
+		"doppio exec --container app --command bash",
+		"doppio exec --port-forward --port 5432 --host db.internal --local-port 15432")
+}
+
+func (c *AppSpecCmd) Help() string {
+	return examples(
+		"doppio appspec --task-definition current > appspec.yml")
+}
+
 func (c *DeleteCmd) Help() string {
 	return examples(
 		"doppio delete --dry-run",
