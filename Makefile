@@ -48,12 +48,13 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## lint: gofmt, go vet, actionlint on the example workflows, action.yml structure
+## lint: gofmt, go vet, go mod tidy, actionlint on the example workflows, action.yml structure
 lint: lint-go lint-actions
 
 lint-go:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 # actionlint lints workflow files only; action.yml (action metadata) is
 # checked by TestActionMetadata, which also runs actionlint on a workflow

@@ -8,10 +8,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -85,7 +87,12 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	cfg.HTTPClient = InMemoryBodies(cfg.HTTPClient)
+	hc := cfg.HTTPClient
+	if bc, ok := hc.(*awshttp.BuildableClient); ok {
+		hc = bc.WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout })
+	}
+	cfg.HTTPClient = FailFast(InMemoryBodies(hc), connectBudget())
+	cfg.Retryer = withFastConnectRetry(cfg.Retryer)
 	cfg.Logger = sdkLogger{}
 	if opts.AssumeRoleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), opts.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {

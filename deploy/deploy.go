@@ -41,7 +41,9 @@ type Options struct {
 // Validate rejects contradictory flags before any AWS call.
 func (o Options) Validate() error {
 	n := 0
-	for _, b := range []bool{o.SkipTaskDefinition, o.Revision > 0, o.LatestTaskDefinition} {
+	// --skip-task-definition --revision N is ecspresso's spelling of
+	// --revision N: the revision wins.
+	for _, b := range []bool{o.SkipTaskDefinition && o.Revision == 0, o.Revision > 0, o.LatestTaskDefinition} {
 		if b {
 			n++
 		}

@@ -27,14 +27,8 @@ func unified(fromName, toName, a, b string, color bool) string {
 	}
 	ops := lineOps(splitLines(a), splitLines(b))
 	var sb strings.Builder
-	paint := func(c, s string) string {
-		if !color {
-			return s
-		}
-		return c + s + colorReset
-	}
-	sb.WriteString(paint(colorRed, "--- "+fromName) + "\n")
-	sb.WriteString(paint(colorGreen, "+++ "+toName) + "\n")
+	paint := painter(color)
+	writeHeaders(&sb, paint, fromName, toName)
 	const context = 3
 	// Walk the ops, emitting hunks around changes.
 	aLine, bLine := 1, 1
@@ -80,14 +74,7 @@ func unified(fromName, toName, a, b string, color bool) string {
 		}
 		sb.WriteString(paint(colorCyan, fmt.Sprintf("@@ -%s +%s @@", hunkRange(hA, countA), hunkRange(hB, countB))) + "\n")
 		for _, op := range ops[start:end] {
-			line := string(op.kind) + op.text
-			switch op.kind {
-			case '-':
-				line = paint(colorRed, line)
-			case '+':
-				line = paint(colorGreen, line)
-			}
-			sb.WriteString(line + "\n")
+			writeOp(&sb, paint, op)
 		}
 		for _, op := range ops[i:end] {
 			if op.kind != '+' {
@@ -133,4 +120,45 @@ func splitLines(s string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// TextDiff renders the difference of two texts ("" when equal): a unified
+// diff, or with full the whole of both texts, changed lines marked, as
+// ecspresso's `diff --no-unified` prints it.
+func TextDiff(fromName, toName, a, b string, color, full bool) string {
+	if !full || a == b {
+		return unified(fromName, toName, a, b, color)
+	}
+	var sb strings.Builder
+	paint := painter(color)
+	writeHeaders(&sb, paint, fromName, toName)
+	for _, op := range lineOps(splitLines(a), splitLines(b)) {
+		writeOp(&sb, paint, op)
+	}
+	return sb.String()
+}
+
+func painter(color bool) func(c, s string) string {
+	return func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + colorReset
+	}
+}
+
+func writeHeaders(sb *strings.Builder, paint func(c, s string) string, fromName, toName string) {
+	sb.WriteString(paint(colorRed, "--- "+fromName) + "\n")
+	sb.WriteString(paint(colorGreen, "+++ "+toName) + "\n")
+}
+
+func writeOp(sb *strings.Builder, paint func(c, s string) string, op lineOp) {
+	line := string(op.kind) + op.text
+	switch op.kind {
+	case '-':
+		line = paint(colorRed, line)
+	case '+':
+		line = paint(colorGreen, line)
+	}
+	sb.WriteString(line + "\n")
 }

@@ -99,6 +99,8 @@ type ContainerLog struct {
 	// NoLogs says why there is no log to read ("the container never
 	// started"); Lines is empty then.
 	NoLogs string
+	// Times are the lines' event times, index for index.
+	Times []time.Time `json:"-"`
 }
 
 const (
@@ -257,11 +259,17 @@ func taskID(arn string) string {
 // lastLogLines reads, for the first task of the largest group, the log of
 // each container that failed, when it logs with awslogs.
 func lastLogLines(ctx context.Context, api ECSAPI, logs LogsAPI, tasks []ecstypes.Task) ([]ContainerLog, []string) {
-	var problems []string
 	task, failing := pickFailingTask(tasks)
 	if task == nil {
 		return nil, nil
 	}
+	return containerLogs(ctx, api, logs, task, func(name string) bool { return failing[name] })
+}
+
+// containerLogs reads the last lines of the awslogs stream of each container
+// of task that want accepts.
+func containerLogs(ctx context.Context, api ECSAPI, logs LogsAPI, task *ecstypes.Task, want func(container string) bool) ([]ContainerLog, []string) {
+	var problems []string
 	td, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: task.TaskDefinitionArn})
 	if err != nil {
 		return nil, []string{fmt.Sprintf("describe task definition %s: %v", shortTD(aws.ToString(task.TaskDefinitionArn)), err)}
@@ -274,7 +282,7 @@ func lastLogLines(ctx context.Context, api ECSAPI, logs LogsAPI, tasks []ecstype
 	var out []ContainerLog
 	for _, cd := range td.TaskDefinition.ContainerDefinitions {
 		name := aws.ToString(cd.Name)
-		if !failing[name] {
+		if !want(name) {
 			continue
 		}
 		if !started[name] {
@@ -312,6 +320,7 @@ func lastLogLines(ctx context.Context, api ECSAPI, logs LogsAPI, tasks []ecstype
 		cl := ContainerLog{Container: name, TaskID: id, Group: group, Stream: stream}
 		for _, e := range res.Events {
 			cl.Lines = append(cl.Lines, strings.TrimRight(aws.ToString(e.Message), "\n"))
+			cl.Times = append(cl.Times, time.UnixMilli(aws.ToInt64(e.Timestamp)))
 		}
 		out = append(out, cl)
 	}

@@ -44,6 +44,9 @@ type ImportOptions struct {
 	// ImageTagEnv replaces the tag of every container image with
 	// {{ must_env "NAME" }}, so CI chooses the tag at deploy time.
 	ImageTagEnv string
+	// Sort writes the task definition's unordered lists (environment,
+	// secrets, port mappings, ...) sorted, as ecspresso's init --sort.
+	Sort bool
 }
 
 // ImportResult lists the files written.
@@ -133,6 +136,9 @@ func writeDefinitions(ctx context.Context, opts ImportOptions, tdDoc, sdDoc map[
 		order = append(order, path)
 	}
 
+	if opts.Sort {
+		tdDoc = normalize.SortTaskDefinitionSets(tdDoc)
+	}
 	content, err := definitionFile(tdDoc, rw, opts.ImageTagEnv, opts.Jsonnet)
 	if err != nil {
 		return nil, fmt.Errorf("init: task definition: %w", err)

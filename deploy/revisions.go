@@ -171,7 +171,7 @@ func describeTasks(ctx context.Context, api ECSAPI, cluster string, arns []strin
 	var tasks []ecstypes.Task
 	for len(arns) > 0 {
 		n := min(len(arns), 100)
-		out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(clusterName(cluster)), Tasks: arns[:n]})
+		out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(clusterName(cluster)), Tasks: arns[:n], Include: []ecstypes.TaskField{ecstypes.TaskFieldTags}})
 		if err != nil {
 			return nil, fmt.Errorf("describe tasks in cluster %s: %w", clusterName(cluster), err)
 		}

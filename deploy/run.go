@@ -48,7 +48,9 @@ type RunTaskDefinitionOptions struct {
 // empty on a dry run that would register.
 func (d *Deployer) RunTaskDefinition(ctx context.Context, cluster, service string, local LocalTaskDefinition, o RunTaskDefinitionOptions) (string, error) {
 	n := 0
-	for _, b := range []bool{o.Revision > 0, o.LatestTaskDefinition, o.SkipTaskDefinition} {
+	// --skip-task-definition --revision N is ecspresso's spelling of
+	// --revision N: the revision wins.
+	for _, b := range []bool{o.Revision > 0, o.LatestTaskDefinition, o.SkipTaskDefinition && o.Revision == 0} {
 		if b {
 			n++
 		}
@@ -70,7 +72,7 @@ func (d *Deployer) RunTaskDefinition(ctx context.Context, cluster, service strin
 		}
 	}
 	if n > 0 {
-		if o.SkipTaskDefinition && current != "" {
+		if o.SkipTaskDefinition && o.Revision == 0 && current != "" {
 			return current, nil
 		}
 		family := familyOf(current)

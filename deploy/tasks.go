@@ -30,6 +30,8 @@ type TaskInfo struct {
 	StoppedReason  string     `json:"stoppedReason,omitempty"`
 	StopCode       string     `json:"stopCode,omitempty"`
 	ARN            string     `json:"taskArn"`
+	// Task is the task as DescribeTasks returned it (with its tags).
+	Task ecstypes.Task `json:"-"`
 }
 
 // ListTasks lists the service's tasks (or, without a service, the family's),
@@ -77,6 +79,7 @@ func ListTasks(ctx context.Context, api ECSAPI, cluster, service, family string)
 			StoppedAt:      t.StoppedAt,
 			StoppedReason:  aws.ToString(t.StoppedReason),
 			StopCode:       string(t.StopCode),
+			Task:           t,
 		})
 	}
 	sort.SliceStable(infos, func(i, j int) bool {
@@ -116,4 +119,69 @@ func StopTask(ctx context.Context, api TaskStopper, cluster, arn, reason string)
 		return fmt.Errorf("stop task %s: %w", taskID(arn), err)
 	}
 	return nil
+}
+
+// TraceEvent is one line of a task's timeline.
+type TraceEvent struct {
+	Time    time.Time `json:"time"`
+	Source  string    `json:"source"` // TASK, CONTAINER:<name>, LOG:<container>
+	Message string    `json:"message"`
+}
+
+// TraceTask builds the timeline of one task: its lifecycle timestamps, how
+// each container ended, and the last lines of each container's awslogs
+// stream, oldest first. It makes no mutating call; logs that cannot be read
+// are reported as problems, not errors.
+func TraceTask(ctx context.Context, api ECSAPI, logs LogsAPI, t ecstypes.Task) ([]TraceEvent, []string) {
+	var ev []TraceEvent
+	at := func(tm *time.Time, source, msg string) {
+		if tm != nil && !tm.IsZero() {
+			ev = append(ev, TraceEvent{Time: *tm, Source: source, Message: msg})
+		}
+	}
+	at(t.CreatedAt, "TASK", "created ("+shortTD(aws.ToString(t.TaskDefinitionArn))+", "+aws.ToString(t.Group)+")")
+	at(t.PullStartedAt, "TASK", "image pull started")
+	at(t.PullStoppedAt, "TASK", "image pull finished")
+	at(t.StartedAt, "TASK", "started")
+	stopping := "stopping"
+	if r := aws.ToString(t.StoppedReason); r != "" {
+		stopping += ": " + r
+	}
+	if t.StopCode != "" {
+		stopping += " (" + string(t.StopCode) + ")"
+	}
+	at(t.StoppingAt, "TASK", stopping)
+	at(t.ExecutionStoppedAt, "TASK", "execution stopped")
+	at(t.StoppedAt, "TASK", "stopped")
+	end := t.StoppedAt
+	if end == nil {
+		end = t.StoppingAt
+	}
+	for _, c := range t.Containers {
+		name := aws.ToString(c.Name)
+		msg := "last status " + aws.ToString(c.LastStatus)
+		if c.ExitCode != nil {
+			msg += fmt.Sprintf(", exit code %d", *c.ExitCode)
+		}
+		if r := aws.ToString(c.Reason); r != "" {
+			msg += ", reason: " + r
+		}
+		tm := end
+		if tm == nil {
+			tm = t.StartedAt
+		}
+		if tm == nil {
+			tm = t.CreatedAt
+		}
+		at(tm, "CONTAINER:"+name, msg)
+	}
+	cls, problems := containerLogs(ctx, api, logs, &t, func(string) bool { return true })
+	for _, cl := range cls {
+		for i, line := range cl.Lines {
+			tm := cl.Times[i]
+			at(&tm, "LOG:"+cl.Container, line)
+		}
+	}
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(ev[j].Time) })
+	return ev, problems
 }

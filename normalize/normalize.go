@@ -204,6 +204,13 @@ func StripTaskDefinitionDefaults(doc map[string]any) map[string]any {
 	return apply(project(doc, TaskDefinitionFields), TaskDefinitionRules, false)
 }
 
+// SortTaskDefinitionSets sorts the unordered lists of a task definition
+// (environment, secrets, port mappings, ...) the way the comparison does:
+// what init --sort writes.
+func SortTaskDefinitionSets(doc map[string]any) map[string]any {
+	return apply(doc, TaskDefinitionRules, true)
+}
+
 // StripServiceDefaults is StripTaskDefinitionDefaults for a service.
 func StripServiceDefaults(doc map[string]any) map[string]any {
 	return apply(project(doc, ServiceFields), ServiceRules, false)

@@ -22,6 +22,7 @@ package plugins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -69,7 +70,22 @@ type Func struct {
 
 // Set is the loaded plugins of one config.
 type Set struct {
-	funcs []Func
+	funcs   []Func
+	closers []func() error
+}
+
+// Close stops what plugins keep running (the processes of external
+// plugins in jsonrpc mode). The Set's functions must not be called after.
+func (s *Set) Close() error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
 }
 
 // Funcs returns every lookup function, prefixes applied, in load order.
@@ -100,6 +116,7 @@ var loaders = map[string]loader{
 	"ssm":            loadSSM,
 	"secretsmanager": loadSecretsManager,
 	"cloudformation": loadCloudFormation,
+	"external":       loadExternal,
 }
 
 func knownPlugins() string {
@@ -114,15 +131,17 @@ func knownPlugins() string {
 // loadState is shared by the plugins of one Load: clients, caches and the
 // states already read, so that two plugins on one location share one read.
 type loadState struct {
-	env    Env
-	aws    *awsLookups
-	states map[string]*state
+	env     Env
+	aws     *awsLookups
+	states  map[string]*state
+	closers []func() error
 }
 
 // Load builds the default plugins plus the configured ones, in order.
 func Load(ctx context.Context, specs []Spec, env Env) (*Set, error) {
 	l := &loadState{env: env, aws: newAWSLookups(env), states: map[string]*state{}}
 	set := &Set{}
+	defer func() { set.closers = l.closers }()
 	owner := map[string]string{} // function name → label of the plugin defining it
 
 	add := func(p *plugin, isDefault bool) error {

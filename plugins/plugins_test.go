@@ -68,7 +68,7 @@ func TestLoadErrors(t *testing.T) {
 		specs []Spec
 		want  []string
 	}{
-		{"unknown plugin", []Spec{{Name: "vault"}}, []string{`plugins[0]`, `plugin "vault" is not available`, "cloudformation, secretsmanager, ssm, tfstate"}},
+		{"unknown plugin", []Spec{{Name: "vault"}}, []string{`plugins[0]`, `plugin "vault" is not available`, "cloudformation, external, secretsmanager, ssm, tfstate"}},
 		{"missing name", []Spec{{}}, []string{"plugins[0]: name is missing"}},
 		{"two tfstate without prefix", []Spec{tfSpec(""), tfSpec("")},
 			[]string{"plugin tfstate (plugins[1])", `function "tfstate" is already defined by plugin tfstate (plugins[0])`, "func_prefix"}},

@@ -22,6 +22,12 @@ import (
 // DefaultTimeout is the config `timeout` when none is given.
 const DefaultTimeout = 10 * time.Minute
 
+// EcspressoCompatVersion is the ecspresso release whose configs, definition
+// files and command lines doppio accepts. An ecspresso config's
+// `required_version` constrains the ecspresso version, so it is checked
+// against this, never against doppio's own version.
+const EcspressoCompatVersion = "2.7.0"
+
 // Config is the ecspresso-compatible config file. Field names follow
 // ecspresso's keys so an existing ecspresso.yml loads unchanged.
 type Config struct {
@@ -37,6 +43,9 @@ type Config struct {
 	Timeout               Duration          `json:"timeout" yaml:"timeout"`
 	CodeDeploy            *CodeDeployConfig `json:"codedeploy,omitempty" yaml:"codedeploy,omitempty"`
 	Ignore                *IgnoreConfig     `json:"ignore,omitempty" yaml:"ignore,omitempty"`
+	// Doppio holds the keys only doppio reads; ecspresso warns about the
+	// unknown key and loads the rest.
+	Doppio *DoppioConfig `json:"doppio,omitempty" yaml:"doppio,omitempty"`
 
 	path string
 	dir  string
@@ -48,6 +57,12 @@ type CodeDeployConfig struct {
 	ApplicationName      string `json:"application_name,omitempty" yaml:"application_name,omitempty"`
 	DeploymentGroupName  string `json:"deployment_group_name,omitempty" yaml:"deployment_group_name,omitempty"`
 	DeploymentConfigName string `json:"deployment_config_name,omitempty" yaml:"deployment_config_name,omitempty"`
+}
+
+// DoppioConfig is doppio's own name space in a config shared with ecspresso.
+type DoppioConfig struct {
+	// RequiredVersion is a go-version constraint on the doppio binary.
+	RequiredVersion string `json:"required_version,omitempty" yaml:"required_version,omitempty"`
 }
 
 // IgnoreConfig lists what diff and deploy leave alone because another tool
@@ -190,40 +205,64 @@ func decodeConfig(name, abs string, tr *tree, withPos bool) (*Config, error) {
 	if cfg.ServiceDefinitionPath != "" {
 		cfg.ServiceDefinitionPath = resolvePath(cfg.dir, cfg.ServiceDefinitionPath)
 	}
-	if cfg.ServiceDefinitionPath != "" && cfg.Service == "" {
-		return nil, fmt.Errorf("%s: service_definition is set but service is empty; name the service", name)
-	}
 	for i, p := range cfg.Plugins {
 		if p.Name == "" {
 			return nil, fmt.Errorf("%s: plugins[%d].name: missing plugin name", name, i)
 		}
 	}
-	if cfg.RequiredVersion != "" {
-		if _, err := version.NewConstraint(cfg.RequiredVersion); err != nil {
-			return nil, fmt.Errorf("%s: required_version: invalid constraint %q: %v", name, cfg.RequiredVersion, err)
+	for _, rv := range []struct{ key, value string }{
+		{"required_version", cfg.RequiredVersion},
+		{"doppio.required_version", cfg.doppioRequiredVersion()},
+	} {
+		if rv.value == "" {
+			continue
+		}
+		if _, err := version.NewConstraint(rv.value); err != nil {
+			return nil, fmt.Errorf("%s: %s: invalid constraint %q: %v", name, rv.key, rv.value, err)
 		}
 	}
 	return cfg, nil
 }
 
-// CheckRequiredVersion compares required_version with the running binary's
-// version. A development build (not semver) cannot be compared: it warns and
-// passes, as ecspresso does.
+func (c *Config) doppioRequiredVersion() string {
+	if c.Doppio == nil {
+		return ""
+	}
+	return c.Doppio.RequiredVersion
+}
+
+// CheckRequiredVersion checks required_version against the ecspresso
+// version doppio is compatible with, and doppio.required_version against the
+// running binary's version. A development build of doppio (not semver)
+// cannot be compared: that check warns and passes, as ecspresso does.
 func (c *Config) CheckRequiredVersion(binaryVersion string) error {
-	if c.RequiredVersion == "" {
+	name := displayName(c.path)
+	if c.RequiredVersion != "" {
+		constraints, err := version.NewConstraint(c.RequiredVersion)
+		if err != nil {
+			return fmt.Errorf("%s: required_version: invalid constraint %q: %v", name, c.RequiredVersion, err)
+		}
+		if !constraints.Check(version.Must(version.NewSemver(EcspressoCompatVersion))) {
+			return fmt.Errorf("%s: required_version %q constrains the ecspresso version, and doppio %s reads ecspresso v%s configs, which it does not satisfy; "+
+				"if the config needs a newer ecspresso, doppio does not support it yet (put a constraint on doppio itself under doppio.required_version)",
+				name, c.RequiredVersion, binaryVersion, EcspressoCompatVersion)
+		}
+	}
+	own := c.doppioRequiredVersion()
+	if own == "" {
 		return nil
 	}
-	constraints, err := version.NewConstraint(c.RequiredVersion)
+	constraints, err := version.NewConstraint(own)
 	if err != nil {
-		return fmt.Errorf("%s: required_version: invalid constraint %q: %v", displayName(c.path), c.RequiredVersion, err)
+		return fmt.Errorf("%s: doppio.required_version: invalid constraint %q: %v", name, own, err)
 	}
 	v, err := version.NewSemver(strings.TrimPrefix(binaryVersion, "v"))
 	if err != nil {
-		slog.Warn("cannot check required_version against a development build", "version", binaryVersion, "required_version", c.RequiredVersion)
+		slog.Warn("cannot check doppio.required_version against a development build", "version", binaryVersion, "required_version", own)
 		return nil
 	}
 	if !constraints.Check(v) {
-		return fmt.Errorf("%s: required_version %q is not satisfied by doppio %s", displayName(c.path), c.RequiredVersion, binaryVersion)
+		return fmt.Errorf("%s: doppio.required_version %q is not satisfied by doppio %s", name, own, binaryVersion)
 	}
 	return nil
 }

@@ -135,7 +135,8 @@ func TestConfigErrors(t *testing.T) {
 		{"not an object", "c.json", "[1]", []string{"must be an object"}},
 		{"bad extension", "c.toml", "x=1", []string{"unsupported file type"}},
 		{"bad required_version", "c.yml", "required_version: '>>> 1'\n", []string{"required_version", "invalid constraint"}},
-		{"service_definition without service", "c.yml", "service_definition: sd.json\n", []string{"service is empty"}},
+		{"bad doppio.required_version", "c.yml", "doppio:\n  required_version: '>>> 1'\n", []string{"doppio.required_version", "invalid constraint"}},
+		{"unknown doppio key", "c.yml", "doppio:\n  required_versoin: '1'\n", []string{"doppio.required_versoin", "unknown field"}},
 		{"empty yaml", "c.yml", "# nothing\n", []string{"c.yml"}},
 		{"huge timeout", "c.json", `{"timeout": 1e300}`, []string{"timeout", "out of range"}},
 		{"deep nesting", "c.json", `{"appspec": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`, []string{"nested more than"}},
@@ -170,13 +171,45 @@ func TestConfigMissingFile(t *testing.T) {
 	}
 }
 
-func TestRequiredVersion(t *testing.T) {
-	cfg := &Config{RequiredVersion: ">= 1.2, < 2"}
+func TestRequiredVersionIsEcspressos(t *testing.T) {
+	for constraint, ok := range map[string]bool{
+		">= 2.0.0, < 3": true, ">= 2.4": true, "~> 2": true, ">= v2.0.0": true,
+		">= 3.0.0": false, "< 2": false, "= 1.9.0": false,
+	} {
+		cfg := &Config{RequiredVersion: constraint, path: "c.yml"}
+		// doppio's own version never enters the ecspresso check.
+		for _, v := range []string{"v0.3.0", "dev", "v9.0.0"} {
+			err := cfg.CheckRequiredVersion(v)
+			if (err == nil) != ok {
+				t.Errorf("required_version %q, doppio %s: err = %v, want ok=%v", constraint, v, err, ok)
+			}
+			if err != nil && (!strings.Contains(err.Error(), EcspressoCompatVersion) || !strings.Contains(err.Error(), v)) {
+				t.Errorf("error must name both versions: %v", err)
+			}
+		}
+	}
+}
+
+func TestDoppioRequiredVersion(t *testing.T) {
+	cfg := &Config{Doppio: &DoppioConfig{RequiredVersion: ">= 1.2, < 2"}}
 	for v, ok := range map[string]bool{"v1.2.0": true, "1.9.9": true, "v2.0.0": false, "v1.1.0": false, "dev": true} {
 		err := cfg.CheckRequiredVersion(v)
 		if (err == nil) != ok {
 			t.Errorf("version %s: err = %v, want ok=%v", v, err, ok)
 		}
+	}
+}
+
+func TestServiceDefinitionWithoutService(t *testing.T) {
+	// ecspresso's tests/run-without-sv.yaml: run takes the network
+	// configuration from the service definition of a family-only project.
+	p := writeFile(t, t.TempDir(), "c.yml", "task_definition: td.json\nservice_definition: sv.json\n")
+	cfg, err := LoadConfig(p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Service != "" || !strings.HasSuffix(cfg.ServiceDefinitionPath, "sv.json") {
+		t.Fatalf("cfg = %+v", cfg)
 	}
 }
 

@@ -47,6 +47,7 @@ type Project struct {
 	Secrets *mask.Set
 
 	funcs   []plugins.Func
+	close   func() error
 	extStr  map[string]string
 	extCode map[string]string
 }
@@ -78,7 +79,17 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", displayName(cfg.Path()), err)
 	}
-	return NewProject(cfg, clients, set.Funcs(), secrets, opts), nil
+	p := NewProject(cfg, clients, set.Funcs(), secrets, opts)
+	p.close = set.Close
+	return p, nil
+}
+
+// Close stops what the plugins keep running (external jsonrpc processes).
+func (p *Project) Close() error {
+	if p == nil || p.close == nil {
+		return nil
+	}
+	return p.close()
 }
 
 // NewProject assembles a Project from parts; tests use it with fake lookup

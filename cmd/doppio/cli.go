@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/google/go-jsonnet"
 	"github.com/hashicorp/go-envparse"
 	"github.com/mattn/go-isatty"
 
@@ -43,9 +45,10 @@ type CLI struct {
 	Deregister DeregisterCmd `cmd:"" help:"Deregister (and optionally delete) unused task definition revisions."`
 	Revisions  RevisionsCmd  `cmd:"" help:"List the task definition family's revisions, or print one."`
 	Run        RunCmd        `cmd:"" help:"Run a one-off task and wait for it (exit 3 when the watched container fails, 4 timeout)."`
-	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or stop one (doppio tasks [flags]); doppio tasks logs prints their awslogs output."`
+	Tasks      TasksCmd      `cmd:"" help:"List the service's tasks, or find, stop or trace one (doppio tasks [flags]); doppio tasks logs prints their awslogs output."`
 	Exec       ExecCmd       `cmd:"" help:"Open a shell (or run a command) in a task's container with ECS Exec, or forward a port to it; --check says why ECS Exec would fail (exit 3 on NG)."`
 	Delete     DeleteCmd     `cmd:"" help:"Delete the service."`
+	AppSpec    AppSpecCmd    `cmd:"" name:"appspec" help:"Print a CodeDeploy AppSpec for the service (for CodeDeploy blue/green pipelines)."`
 }
 
 // Globals are the global flags plus what every command needs at run time.
@@ -61,7 +64,7 @@ type Globals struct {
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
 	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
-	FilterCommand string            `help:"Command that picks one of several tasks (or containers) for exec (e.g. peco, fzf): the list on its stdin, the chosen line on its stdout. Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
+	FilterCommand string            `help:"Command that picks one of several tasks (or containers) for tasks --find/--stop/--trace and exec (e.g. peco, fzf): the list on its stdin, the chosen line on its stdout. Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
 
 	// Run-time state, not flags.
 	Stdout        io.Writer       `kong:"-"` // masked: secrets never reach it
@@ -90,7 +93,7 @@ func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
 		Stdin:         os.Stdin,
 		Context:       ctx,
 		Secrets:       secrets,
-		BinaryVersion: version,
+		BinaryVersion: runningVersion(),
 		rawStdout:     stdout,
 		rawStderr:     stderr,
 	}
@@ -106,6 +109,9 @@ func (g *Globals) attach(from *Globals) {
 // the config's env/must_env see their values).
 func (g *Globals) setup() error {
 	setupLogging(g.Stderr, g.LogFormat, g.Debug)
+	if err := checkExtCode(g.ExtCode); err != nil {
+		return err
+	}
 	for _, f := range g.Envfile {
 		if err := loadEnvfile(f); err != nil {
 			return err
@@ -124,8 +130,25 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}}),
-		kong.Vars{"version": "doppio " + version},
+		kong.Vars{"version": versionLine(runningVersion())},
 	)
+}
+
+// checkExtCode parses every --ext-code value: one that is not Jsonnet is an
+// error even when no Jsonnet file would read it (a YAML config, say), so a
+// typo is found where it is made rather than on the day a file uses it.
+func checkExtCode(code map[string]string) error {
+	keys := make([]string, 0, len(code))
+	for k := range code {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := jsonnet.SnippetToAST("--ext-code "+k, code[k]); err != nil {
+			return fmt.Errorf("--ext-code %s=%s: not valid Jsonnet: %s", k, code[k], strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}
+	return nil
 }
 
 // loadEnvfile sets every variable of an envparse file, overriding the

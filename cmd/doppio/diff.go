@@ -19,11 +19,13 @@ import (
 // DiffCmd compares the local definitions with what ECS runs. It makes no
 // mutating AWS call.
 type DiffCmd struct {
-	ExitCode    bool   `name:"exit-code" help:"Exit 2 when there are differences or an ECR image tag the running tasks use moved, 0 when there are none (CI gating)."`
-	Output      string `help:"Output format: text (unified diffs) or json (changed/added/removed paths with old and new values)." enum:"text,json" default:"text"`
-	External    string `help:"Run CMD with two files, the normalized live and local definitions, and print its output (e.g. \"difft --color=always\")." env:"DOPPIO_DIFF_COMMAND,ECSPRESSO_DIFF_COMMAND" placeholder:"CMD"`
-	WithService bool   `help:"Include the service diff." negatable:"" default:"true"`
-	Unified     bool   `help:"Accepted for ecspresso compatibility; the diff is always unified." negatable:"" default:"true" hidden:""`
+	ExitCode       bool   `name:"exit-code" help:"Exit 2 when there are differences or an ECR image tag the running tasks use moved, 0 when there are none (CI gating)."`
+	Output         string `help:"Output format: text (unified diffs) or json (changed/added/removed paths with old and new values)." enum:"text,json" default:"text"`
+	External       string `help:"Run CMD with two files, the normalized live and local definitions, and print its output (e.g. \"difft --color=always\")." env:"DOPPIO_DIFF_COMMAND,ECSPRESSO_DIFF_COMMAND" placeholder:"CMD"`
+	WithService    bool   `help:"Include the service diff (--no-with-service or --without-service: the task definition only)." negatable:"" default:"true"`
+	WithoutService bool   `help:"ecspresso's spelling of --no-with-service." hidden:""`
+	Unified        bool   `help:"Unified diff with 3 lines of context; --no-unified prints both documents whole, changed lines marked." negatable:"" default:"true"`
+	Jsonnet        bool   `help:"Show both sides as Jsonnet instead of JSON."`
 }
 
 // Run prints the service diff, then the task definition diff.
@@ -32,7 +34,7 @@ func (c *DiffCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if !c.WithService {
+	if !c.WithService || c.WithoutService {
 		cfg := *p.Config
 		cfg.Service = ""
 		p.Config = &cfg
@@ -56,13 +58,13 @@ func (c *DiffCmd) Run(g *Globals) error {
 			return err
 		}
 	case c.External != "":
-		if err := runExternalDiff(g, c.External, res); err != nil {
+		if err := c.runExternalDiff(g, res); err != nil {
 			return err
 		}
 	default:
 		color := g.UseColor()
 		for _, r := range res.Resources() {
-			text, err := r.Unified(color)
+			text, err := c.text(r, color)
 			if err != nil {
 				return err
 			}
@@ -117,10 +119,49 @@ func movedTags(g *Globals, p *render.Project, jsonOut bool) ([]deploy.MovedTag, 
 	return moved, nil
 }
 
+// text is one resource's diff as --unified and --jsonnet ask.
+func (c *DiffCmd) text(r *deploy.ResourceDiff, color bool) (string, error) {
+	if !r.Differs() {
+		return "", nil
+	}
+	if c.Unified && !c.Jsonnet {
+		return r.Unified(color)
+	}
+	old, new, err := c.texts(r)
+	if err != nil {
+		return "", err
+	}
+	from := r.Live
+	if !r.Exists {
+		from = "/dev/null"
+	}
+	return deploy.TextDiff(from, r.Local, old, new, color, !c.Unified), nil
+}
+
+// texts are the two sides of r, as Jsonnet with --jsonnet.
+func (c *DiffCmd) texts(r *deploy.ResourceDiff) (old, new string, err error) {
+	old, new, err = r.Texts()
+	if err != nil || !c.Jsonnet {
+		return old, new, err
+	}
+	for _, s := range []*string{&old, &new} {
+		if *s == "" {
+			continue
+		}
+		js, err := formatJsonnet([]byte(*s))
+		if err != nil {
+			return "", "", err
+		}
+		*s = string(js)
+	}
+	return old, new, nil
+}
+
 // runExternalDiff writes remote/<kind>.json and local/<kind>.json into a
 // temporary directory and runs the command on each pair. Exit status 1 means
 // "differences" to diff(1) and is not an error.
-func runExternalDiff(g *Globals, command string, res *deploy.DiffResult) error {
+func (c *DiffCmd) runExternalDiff(g *Globals, res *deploy.DiffResult) error {
+	command := c.External
 	dir, err := os.MkdirTemp("", "doppio-diff-")
 	if err != nil {
 		return fmt.Errorf("external diff: %w", err)
@@ -132,13 +173,17 @@ func runExternalDiff(g *Globals, command string, res *deploy.DiffResult) error {
 		}
 	}
 	for _, r := range res.Resources() {
-		old, new, err := r.Texts()
+		old, new, err := c.texts(r)
 		if err != nil {
 			return err
 		}
-		name := "taskdef.json"
+		ext := ".json"
+		if c.Jsonnet {
+			ext = ".jsonnet"
+		}
+		name := "taskdef" + ext
 		if r.Kind == deploy.KindService {
-			name = "service.json"
+			name = "service" + ext
 		}
 		remote, local := filepath.Join(dir, "remote", name), filepath.Join(dir, "local", name)
 		if err := writeMasked(remote, old, g.Secrets); err != nil {

@@ -144,9 +144,19 @@ func TestGitHubActionsStdoutIsData(t *testing.T) {
 			t.Errorf("%s: the secret leaked:\nstdout:\n%s\nstderr:\n%s", cmd, stdout.String(), stderr.String())
 		}
 		if tc.json {
-			var v any
-			if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
-				t.Errorf("%s: stdout is not JSON: %v\n%s", cmd, err, stdout.String())
+			// One JSON value, or (tasks, revisions: ecspresso's format) a
+			// stream of them, one after another, as jq reads it.
+			dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
+			for n := 0; ; n++ {
+				var v any
+				err := dec.Decode(&v)
+				if err == io.EOF && n > 0 {
+					break
+				}
+				if err != nil {
+					t.Errorf("%s: stdout is not JSON: %v\n%s", cmd, err, stdout.String())
+					break
+				}
 			}
 		}
 		checkGroups(t, cmd, stdout.String(), combined.String())
@@ -205,6 +215,10 @@ var testWD, _ = os.Getwd()
 var taskID = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
 
 // maskVolatile replaces what changes from run to run in a golden text.
+// containerID is the UUID ending a container ARN; the emulator draws it at
+// random.
+var containerID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 func maskVolatile(s string) string {
-	return taskID.ReplaceAllString(s, "TASKID")
+	return containerID.ReplaceAllString(taskID.ReplaceAllString(s, "TASKID"), "CONTAINERID")
 }

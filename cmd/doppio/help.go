@@ -104,8 +104,9 @@ func (c *RunCmd) Help() string {
 func (c *TasksCmd) Help() string {
 	return examples(
 		"doppio tasks",
-		"doppio tasks --output json",
-		"doppio tasks --stop TASK_ID --force",
+		"doppio tasks --output json | jq -r .taskArn",
+		"doppio tasks --stop --id TASK_ID --force",
+		"doppio --filter-command peco tasks --find",
 		"doppio tasks logs -f                 # follow the tasks' awslogs output until Ctrl-C")
 }
 
@@ -124,6 +125,11 @@ func (c *ExecCmd) Help() string {
 		"doppio exec --port-forward --port 8080 --local-port 18080",
 		"doppio exec --port-forward --host db.internal --port 5432 --local-port 15432",
 		"doppio --filter-command fzf exec     # choose the task with fzf")
+}
+
+func (c *AppSpecCmd) Help() string {
+	return examples(
+		"doppio appspec --task-definition current > appspec.yml")
 }
 
 func (c *DeleteCmd) Help() string {

@@ -22,7 +22,7 @@ type InitCmd struct {
 	ForceOverwrite        bool   `name:"force-overwrite" help:"Replace existing files."`
 	TFState               string `name:"tfstate" help:"Terraform state (path or s3://, gs://, https:// URL): IDs and ARNs it holds are written as tfstate lookups and the tfstate plugin is added to the config." placeholder:"PATH|URL"`
 	ImageTagEnv           string `name:"image-tag-env" help:"Write every image tag as {{ must_env \"NAME\" }} so CI picks the tag at deploy time." placeholder:"NAME"`
-	Sort                  bool   `help:"Accepted for ecspresso compatibility; keys are always sorted." hidden:""`
+	Sort                  bool   `help:"Sort the task definition's unordered lists (environment, secrets, port mappings, ...) as diff compares them; keys are always sorted." negatable:""`
 }
 
 // Run writes the files; it never overwrites without --force-overwrite.
@@ -63,6 +63,7 @@ func (c *InitCmd) Run(g *Globals) error {
 		ForceOverwrite:        c.ForceOverwrite,
 		TFState:               c.TFState,
 		ImageTagEnv:           c.ImageTagEnv,
+		Sort:                  c.Sort,
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/exitcode"
 )
 
@@ -73,6 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	cli.Globals.command = commandName(kctx.Command())
 	err = kctx.Run(&cli.Globals)
+	if cerr := cli.Globals.project.Close(); cerr != nil {
+		slog.Debug("stop plugin processes", "error", cerr)
+	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
@@ -145,6 +149,12 @@ func conciseAWSError(err error) string {
 	msg := err.Error()
 	var op *smithy.OperationError
 	var api smithy.APIError
+	var unreachable *awsapi.UnreachableError
+	if errors.As(err, &op) && errors.As(op.Err, &unreachable) {
+		// The SDK's "https response error StatusCode: 0, RequestID: ,
+		// request send failed" says nothing a user can act on.
+		return strings.Replace(msg, op.Error(), fmt.Sprintf("%s %s: %s", op.ServiceID, op.OperationName, unreachable.Error()), 1)
+	}
 	if errors.As(err, &op) && errors.As(op.Err, &api) {
 		short := fmt.Sprintf("%s %s: %s: %s", op.ServiceID, op.OperationName, api.ErrorCode(), api.ErrorMessage())
 		msg = strings.Replace(msg, op.Error(), short, 1)

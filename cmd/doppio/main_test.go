@@ -14,12 +14,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/internal/golden"
+	"github.com/doppio-ecs/doppio/render"
 )
 
 type result struct {
@@ -103,8 +105,29 @@ func fakeAWS(t *testing.T) *httptest.Server {
 
 func TestVersion(t *testing.T) {
 	r := runCLI(t, "version")
-	if r.code != 0 || r.stdout != "doppio dev\n" {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "doppio ") || !strings.Contains(r.stdout, "(reads ecspresso v"+render.EcspressoCompatVersion+" configs)") {
 		t.Errorf("version: %+v", r)
+	}
+}
+
+func TestBinaryVersion(t *testing.T) {
+	installed := &debug.BuildInfo{Main: debug.Module{Path: "github.com/doppio-ecs/doppio", Version: "v1.2.3"}}
+	local := &debug.BuildInfo{Main: debug.Module{Path: "github.com/doppio-ecs/doppio", Version: "(devel)"}}
+	for _, c := range []struct {
+		ldflags string
+		info    *debug.BuildInfo
+		ok      bool
+		want    string
+	}{
+		{"v2.0.0", installed, true, "v2.0.0"}, // a release build's -ldflags wins
+		{"dev", installed, true, "v1.2.3"},    // go install ...@v1.2.3
+		{"", installed, true, "v1.2.3"},
+		{"dev", local, true, "dev"},
+		{"dev", nil, false, "dev"},
+	} {
+		if got := binaryVersion(c.ldflags, c.info, c.ok); got != c.want {
+			t.Errorf("binaryVersion(%q, %+v) = %q, want %q", c.ldflags, c.info, got, c.want)
+		}
 	}
 }
 
@@ -253,7 +276,7 @@ func splitExample(line string) []string {
 
 func TestVersionFlag(t *testing.T) {
 	r := runCLI(t, "--version")
-	if r.code != 0 || r.stdout != "doppio dev\n" {
+	if r.code != 0 || r.stdout != "doppio dev (reads ecspresso v"+render.EcspressoCompatVersion+" configs)\n" {
 		t.Errorf("--version: %+v", r)
 	}
 }

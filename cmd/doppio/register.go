@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/doppio-ecs/doppio/apijson"
 	"github.com/doppio-ecs/doppio/deploy"
@@ -14,7 +13,7 @@ import (
 // ACTIVE revision as deploy does.
 type RegisterCmd struct {
 	DryRun bool `help:"Print the rendered task definition JSON on stdout; make no mutating AWS call."`
-	Output bool `help:"Print the registered (or reused) task definition JSON on stdout."`
+	Output bool `help:"Print the registered (or reused) task definition JSON on stdout (the TaskDefinition object, as ecspresso; tags beside as \"tags\")."`
 }
 
 // Run registers; the family:revision is logged on stderr.
@@ -45,16 +44,15 @@ func (c *RegisterCmd) Run(g *Globals) error {
 			return err
 		}
 	}
-	var out any = in
 	switch {
 	case c.DryRun:
 		// ecspresso prints the definition that would be registered.
 	case c.Output:
-		out = &ecs.DescribeTaskDefinitionOutput{TaskDefinition: reg.TaskDefinition, Tags: reg.Tags}
+		return writeTaskDefinition(g.Stdout, reg.TaskDefinition, reg.Tags)
 	default:
 		return nil
 	}
-	b, err := apijson.Marshal(out)
+	b, err := apijson.Marshal(in)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,9 @@ import (
 type RenderCmd struct {
 	Targets []string `arg:"" enum:"config,servicedef,service-definition,taskdef,task-definition" help:"What to print, in order: config, servicedef (service-definition), taskdef (task-definition)."`
 	Jsonnet bool     `help:"Print Jsonnet instead of JSON (YAML for config)."`
+	// ecspresso prints secret values; doppio masks them because render's
+	// output ends up in CI logs and pull-request comments.
+	RevealSecrets bool `name:"reveal-secrets" help:"Print SecureString and Secrets Manager values as they are instead of masked (ecspresso's behaviour). Do not use where the output is logged."`
 }
 
 func (c *RenderCmd) Run(g *Globals) error {
@@ -25,12 +28,16 @@ func (c *RenderCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	w := g.Stdout
+	if c.RevealSecrets {
+		w = g.rawStdout
+	}
 	for _, target := range c.Targets {
 		out, err := c.render(g, p, target)
 		if err != nil {
 			return err
 		}
-		if _, err := g.Stdout.Write(out); err != nil {
+		if _, err := w.Write(out); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,7 @@ type RollbackCmd struct {
 	DryRun                   bool   `help:"Print what would be rolled back; make no mutating AWS call."`
 	DeregisterTaskDefinition bool   `help:"Deregister the task definition rolled back from, once the rollback completed (never the target, never one still running)." negatable:"" default:"true"`
 	Wait                     bool   `help:"Wait for the rollback to end (--no-wait: return once ECS accepted it; nothing is deregistered)." negatable:"" default:"true"`
-	WaitUntil                string `help:"What ends the wait: deployed or stable." enum:"deployed,stable" default:"deployed"`
+	WaitUntil                string `help:"What ends the wait: stable (ecspresso's default: one deployment, running == desired) or deployed (the rollback deployment is COMPLETED)." enum:"deployed,stable" default:"stable"`
 	RollbackEvents           string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
 }
 

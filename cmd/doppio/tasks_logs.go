@@ -22,7 +22,9 @@ import (
 // of one task, stopped ones included), oldest first. It makes no mutating
 // AWS call.
 type TasksLogsCmd struct {
-	ID        string         `help:"Only this task (id or ARN; a stopped task too)." placeholder:"ID"`
+	// ID is the --id of `tasks` (kong forbids the child repeating it):
+	// only this task, a stopped one too.
+	ID        string         `kong:"-"`
 	Container string         `help:"Only this container." placeholder:"NAME"`
 	Follow    bool           `short:"f" help:"Keep printing new lines (and the lines of tasks that start meanwhile) until Ctrl-C."`
 	Since     *time.Duration `help:"Only lines of the last DURATION (e.g. 10m). Default: from the start of each stream." placeholder:"DURATION"`
@@ -34,7 +36,8 @@ type TasksLogsCmd struct {
 const refreshEvery = 10
 
 // Run prints, then follows when asked.
-func (c *TasksLogsCmd) Run(g *Globals) error {
+func (c *TasksLogsCmd) Run(g *Globals, parent *TasksCmd) error {
+	c.ID = parent.ID
 	if c.Since != nil && *c.Since <= 0 {
 		return fmt.Errorf("--since must be a positive duration such as 10m, got %s", *c.Since)
 	}

@@ -17,7 +17,9 @@ import (
 type VerifyCmd struct {
 	Output      string `help:"Output format: text or json." enum:"text,json" default:"text"`
 	Deep        bool   `help:"Read secret values to check JSON keys (needs secretsmanager:GetSecretValue and kms:Decrypt)."`
-	PutLogs     bool   `help:"Write a test event to each awslogs log group (the only mutating call verify makes)." name:"put-logs"`
+	GetSecrets  bool   `help:"ecspresso's name for --deep. Off by default in doppio: verify reads secret metadata only." negatable:""`
+	PutLogs     bool   `help:"Write a test event to each awslogs log group (the only mutating call verify makes). Off by default in doppio." name:"put-logs" negatable:""`
+	Cache       bool   `help:"Accepted for ecspresso compatibility: identical items are always checked once per run, and nothing is kept between runs." negatable:"" default:"true"`
 	Concurrency int    `help:"Checks in flight at once." default:"8"`
 }
 
@@ -43,8 +45,9 @@ func (c *VerifyCmd) Run(g *Globals) error {
 		Cluster:        p.Config.Cluster,
 		Region:         p.Config.Region,
 	}
-	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", c.Deep, "put_logs", c.PutLogs)
-	rep, err := verify.Run(ctx, p.Clients, in, verify.Options{Deep: c.Deep, PutLogs: c.PutLogs, Concurrency: c.Concurrency})
+	deep := c.Deep || c.GetSecrets
+	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", deep, "put_logs", c.PutLogs)
+	rep, err := verify.Run(ctx, p.Clients, in, verify.Options{Deep: deep, PutLogs: c.PutLogs, Concurrency: c.Concurrency})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 // WaitCmd follows the service's current deployment with the deploy waiter.
 // It makes no mutating AWS call.
 type WaitCmd struct {
-	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired) or deployed (the rollout is COMPLETED)." enum:"stable,deployed" default:"stable"`
+	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired) or deployed (the rollout is COMPLETED)." enum:"stable,deployed" default:"stable" aliases:"until"`
 }
 
 // Run waits; exit codes as deploy: 0 completed, 3 failed or rolled back,

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 )
 
 type ecsFixture struct {
@@ -780,3 +781,5 @@ func TestRequestLogMembersAndVpcLattice(t *testing.T) {
 		t.Errorf("PRIMARY deployment's VPC Lattice configurations = %+v", got)
 	}
 }
+
+
