@@ -42,7 +42,9 @@ func TestChooseTaskAtThePrompt(t *testing.T) {
 }
 
 func TestChooseTaskThroughTheFilter(t *testing.T) {
-	filter := func(cmd string) *chooser { return &chooser{filterCommand: cmd, stdin: os.Stdin, prompt: &bytes.Buffer{}} }
+	filter := func(cmd string) *chooser {
+		return &chooser{filterCommand: cmd, stdin: os.Stdin, prompt: &bytes.Buffer{}}
+	}
 	// The filter reads the menu on stdin and prints the chosen line.
 	got, err := chooseListedTask(filter("grep bbbb"), twoTasks(), "")
 	if err != nil || got.ID != "bbbb2222" {

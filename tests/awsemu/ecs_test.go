@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/smithy-go"
 )
 
 type ecsFixture struct {
@@ -781,5 +780,3 @@ func TestRequestLogMembersAndVpcLattice(t *testing.T) {
 		t.Errorf("PRIMARY deployment's VPC Lattice configurations = %+v", got)
 	}
 }
-
-
