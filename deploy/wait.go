@@ -341,7 +341,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				drainRead = true
 				sched.drain = w.drainDelay(ctx, svc)
 			}
-			sched.observe(now, svc, batch)
+			sched.observe(now, svc, want)
 			p = sched.next(now, svc, want)
 		}
 		if err := w.sleep(ctx, clk, p, &lastWaiting); err != nil {

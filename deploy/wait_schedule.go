@@ -83,22 +83,30 @@ func newSchedule(lo, hi time.Duration, capped bool) *schedule {
 }
 
 // observe takes the timestamps of one answer: they bound the service's clock
-// from below, and the newest drain event says when old tasks began draining.
-func (s *schedule) observe(now time.Time, svc *ecstypes.Service, fresh []ServiceEvent) {
+// from below, and the newest drain event since our deployment began says
+// when old tasks began draining (also when the event was seen before the
+// wait, as for `doppio wait` started mid-drain).
+func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectation) {
+	if svc == nil {
+		return
+	}
 	seen := func(t time.Time) {
 		if !t.IsZero() && t.Sub(now) > s.offset {
 			s.offset = t.Sub(now)
 		}
 	}
-	for _, ev := range fresh {
-		seen(ev.Time)
-		if strings.Contains(ev.Message, drainEvent) && ev.Time.After(s.drainFrom) {
-			s.drainFrom = ev.Time
-		}
+	for _, d := range svc.Deployments {
+		seen(aws.ToTime(d.UpdatedAt))
 	}
-	if svc != nil {
-		for _, d := range svc.Deployments {
-			seen(aws.ToTime(d.UpdatedAt))
+	var since time.Time
+	if ours := findDeployment(svc, want); ours != nil {
+		since = aws.ToTime(ours.CreatedAt)
+	}
+	for _, ev := range svc.Events {
+		at := aws.ToTime(ev.CreatedAt)
+		seen(at)
+		if strings.Contains(aws.ToString(ev.Message), drainEvent) && !at.Before(since) && at.After(s.drainFrom) {
+			s.drainFrom = at
 		}
 	}
 }

@@ -43,8 +43,15 @@ func TestScheduleSleepsThroughAKnownDrain(t *testing.T) {
 	// Our tasks run; the old ones began draining 20 s ago.
 	now := t0.Add(11 * time.Minute)
 	drainAt := now.Add(-20 * time.Second)
-	s.observe(now, nil, []ServiceEvent{{Time: drainAt, Message: "(service web) has begun draining connections on 2 tasks."}})
-	p = s.next(now, rolloutService(2, 0, true), want)
+	draining := rolloutService(2, 0, true)
+	draining.Deployments[0].CreatedAt = aws.Time(t0)
+	draining.Events = []ecstypes.ServiceEvent{
+		{CreatedAt: aws.Time(drainAt), Message: aws.String("(service web) has begun draining connections on 2 tasks.")},
+		// A drain of an earlier rollout is not this one's.
+		{CreatedAt: aws.Time(t0.Add(-time.Hour)), Message: aws.String("(service web) has begun draining connections on 2 tasks.")},
+	}
+	s.observe(now, draining, want)
+	p = s.next(now, draining, want)
 	wake := drainAt.Add(300 * time.Second).Add(-s.margin())
 	if p.delay != wake.Sub(now) || !strings.Contains(p.waitingFor, "deregistration delay 5m0s") {
 		t.Fatalf("draining: %+v, want a sleep of %s", p, wake.Sub(now))
@@ -131,5 +138,21 @@ func TestWaiterReportsWhileSleepingThroughADrain(t *testing.T) {
 	ev.mu.Unlock()
 	if draining < 8 || heartbeats < 8 {
 		t.Errorf("%d waiting events name the drain, %d report during the sleep; want a heartbeat every 30 s", draining, heartbeats)
+	}
+}
+
+// `doppio wait` started mid-drain: the drain event is older than the wait,
+// and still tells when the drain ends.
+func TestScheduleJoinsADrainUnderWay(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	s := newSchedule(time.Second, 5*time.Second, false)
+	s.drain = 300 * time.Second
+	now := time.Date(2026, 1, 1, 0, 10, 0, 0, time.UTC)
+	svc := rolloutService(2, 0, true)
+	svc.Deployments[0].CreatedAt = aws.Time(now.Add(-8 * time.Minute))
+	svc.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(now.Add(-250 * time.Second)), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+	s.observe(now, svc, want)
+	if p, sleep := s.next(now, svc, want), 50*time.Second-s.margin(); p.delay != sleep {
+		t.Fatalf("joined a drain 250 s in: %+v, want a sleep of %s", p, sleep)
 	}
 }
