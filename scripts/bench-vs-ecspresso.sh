@@ -2,7 +2,7 @@
 # Side-by-side benchmarks of doppio and kayac/ecspresso v2.3.2 in one run:
 # start-up (`version`, `render`) and binary size, then the same emulator
 # rollouts in real time (AWS calls per deploy, exit latency). Not part of
-# `make test`; the rollouts take about 40 min with the default DEPLOYS=3.
+# `make test`; the rollouts take about an hour with the default DEPLOYS=3.
 #
 #   scripts/bench-vs-ecspresso.sh                 # everything
 #   BENCH=Startup scripts/bench-vs-ecspresso.sh   # one benchmark (a go test -bench regexp)
