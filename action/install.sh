@@ -4,6 +4,8 @@
 # Inputs (environment):
 #   INPUT_VERSION            release version ("1.2.3", "v1.2.3", "latest") or a commit SHA
 #                            (7-40 hex digits; built with `go install`). Default: latest.
+#   INPUT_BUILD              "default" (or empty) or "full": the release archive with tfstate-lookup's
+#                            GCS, Azure and Terraform Cloud backends (gs://, azurerm://, remote:// states).
 #   INPUT_VERSION_FILE       file holding the version (wins over INPUT_VERSION when set);
 #                            "1.2.3", "v1.2.3" or a .tool-versions line "doppio 1.2.3".
 #   DOPPIO_DOWNLOAD_BASE_URL releases base URL (default https://github.com/doppio-ecs/doppio/releases);
@@ -119,7 +121,7 @@ install_commit() {
 
 install_release() {
 	local version="$1" os="$2" arch="$3" dir="$4"
-	local archive="doppio_${version}_${os}_${arch}.tar.gz"
+	local archive="${project}_${version}_${os}_${arch}.tar.gz"
 	local url="$base_url/download/v$version"
 	local tmp="$work_dir"
 
@@ -160,6 +162,15 @@ main() {
 	local os arch
 	os="$(detect_os)"
 	arch="$(detect_arch)"
+	# The release's default archive leaves the GCS, Azure and Terraform Cloud
+	# state backends out (a smaller, faster-starting binary); "full" has them.
+	# A commit is built with go install, which has every backend.
+	local project
+	case "${INPUT_BUILD:-default}" in
+	default | "") project=doppio ;;
+	full) project=doppio-full ;;
+	*) die "build \"$INPUT_BUILD\" is neither default nor full" ;;
+	esac
 
 	local kind=release version
 	if [[ "$requested" =~ ^[0-9a-f]{7,40}$ ]]; then
@@ -176,7 +187,7 @@ main() {
 	fi
 
 	local cache_root="${RUNNER_TOOL_CACHE:-${TMPDIR:-/tmp}/doppio-tool-cache}"
-	local dir="$cache_root/doppio/$version/$arch"
+	local dir="$cache_root/$project/$version/$arch"
 	local marker="$dir.complete"
 	if [ -f "$marker" ] && [ -x "$dir/doppio" ]; then
 		log "doppio $version ($os/$arch) found in the tool cache at $dir"

@@ -70,6 +70,9 @@ type Deployer struct {
 	ECS         ECSAPI
 	Logs        LogsAPI
 	AutoScaling AutoScalingAPI
+	// ELB reads target groups' deregistration delays for the waiter.
+	// Optional.
+	ELB ELBAPI
 	// Namespaces names Service Connect namespaces (ECS reports ARNs, users
 	// write names), so an unchanged namespace is not sent as a change.
 	// Optional.
@@ -84,11 +87,13 @@ type Deployer struct {
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
 	MinInterval time.Duration
 	MaxInterval time.Duration
+	// Clock is the waiter's clock (nil: the wall clock).
+	Clock Clock
 }
 
 // New returns a Deployer using the run's clients.
 func New(c *awsapi.Clients, r Reporter) *Deployer {
-	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, Namespaces: c.ServiceDiscovery, EC2: c.EC2,
+	return &Deployer{ECS: c.ECS, Logs: c.Logs, AutoScaling: c.AutoScaling, ELB: c.ELBv2, Namespaces: c.ServiceDiscovery, EC2: c.EC2,
 		ECR: func(region string) ECRImagesAPI { return c.ECRIn(region) }, Reporter: r, Region: c.Region()}
 }
 
@@ -108,7 +113,8 @@ func (d *Deployer) warn(format string, args ...any) {
 }
 
 func (d *Deployer) waiter(cluster, service string, until WaitUntil) *Waiter {
-	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
+	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, ELB: d.ELB, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter,
+		Clock: d.Clock, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
 }
 
 // Deploy plans, applies and waits. The plan is returned for display even
@@ -187,6 +193,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		TaskDefinition: applied.TaskDefinitionARN,
 		DeploymentID:   applied.DeploymentID,
 		KnownEvents:    applied.KnownEvents,
+		Service:        applied.Service,
 	})
 	return plan, o, nil
 }
@@ -231,6 +238,9 @@ type Applied struct {
 	KnownEvents []string
 	// NothingToDo: the service already matched the plan; no call was made.
 	NothingToDo bool
+	// Service is the CreateService or UpdateService answer, the waiter's
+	// first state.
+	Service *ecstypes.Service
 }
 
 // Apply executes a plan: register (or reuse) the task definition, adjust
@@ -307,6 +317,9 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		}
 	}
 	if svc != nil {
+		if plan.changesService() {
+			a.Service = svc
+		}
 		if p := primaryOf(svc); p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), a.TaskDefinitionARN) {
 			a.DeploymentID = aws.ToString(p.Id)
 		}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,14 @@ func serviceDef(desired int32, breaker bool) *render.ServiceDefinition {
 
 func newFixture(t testing.TB, clock awsemu.Clock, breaker bool) *fixture {
 	t.Helper()
+	return newFixtureWith(t, clock, serviceDef(2, breaker), 0)
+}
+
+// newFixtureWith seeds service web from sd (its count, network and
+// deployment configuration) on web:1. A drain > 0 puts the service behind a
+// target group with that deregistration delay, and sd with it.
+func newFixtureWith(t testing.TB, clock awsemu.Clock, sd *render.ServiceDefinition, drain time.Duration) *fixture {
+	t.Helper()
 	emu := awsemu.New(awsemu.Options{Clock: clock, Seed: 7})
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
@@ -106,15 +115,22 @@ func newFixture(t testing.TB, clock awsemu.Clock, breaker bool) *fixture {
 	if err := emu.CreateCluster("demo"); err != nil {
 		t.Fatal(err)
 	}
+	if drain > 0 {
+		tg, err := emu.PutTargetGroup(awsemu.TargetGroupSpec{Name: "web", Attributes: map[string]string{
+			"deregistration_delay.timeout_seconds": strconv.Itoa(int(drain / time.Second))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sd.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}}
+	}
 	arn, err := emu.SeedTaskDefinition(taskDef("nginx:1", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd := serviceDef(2, breaker)
 	if _, err := emu.SeedService(&ecs.CreateServiceInput{
 		Cluster: aws.String("demo"), ServiceName: aws.String("web"), TaskDefinition: aws.String(arn),
 		DesiredCount: sd.DesiredCount, LaunchType: sd.LaunchType, NetworkConfiguration: sd.NetworkConfiguration,
-		DeploymentConfiguration: sd.DeploymentConfiguration,
+		DeploymentConfiguration: sd.DeploymentConfiguration, LoadBalancers: sd.LoadBalancers,
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -267,6 +267,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		if p := primaryOf(res.Service); res.Service != nil && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), plan.Target) {
 			target.DeploymentID = aws.ToString(p.Id)
 		}
+		target.Service = res.Service
 	}
 	if opts.NoWait {
 		out.Class, out.Reason = Submitted, fmt.Sprintf("rollback to %s started (not waiting: --no-wait)", shortTD(plan.Target))

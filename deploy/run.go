@@ -244,7 +244,7 @@ func (r *Runner) Follow(ctx context.Context, cluster string, td *ecstypes.TaskDe
 	}
 	tails := r.tails(td, watch, out.TaskARNs)
 	lo, hi := r.MinInterval, r.MaxInterval
-	dlo, dhi := PollIntervals()
+	dlo, dhi, _ := PollIntervals()
 	if lo <= 0 {
 		lo = dlo
 	}

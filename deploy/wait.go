@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/doppio-ecs/doppio/exitcode"
 )
@@ -150,14 +153,18 @@ func (o *Outcome) AsError() error {
 	return exitcode.With(o.ExitCode(), errors.New(msg))
 }
 
-// PollIntervalEnv overrides the waiter's minimum poll interval (a Go
-// duration). It exists for tests against the emulator; the maximum is five
-// times the minimum.
+// PollIntervalEnv overrides the waiter's fastest poll interval (a Go
+// duration) and caps every sleep at five times it. It exists for tests and
+// demos against the emulator, whose clock may run faster than the wall
+// clock.
 const PollIntervalEnv = "DOPPIO_POLL_INTERVAL_MIN"
 
 const (
 	defaultMinInterval = time.Second
 	defaultMaxInterval = 5 * time.Second
+	// heartbeat: while a sleep is long, the display and the CI log hear
+	// from the waiter this often, without an AWS call.
+	heartbeat = 30 * time.Second
 	// explainBudget bounds the calls made after a timeout to say why.
 	explainBudget = 20 * time.Second
 	// maxConsecutiveErrors: the SDK already retried each call; this many
@@ -165,29 +172,42 @@ const (
 	maxConsecutiveErrors = 5
 )
 
-// PollIntervals returns the waiter's minimum and maximum poll interval,
-// honouring PollIntervalEnv.
-func PollIntervals() (time.Duration, time.Duration) {
+// PollIntervals returns the waiter's fastest poll interval and the interval
+// it backs off to where the end may come within seconds, honouring
+// PollIntervalEnv; capped tells that the environment asks for every sleep to
+// stay within the second.
+func PollIntervals() (lo, hi time.Duration, capped bool) {
 	if v := os.Getenv(PollIntervalEnv); v != "" {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d, 5 * d
+			return d, 5 * d, true
 		}
 	}
-	return defaultMinInterval, defaultMaxInterval
+	return defaultMinInterval, defaultMaxInterval, false
+}
+
+// ELBAPI reads the deregistration delay of a service's target groups, which
+// says how long old tasks drain; *elasticloadbalancingv2.Client satisfies it.
+type ELBAPI interface {
+	DescribeTargetGroupAttributes(context.Context, *elasticloadbalancingv2.DescribeTargetGroupAttributesInput, ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.DescribeTargetGroupAttributesOutput, error)
 }
 
 // Waiter follows one service until its rollout ends. One polling loop serves
-// the decision and the display.
+// the decision and the display; when it polls is planned from what the
+// answers tell (wait_schedule.go).
 type Waiter struct {
 	ECS      ECSAPI
 	Logs     LogsAPI // optional: without it explanations carry no log lines
 	EC2      EC2API  // optional: without it explanations do not check the tasks' network
+	ELB      ELBAPI  // optional: without it drains are not predicted
 	Cluster  string
 	Service  string
 	Until    WaitUntil
 	Reporter Reporter
-	// MinInterval and MaxInterval bound the adaptive poll interval; zero
-	// values take PollIntervals().
+	// Clock is the wall clock when nil.
+	Clock Clock
+	// MinInterval and MaxInterval set the fastest poll interval and the
+	// blind back-off's bound; non-zero values also cap every sleep at
+	// MaxInterval (tests). Zero values take PollIntervals().
 	MinInterval time.Duration
 	MaxInterval time.Duration
 }
@@ -207,6 +227,9 @@ type WaitTarget struct {
 	// StopServiceDeployment; it is not PRIMARY yet, and a ROLLBACK_SUCCESSFUL
 	// service deployment is the success we wait for.
 	Rollback bool
+	// Service is the state the caller just read (the UpdateService
+	// answer): the waiter starts from it instead of polling at once.
+	Service *ecstypes.Service
 }
 
 func (w *Waiter) reporter() Reporter {
@@ -216,25 +239,32 @@ func (w *Waiter) reporter() Reporter {
 	return w.Reporter
 }
 
-func (w *Waiter) intervals() (time.Duration, time.Duration) {
-	lo, hi := w.MinInterval, w.MaxInterval
-	dlo, dhi := PollIntervals()
-	if lo <= 0 {
-		lo = dlo
+func (w *Waiter) clock() Clock {
+	if w.Clock == nil {
+		return wallClock{}
 	}
-	if hi <= 0 {
-		hi = dhi
+	return w.Clock
+}
+
+func (w *Waiter) intervals() (time.Duration, time.Duration, bool) {
+	lo, hi, capped := PollIntervals()
+	if w.MinInterval > 0 {
+		lo, capped = w.MinInterval, true
+	}
+	if w.MaxInterval > 0 {
+		hi, capped = w.MaxInterval, true
 	}
 	if hi < lo {
 		hi = lo
 	}
-	return lo, hi
+	return lo, hi, capped
 }
 
 // Wait polls until the rollout ends, ctx is done (timeout or Ctrl-C), or
 // polling keeps failing. It never changes the service.
 func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	rep := w.reporter()
+	clk := w.clock()
 	want := expectation{taskDefinition: t.TaskDefinition, deploymentID: t.DeploymentID, until: w.Until, awaitPrimary: t.Rollback}
 	if want.until == "" {
 		want.until = UntilDeployed
@@ -244,22 +274,34 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		seen[id] = true
 	}
 	rep.Report(Waiting(waitingFor(t, want.until)))
-	lo, hi := w.intervals()
-	interval := lo
+	sched := newSchedule(w.intervals())
 	var (
 		lastProgress string
+		lastWaiting  string
 		lastSvc      *ecstypes.Service
 		errs         int
 		fresh        []ServiceEvent // events of this wait, for the explanation
+		drainRead    bool
 	)
 	out := func(class Class, reason string) *Outcome {
 		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition, DeploymentID: t.DeploymentID}
 	}
+	initial := t.Service
 	for {
-		svc, err := pollService(ctx, w.ECS, w.Cluster, w.Service)
+		var (
+			svc *ecstypes.Service
+			err error
+			p   plan
+		)
+		if initial != nil {
+			svc, initial = initial, nil
+		} else {
+			svc, err = pollService(ctx, w.ECS, w.Cluster, w.Service)
+		}
 		if ctx.Err() != nil {
 			return w.stopped(ctx, out, lastSvc, want, fresh)
 		}
+		now := clk.Now()
 		if err != nil {
 			errs++
 			if errs >= maxConsecutiveErrors {
@@ -268,17 +310,19 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				return o
 			}
 			rep.Report(Event{Time: time.Now(), Kind: EventWarning, Message: fmt.Sprintf("describe service (will retry): %v", err)})
+			p = plan{delay: sched.dueInterval(time.Duration(errs) * sched.hi), waitingFor: "the service to answer"}
 		} else {
 			errs = 0
 			lastSvc = svc
+			var batch []ServiceEvent
 			for _, ev := range newEvents(svc, seen) {
-				fresh = append(fresh, ServiceEvent{Time: aws.ToTime(ev.CreatedAt), Message: aws.ToString(ev.Message)})
-				rep.Report(Event{Time: aws.ToTime(ev.CreatedAt), Kind: EventServiceEvent, Message: aws.ToString(ev.Message)})
+				se := ServiceEvent{Time: aws.ToTime(ev.CreatedAt), Message: aws.ToString(ev.Message)}
+				batch = append(batch, se)
+				rep.Report(Event{Time: se.Time, Kind: EventServiceEvent, Message: se.Message})
 			}
+			fresh = append(fresh, batch...)
 			states := deploymentStates(svc)
-			key := fmt.Sprint(states)
-			changed := key != lastProgress
-			if changed {
+			if key := fmt.Sprint(states); key != lastProgress {
 				lastProgress = key
 				rep.Report(Event{Time: time.Now(), Kind: EventProgress, Deployments: states})
 			}
@@ -293,21 +337,15 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				}
 				return o
 			}
-			switch {
-			case nearlyDone(svc, want):
-				interval = lo
-			case changed:
-				interval = max(lo, interval/2)
-			default:
-				interval = min(hi, interval*3/2)
+			if !drainRead && svc != nil {
+				drainRead = true
+				sched.drain = w.drainDelay(ctx, svc)
 			}
+			sched.observe(now, svc, want)
+			p = sched.next(now, svc, want)
 		}
-		timer := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if err := w.sleep(ctx, clk, p, &lastWaiting); err != nil {
 			return w.stopped(ctx, out, lastSvc, want, fresh)
-		case <-timer.C:
 		}
 	}
 }
@@ -327,6 +365,61 @@ func waitingFor(t WaitTarget, until WaitUntil) string {
 	return what + " to complete"
 }
 
+// sleep waits for the planned delay, telling the reporter what the rollout
+// waits for whenever that changes, and when a long sleep ends, every
+// heartbeat: a CI log, which has no live view ticking, keeps moving.
+func (w *Waiter) sleep(ctx context.Context, clk Clock, p plan, last *string) error {
+	until := clk.Now().Add(p.delay)
+	for first := true; ; first = false {
+		left := until.Sub(clk.Now())
+		if first && p.waitingFor != *last || !first && left > 0 {
+			*last = p.waitingFor
+			msg := p.waitingFor
+			if left >= 10*time.Second {
+				msg += fmt.Sprintf("; next check in %s", left.Round(time.Second))
+			}
+			w.reporter().Report(Waiting(msg))
+		}
+		if left <= 0 {
+			return nil
+		}
+		if err := clk.Sleep(ctx, min(left, heartbeat)); err != nil {
+			return err
+		}
+	}
+}
+
+// drainDelay reads, once per wait, the longest deregistration delay of the
+// service's target groups: how long its old tasks will drain. Without the
+// permission or the client the waiter does without (0).
+func (w *Waiter) drainDelay(ctx context.Context, svc *ecstypes.Service) time.Duration {
+	if w.ELB == nil {
+		return 0
+	}
+	var longest time.Duration
+	done := map[string]bool{}
+	for _, lb := range svc.LoadBalancers {
+		arn := aws.ToString(lb.TargetGroupArn)
+		if arn == "" || done[arn] {
+			continue
+		}
+		done[arn] = true
+		out, err := w.ELB.DescribeTargetGroupAttributes(ctx, &elasticloadbalancingv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+		if err != nil {
+			slog.Debug("cannot read the deregistration delay; polling without it", "target_group", arn, "err", err)
+			return 0
+		}
+		for _, a := range out.Attributes {
+			if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+				if n, err := strconv.Atoi(aws.ToString(a.Value)); err == nil {
+					longest = max(longest, time.Duration(n)*time.Second)
+				}
+			}
+		}
+	}
+	return longest
+}
+
 // stopped builds the outcome when ctx ended the wait: a deadline is a
 // timeout (explained), a cancellation is the user's Ctrl-C.
 func (w *Waiter) stopped(ctx context.Context, out func(Class, string) *Outcome, svc *ecstypes.Service, want expectation, fresh []ServiceEvent) *Outcome {
@@ -342,17 +435,6 @@ func (w *Waiter) stopped(ctx context.Context, out func(Class, string) *Outcome, 
 		return o
 	}
 	return out(Interrupted, "stopped waiting on request; the service was not touched and ECS continues the deployment")
-}
-
-// nearlyDone is true once the new tasks all run and only draining or the
-// final bookkeeping remain: then polling at the minimum interval makes
-// doppio exit right after the service reaches its steady state.
-func nearlyDone(svc *ecstypes.Service, want expectation) bool {
-	d := findDeployment(svc, want)
-	if d == nil {
-		return true // something unexpected: look again soon
-	}
-	return d.DesiredCount > 0 && d.RunningCount >= d.DesiredCount || d.FailedTasks > 0
 }
 
 // confirmServiceDeployment checks, for --wait-until deployed, that the

@@ -206,6 +206,7 @@ func (l *loadState) readState(ctx context.Context, spec Spec, label string) (*st
 	}
 	start := time.Now()
 	tf, err := read()
+	err = explainLeftOutBackend(err)
 	if err != nil {
 		if !optional {
 			return nil, fmt.Errorf("%s: read terraform state from %s: %w", label, where, err)
@@ -290,4 +291,15 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// explainLeftOutBackend names the way out when a state needs a backend this
+// build of tfstate-lookup leaves out (the no_gcs, no_azurerm and no_tfe build
+// tags; see docs/performance.md).
+func explainLeftOutBackend(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "not available (built with no_") {
+		return err
+	}
+	return fmt.Errorf("%w: this doppio build leaves out the GCS (gs://), Azure (azurerm://) and Terraform Cloud (remote://) state backends; "+
+		"install the doppio-full release archive (the GitHub action: build: full) or `go install github.com/doppio-ecs/doppio/cmd/doppio`, which have them", err)
 }

@@ -3,6 +3,7 @@ package plugins
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -228,5 +229,16 @@ func requireRenderErrors(t *testing.T, s *Set, cases map[string][]string) {
 				t.Errorf("%s: error %q does not contain %q", text, err, w)
 			}
 		}
+	}
+}
+
+// A build without a backend says which build has it.
+func TestLeftOutBackendIsExplained(t *testing.T) {
+	err := explainLeftOutBackend(errors.New("failed to read tfstate from gs://b/k: GCS backend is not available (built with no_gcs tag)"))
+	if err == nil || !strings.Contains(err.Error(), "doppio-full") || !strings.Contains(err.Error(), "gs://b/k") {
+		t.Fatalf("got %v", err)
+	}
+	if err := explainLeftOutBackend(errors.New("no such file")); err.Error() != "no such file" {
+		t.Fatalf("other errors changed: %v", err)
 	}
 }

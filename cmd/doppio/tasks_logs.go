@@ -70,7 +70,7 @@ func (c *TasksLogsCmd) Run(g *Globals, parent *TasksCmd) error {
 	}
 	// Following has no deadline: it ends with Ctrl-C (exit 0).
 	ctx := g.Context
-	lo, hi := deploy.PollIntervals()
+	lo, hi, _ := deploy.PollIntervals()
 	interval := lo
 	for polls := 1; ; polls++ {
 		timer := time.NewTimer(interval)

@@ -33,7 +33,7 @@ func (c *WaitCmd) Run(g *Globals) error {
 	defer rep.Close()
 	rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("waiting for service %s in cluster %s (%s) to be %s", p.Config.Service, p.Config.Cluster, target.TaskDefinition, c.WaitUntil)})
 	w := &deploy.Waiter{
-		ECS: p.Clients.ECS, Logs: p.Clients.Logs, EC2: p.Clients.EC2,
+		ECS: p.Clients.ECS, Logs: p.Clients.Logs, EC2: p.Clients.EC2, ELB: p.Clients.ELBv2,
 		Cluster: p.Config.Cluster, Service: p.Config.Service,
 		Until: deploy.WaitUntil(c.WaitUntil), Reporter: rep,
 	}

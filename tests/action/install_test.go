@@ -43,11 +43,13 @@ func newFakeRelease(t *testing.T, latest string, versions ...string) *fakeReleas
 	for _, v := range versions {
 		var sums strings.Builder
 		for _, p := range platforms {
-			name := fmt.Sprintf("doppio_%s_%s_%s.tar.gz", v, p.os, p.arch)
-			body := archive(t, fmt.Sprintf("#!/bin/sh\necho \"doppio v%s %s/%s\"\n", v, p.os, p.arch))
-			f.files["v"+v+"/"+name] = body
-			sum := sha256.Sum256(body)
-			fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), name)
+			for _, build := range []string{"doppio", "doppio-full"} {
+				name := fmt.Sprintf("%s_%s_%s_%s.tar.gz", build, v, p.os, p.arch)
+				body := archive(t, fmt.Sprintf("#!/bin/sh\necho \"%s v%s %s/%s\"\n", build, v, p.os, p.arch))
+				f.files["v"+v+"/"+name] = body
+				sum := sha256.Sum256(body)
+				fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), name)
+			}
 		}
 		f.files["v"+v+"/checksums.txt"] = []byte(sums.String())
 	}
@@ -234,6 +236,24 @@ func TestInstallPicksBinaryForOSAndArch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// build: full installs the archive with every tfstate backend, cached apart
+// from the default build of the same version.
+func TestInstallFullBuild(t *testing.T) {
+	rel := newFakeRelease(t, "1.2.3", "1.2.3")
+	rn := newRunner(t)
+	r := rn.install(t, rel.base(), "INPUT_VERSION=1.2.3", "INPUT_BUILD=full")
+	mustSucceed(t, r)
+	if !strings.Contains(r.stdout, "doppio-full v1.2.3 linux/amd64") {
+		t.Fatalf("installed binary says %q, want the full build", r.stdout)
+	}
+	r = rn.install(t, rel.base(), "INPUT_VERSION=1.2.3")
+	mustSucceed(t, r)
+	if !strings.Contains(r.stdout, "doppio v1.2.3 linux/amd64") || strings.Contains(r.stdout, "doppio-full") {
+		t.Fatalf("the default build after the full one says %q", r.stdout)
+	}
+	mustFail(t, rn.install(t, rel.base(), "INPUT_VERSION=1.2.3", "INPUT_BUILD=huge"), `build "huge" is neither default nor full`)
 }
 
 func TestInstallUnsupportedPlatform(t *testing.T) {

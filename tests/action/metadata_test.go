@@ -75,7 +75,7 @@ func TestActionMetadata(t *testing.T) {
 	if md.Name == "" || md.Description == "" {
 		t.Error("action.yml needs a name and a description (the Marketplace requires both)")
 	}
-	if got, want := keys(md.Inputs), []string{"args", "version", "version-file", "working-directory"}; !slices.Equal(got, want) {
+	if got, want := keys(md.Inputs), []string{"args", "build", "version", "version-file", "working-directory"}; !slices.Equal(got, want) {
 		t.Errorf("inputs = %v, want %v", got, want)
 	}
 	for name, in := range md.Inputs {
@@ -146,14 +146,17 @@ func TestGoreleaserMatchesInstaller(t *testing.T) {
 		Version     int    `yaml:"version"`
 		ProjectName string `yaml:"project_name"`
 		Builds      []struct {
+			ID      string   `yaml:"id"`
 			Main    string   `yaml:"main"`
 			Binary  string   `yaml:"binary"`
 			Env     []string `yaml:"env"`
 			Goos    []string `yaml:"goos"`
 			Goarch  []string `yaml:"goarch"`
+			Tags    []string `yaml:"tags"`
 			Ldflags []string `yaml:"ldflags"`
 		} `yaml:"builds"`
 		Archives []struct {
+			IDs             []string `yaml:"ids"`
 			Formats         []string `yaml:"formats"`
 			NameTemplate    string   `yaml:"name_template"`
 			WrapInDirectory bool     `yaml:"wrap_in_directory"`
@@ -166,37 +169,46 @@ func TestGoreleaserMatchesInstaller(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
 		t.Fatalf(".goreleaser.yaml: %v", err)
 	}
-	if cfg.Version != 2 || cfg.ProjectName != "doppio" || len(cfg.Builds) != 1 || len(cfg.Archives) != 1 {
-		t.Fatalf(".goreleaser.yaml: want version 2, project doppio, one build and one archive; got %+v", cfg)
+	// Two builds: the default without the GCS, Azure and Terraform Cloud
+	// state backends, doppio-full with them (install.sh's INPUT_BUILD=full).
+	if cfg.Version != 2 || cfg.ProjectName != "doppio" || len(cfg.Builds) != 2 || len(cfg.Archives) != 2 {
+		t.Fatalf(".goreleaser.yaml: want version 2, project doppio, two builds and two archives; got %+v", cfg)
 	}
-	b := cfg.Builds[0]
-	if b.Main != "./cmd/doppio" || b.Binary != "doppio" {
-		t.Errorf("build main/binary = %s/%s", b.Main, b.Binary)
+	wantTags := map[string][]string{"doppio": {"no_gcs", "no_azurerm", "no_tfe"}, "doppio-full": nil}
+	for _, b := range cfg.Builds {
+		if tags, ok := wantTags[b.ID]; !ok || !slices.Equal(b.Tags, tags) {
+			t.Errorf("build %q has tags %v", b.ID, b.Tags)
+		}
+		if b.Main != "./cmd/doppio" || b.Binary != "doppio" {
+			t.Errorf("build %s main/binary = %s/%s", b.ID, b.Main, b.Binary)
+		}
+		if !slices.Contains(b.Env, "CGO_ENABLED=0") {
+			t.Errorf("build %s env %v lacks CGO_ENABLED=0", b.ID, b.Env)
+		}
+		if !slices.Equal(b.Goos, []string{"linux", "darwin", "windows"}) || !slices.Equal(b.Goarch, []string{"amd64", "arm64"}) {
+			t.Errorf("build %s platforms = %v × %v", b.ID, b.Goos, b.Goarch)
+		}
+		if !strings.Contains(strings.Join(b.Ldflags, " "), "-X main.version={{.Version}}") {
+			t.Errorf("build %s ldflags %v do not stamp main.version", b.ID, b.Ldflags)
+		}
 	}
-	if !slices.Contains(b.Env, "CGO_ENABLED=0") {
-		t.Errorf("build env %v lacks CGO_ENABLED=0", b.Env)
-	}
-	if !slices.Equal(b.Goos, []string{"linux", "darwin", "windows"}) || !slices.Equal(b.Goarch, []string{"amd64", "arm64"}) {
-		t.Errorf("platforms = %v × %v", b.Goos, b.Goarch)
-	}
-	if !strings.Contains(strings.Join(b.Ldflags, " "), "-X main.version={{.Version}}") {
-		t.Errorf("ldflags %v do not stamp main.version", b.Ldflags)
-	}
-	a := cfg.Archives[0]
-	if a.WrapInDirectory || !slices.Equal(a.Formats, []string{"tar.gz"}) {
-		t.Errorf("archive: formats %v, wrap %v; install.sh wants a flat tar.gz", a.Formats, a.WrapInDirectory)
-	}
-	// The name goreleaser gives linux/arm64 1.2.3 must be the one install.sh asks for.
-	name := strings.NewReplacer("{{ .ProjectName }}", "doppio", "{{ .Version }}", "1.2.3", "{{ .Os }}", "linux", "{{ .Arch }}", "arm64").
-		Replace(a.NameTemplate) + ".tar.gz"
 	script, err := os.ReadFile(filepath.Join(repoRoot, "action", "install.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	installName := strings.NewReplacer("${version}", "1.2.3", "${os}", "linux", "${arch}", "arm64").
-		Replace(regexp.MustCompile(`archive="([^"]+)"`).FindStringSubmatch(string(script))[1])
-	if name != installName {
-		t.Errorf("goreleaser names the archive %q, install.sh downloads %q", name, installName)
+	for _, a := range cfg.Archives {
+		if a.WrapInDirectory || !slices.Equal(a.Formats, []string{"tar.gz"}) || len(a.IDs) != 1 {
+			t.Errorf("archive %v: formats %v, wrap %v; install.sh wants a flat tar.gz of one build", a.IDs, a.Formats, a.WrapInDirectory)
+			continue
+		}
+		// The name goreleaser gives linux/arm64 1.2.3 must be the one install.sh asks for.
+		name := strings.NewReplacer("{{ .ProjectName }}", "doppio", "{{ .Version }}", "1.2.3", "{{ .Os }}", "linux", "{{ .Arch }}", "arm64").
+			Replace(a.NameTemplate) + ".tar.gz"
+		installName := strings.NewReplacer("${project}", a.IDs[0], "${version}", "1.2.3", "${os}", "linux", "${arch}", "arm64").
+			Replace(regexp.MustCompile(`archive="([^"]+)"`).FindStringSubmatch(string(script))[1])
+		if name != installName {
+			t.Errorf("goreleaser names the %s archive %q, install.sh downloads %q", a.IDs[0], name, installName)
+		}
 	}
 	if cfg.Checksum.NameTemplate != "checksums.txt" || cfg.Checksum.Algorithm != "sha256" {
 		t.Errorf("checksum = %+v, install.sh wants sha256 checksums.txt", cfg.Checksum)

@@ -24,7 +24,10 @@ type ECSTimings struct {
 	// failed pull stops the task at its end.
 	Pending time.Duration
 	// Stop is the time from a stop request (scheduler, StopTask, container
-	// exit) to STOPPED: connection draining plus the container's stop.
+	// exit) to STOPPED: the containers' stop. A load-balanced service's
+	// task first drains (DEACTIVATING) for its target groups' deregistration
+	// delay (deregistration_delay.timeout_seconds, 300 s unless the seed or
+	// ModifyTargetGroupAttributes says otherwise).
 	Stop time.Duration
 	// RunTask is how long a RunTask task runs before its containers exit
 	// (code 0 unless the awsemu.exit-code label says otherwise).

@@ -200,7 +200,10 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 		}
 	case "RUNNING":
 		s.exitTask(t, at)
-	case "DEACTIVATING", "STOPPING", "DEPROVISIONING":
+	case "DEACTIVATING":
+		t.lastStatus = "STOPPING"
+		t.due = at.Add(s.minDur(s.timings.Stop))
+	case "STOPPING", "DEPROVISIONING":
 		t.lastStatus = "STOPPED"
 		t.stoppedAt = aws.Time(at)
 		t.due = time.Time{}
@@ -244,6 +247,14 @@ func (s *ecsService) stopTaskAt(t *ecsTask, at time.Time, code ecstypes.TaskStop
 		t.dep.updatedAt = at
 	}
 	if t.lastStatus == "RUNNING" {
+		// A load-balanced service's task leaves its target groups first
+		// and drains for their deregistration delay (DEACTIVATING), as ECS
+		// and ELB do; a crashed container has nothing left to drain.
+		if d := s.drainDelay(t); d > 0 && !failed && code != ecstypes.TaskStopCodeEssentialContainerExited {
+			t.lastStatus = "DEACTIVATING"
+			t.due = at.Add(d)
+			return
+		}
 		t.lastStatus = "STOPPING"
 		t.due = at.Add(s.minDur(s.timings.Stop))
 		return
@@ -433,4 +444,20 @@ func (s *ecsService) describeTasks(in *ecs.DescribeTasksInput, now time.Time) (a
 		out.Tasks = append(out.Tasks, s.taskView(t, withTags))
 	}
 	return out, nil
+}
+
+// drainDelay is how long a service task drains before its containers are
+// stopped: the longest deregistration delay of the target groups its
+// deployment registers it with (0 without a load balancer).
+func (s *ecsService) drainDelay(t *ecsTask) time.Duration {
+	if t.dep == nil || len(t.dep.spec.loadBalancers) == 0 {
+		return 0
+	}
+	var arns []string
+	for _, lb := range t.dep.spec.loadBalancers {
+		if arn := aws.ToString(lb.TargetGroupArn); arn != "" {
+			arns = append(arns, arn)
+		}
+	}
+	return s.e.deregistrationDelay(arns)
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // elbService is Elastic Load Balancing v2, as far as ECS services use it:
@@ -21,6 +22,8 @@ type targetGroup struct {
 	spec    TargetGroupSpec
 	targets map[string]*targetHealth // by "id:port"
 	order   int
+	// attrs are the target group attributes (DescribeTargetGroupAttributes).
+	attrs map[string]string
 }
 
 type targetHealth struct {
@@ -44,6 +47,75 @@ type TargetGroupSpec struct {
 	// ID is the last part of the ARN (16 hex digits); generated when empty.
 	// Set it to match an ARN that a Terraform state or a definition holds.
 	ID string `json:"id,omitempty" yaml:"id,omitempty"`
+	// Attributes override the target group attributes, as
+	// ModifyTargetGroupAttributes would, e.g.
+	// {"deregistration_delay.timeout_seconds": "30"} (AWS's default is 300).
+	Attributes map[string]string `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+// defaultDeregistrationDelay is ELB's deregistration_delay.timeout_seconds
+// default: how long a deregistering target drains before ECS stops it.
+const defaultDeregistrationDelay = 300 * time.Second
+
+// defaultTargetGroupAttributes are the attributes of a new target group, as
+// AWS documents them for each protocol family.
+func defaultTargetGroupAttributes(spec TargetGroupSpec) map[string]string {
+	a := map[string]string{
+		"deregistration_delay.timeout_seconds": strconv.Itoa(int(defaultDeregistrationDelay / time.Second)),
+		"stickiness.enabled":                   "false",
+	}
+	switch spec.Protocol {
+	case "HTTP", "HTTPS":
+		a["stickiness.type"] = "lb_cookie"
+		a["stickiness.lb_cookie.duration_seconds"] = "86400"
+		a["slow_start.duration_seconds"] = "0"
+		a["load_balancing.algorithm.type"] = "round_robin"
+		a["load_balancing.cross_zone.enabled"] = "use_load_balancer_configuration"
+	default: // TCP, UDP, TLS, TCP_UDP: a Network Load Balancer's
+		a["stickiness.type"] = "source_ip"
+		a["deregistration_delay.connection_termination.enabled"] = "false"
+		a["preserve_client_ip.enabled"] = strconv.FormatBool(spec.TargetType != "ip")
+		a["proxy_protocol_v2.enabled"] = "false"
+	}
+	return a
+}
+
+// setTargetGroupAttributes checks and applies attribute changes: the keys
+// must exist for the target group's protocol, the delay must be 0-3600 s.
+func setTargetGroupAttributes(g *targetGroup, changes map[string]string) *APIError {
+	for _, k := range sortedKeys(changes) {
+		v := changes[k]
+		if _, ok := g.attrs[k]; !ok {
+			return apiErr("ValidationError", "Target group attribute key '%s' is not recognized", k)
+		}
+		if k == "deregistration_delay.timeout_seconds" {
+			if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 3600 {
+				return apiErr("ValidationError", "Target group attribute key 'deregistration_delay.timeout_seconds' must be an integer between 0 and 3600, got '%s'", v)
+			}
+		}
+	}
+	for k, v := range changes {
+		g.attrs[k] = v
+	}
+	return nil
+}
+
+// deregistrationDelay is the longest deregistration delay of the given
+// target groups (0 when none of them exists).
+func (e *Emulator) deregistrationDelay(arns []string) time.Duration {
+	s := e.services.elb
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var longest time.Duration
+	for _, arn := range arns {
+		g := s.groups[arn]
+		if g == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(g.attrs["deregistration_delay.timeout_seconds"])
+		longest = max(longest, time.Duration(n)*time.Second)
+	}
+	return longest
 }
 
 const elbXMLNS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
@@ -55,6 +127,9 @@ func newELBService(e *Emulator) *elbService {
 		"DescribeTargetHealth": s.describeTargetHealth,
 		"RegisterTargets":      s.registerTargets,
 		"DeregisterTargets":    s.deregisterTargets,
+
+		"DescribeTargetGroupAttributes": s.describeTargetGroupAttributes,
+		"ModifyTargetGroupAttributes":   s.modifyTargetGroupAttributes,
 	})
 	return s
 }
@@ -86,6 +161,9 @@ func (e *Emulator) PutTargetGroup(spec TargetGroupSpec) (string, error) {
 	for _, g := range s.groups {
 		if g.spec.Name == spec.Name {
 			g.spec = spec
+			if err := setTargetGroupAttributes(g, spec.Attributes); err != nil {
+				return "", fmt.Errorf("put target group %q: %s", spec.Name, err.Message)
+			}
 			return g.arn, nil
 		}
 	}
@@ -94,7 +172,11 @@ func (e *Emulator) PutTargetGroup(spec TargetGroupSpec) (string, error) {
 		id = e.newID(8)
 	}
 	arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", e.Region(), e.AccountID(), spec.Name, id)
-	s.groups[arn] = &targetGroup{arn: arn, spec: spec, targets: map[string]*targetHealth{}, order: len(s.groups)}
+	g := &targetGroup{arn: arn, spec: spec, targets: map[string]*targetHealth{}, order: len(s.groups), attrs: defaultTargetGroupAttributes(spec)}
+	if err := setTargetGroupAttributes(g, spec.Attributes); err != nil {
+		return "", fmt.Errorf("put target group %q: %s", spec.Name, err.Message)
+	}
+	s.groups[arn] = g
 	return arn, nil
 }
 
@@ -356,4 +438,53 @@ func (s *elbService) deregisterTargets(c *call) (any, error) {
 		s.e.DeregisterTarget(arn, t.id, t.port)
 	}
 	return struct{}{}, nil
+}
+
+type attributeXML struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}
+
+func (g *targetGroup) attributesXML() any {
+	out := struct {
+		Attributes []attributeXML `xml:"Attributes>member"`
+	}{Attributes: []attributeXML{}}
+	for _, k := range sortedKeys(g.attrs) {
+		out.Attributes = append(out.Attributes, attributeXML{Key: k, Value: g.attrs[k]})
+	}
+	return out
+}
+
+func (s *elbService) describeTargetGroupAttributes(c *call) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[c.Form.Get("TargetGroupArn")]
+	if g == nil {
+		return nil, tgNotFound()
+	}
+	return g.attributesXML(), nil
+}
+
+func (s *elbService) modifyTargetGroupAttributes(c *call) (any, error) {
+	changes := map[string]string{}
+	for i := 1; ; i++ {
+		k, ok := c.Form[fmt.Sprintf("Attributes.member.%d.Key", i)]
+		if !ok {
+			break
+		}
+		changes[k[0]] = c.Form.Get(fmt.Sprintf("Attributes.member.%d.Value", i))
+	}
+	if len(changes) == 0 {
+		return nil, apiErr("ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[c.Form.Get("TargetGroupArn")]
+	if g == nil {
+		return nil, tgNotFound()
+	}
+	if err := setTargetGroupAttributes(g, changes); err != nil {
+		return nil, err
+	}
+	return g.attributesXML(), nil
 }
