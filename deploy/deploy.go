@@ -272,11 +272,11 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		if plan.Daemon {
 			in.DesiredCount = nil
 		}
-		out, err := d.ECS.CreateService(ctx, in)
+		created, err := d.createService(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("create service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+			return nil, err
 		}
-		svc = out.Service
+		svc = created
 		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
 	default:
 		in := plan.update
@@ -287,11 +287,11 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		in.TaskDefinition = aws.String(a.TaskDefinitionARN)
 		in.DesiredCount = plan.DesiredCount
 		in.ForceNewDeployment = plan.ForceNewDeployment
-		out, err := d.ECS.UpdateService(ctx, in)
+		updated, err := d.updateService(ctx, in, plan.live)
 		if err != nil {
 			return nil, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
 		}
-		svc = out.Service
+		svc = updated
 		msg := fmt.Sprintf("updated service %s: task definition %s", spec.Service, shortTD(a.TaskDefinitionARN))
 		if plan.DesiredCount != nil {
 			msg += fmt.Sprintf(", desired count %d", *plan.DesiredCount)

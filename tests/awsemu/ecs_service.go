@@ -260,10 +260,23 @@ func (s *ecsService) activeTaskDef(ref *string) (*ecsTaskDef, error) {
 }
 
 func (s *ecsService) createService(in *ecs.CreateServiceInput, now time.Time) (any, error) {
+	c, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	token, params := aws.ToString(in.ClientToken), createServiceParams(in)
+	prev, err := s.checkToken(c, "CreateService", token, 36, params, now)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		return &ecs.CreateServiceOutput{Service: ptr(s.newServiceView(prev.svc, false))}, nil
+	}
 	svc, err := s.create(in, now)
 	if err != nil {
 		return nil, err
 	}
+	s.keepToken(c, "CreateService", token, &idemCall{params: params, at: now, svc: svc})
 	s.reconcile(svc, now)
 	return &ecs.CreateServiceOutput{Service: ptr(s.newServiceView(svc, false))}, nil
 }

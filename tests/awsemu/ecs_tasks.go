@@ -280,6 +280,14 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	token, params := aws.ToString(in.ClientToken), runTaskParams(in)
+	prev, err := s.checkToken(c, "RunTask", token, 64, params, now)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		return s.replayRunTask(c, prev), nil
+	}
 	td := s.taskDef(aws.ToString(in.TaskDefinition))
 	if td == nil {
 		return nil, apiErr("InvalidParameterException", "TaskDefinition not found.")
@@ -306,6 +314,7 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	out := &ecs.RunTaskOutput{Tasks: []ecstypes.Task{}, Failures: []ecstypes.Failure{}}
 	if spec.launchType == ecstypes.LaunchTypeEc2 && len(c.instances) == 0 {
 		out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(c.arn), Reason: aws.String("No Container Instances were found in your cluster.")})
+		s.keepToken(c, "RunTask", token, &idemCall{params: params, at: now, failures: out.Failures})
 		return out, nil
 	}
 	for i := int32(0); i < count; i++ {
@@ -325,6 +334,7 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 		}
 		out.Tasks = append(out.Tasks, s.taskView(t, false))
 	}
+	s.keepToken(c, "RunTask", token, &idemCall{params: params, at: now, taskIDs: taskIDsOf(out.Tasks), failures: out.Failures})
 	return out, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
@@ -93,8 +94,9 @@ func TestScripts(t *testing.T) {
 			"nomutation": func(ts *testscript.TestScript, neg bool, args []string) {
 				cmdNoMutation(ts, neg, args)
 			},
-			"reqlog": cmdReqlog,
-			"exits":  cmdExits,
+			"reqlog":   cmdReqlog,
+			"ecstasks": cmdECSTasks,
+			"exits":    cmdExits,
 		},
 	})
 }
@@ -137,7 +139,8 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 latency=50ms rate=10 burst=5
+// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 dropafter=1 stall=1
+// latency=50ms rate=10 burst=5 times=1
 // "fault PATTERN off" removes the rule.
 func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
@@ -154,7 +157,7 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("fault: want key=value, got %q", kv)
 		}
 		switch k {
-		case "throttle", "error", "drop", "rate":
+		case "throttle", "error", "drop", "dropafter", "stall", "rate":
 			x, err := strconv.ParseFloat(v, 64)
 			ts.Check(err)
 			switch k {
@@ -164,13 +167,21 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 				f.ServerErrorRate = x
 			case "drop":
 				f.DropRate = x
+			case "dropafter":
+				f.DropAfterRate = x
+			case "stall":
+				f.StallRate = x
 			case "rate":
 				f.RateLimit = x
 			}
-		case "burst":
+		case "burst", "times":
 			n, err := strconv.Atoi(v)
 			ts.Check(err)
-			f.Burst = n
+			if k == "burst" {
+				f.Burst = n
+			} else {
+				f.Times = n
+			}
 		case "latency":
 			d, err := time.ParseDuration(v)
 			ts.Check(err)
@@ -196,10 +207,33 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 			got++
 		}
 	}
-	ok := map[string]bool{"==": got == want, ">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want}[args[1]]
-	if ok == neg {
+	if compare(args[1], got, want) == neg {
 		ts.Fatalf("calls %s: got %d, want %s %d", args[0], got, args[1], want)
 	}
+}
+
+// ecstasks CLUSTER OPERATOR N [STARTEDBY]: count the tasks the emulator
+// holds in CLUSTER (running or stopped), optionally only those a given
+// startedBy started.
+func cmdECSTasks(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 && len(args) != 4 {
+		ts.Fatalf("usage: ecstasks CLUSTER ==|>=|<=|>|< N [STARTEDBY]")
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	got := 0
+	for _, t := range emulator(ts).ECSTasks(args[0]) {
+		if len(args) == 3 || aws.ToString(t.StartedBy) == args[3] {
+			got++
+		}
+	}
+	if compare(args[1], got, want) == neg {
+		ts.Fatalf("ecstasks %s: got %d, want %s %d", args[0], got, args[1], want)
+	}
+}
+
+func compare(op string, got, want int) bool {
+	return map[string]bool{"==": got == want, ">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want}[op]
 }
 
 // mark: later calls/nomutation only look at requests after this point.

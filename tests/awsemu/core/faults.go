@@ -16,8 +16,16 @@ type Fault struct {
 	ThrottleRate float64
 	// ServerErrorRate is the fraction answered with HTTP 500 or 503.
 	ServerErrorRate float64
-	// DropRate is the fraction whose connection is closed without an answer.
+	// DropRate is the fraction whose connection is closed without an answer
+	// before the call reaches the service: nothing happened.
 	DropRate float64
+	// DropAfterRate is the fraction that takes effect, but whose answer is
+	// lost (the connection closes instead): the case an idempotency token
+	// exists for.
+	DropAfterRate float64
+	// StallRate is the fraction never answered: the request hangs until the
+	// client gives up (or the emulator closes), as a stalled endpoint does.
+	StallRate float64
 	// Latency is added before each answer.
 	Latency time.Duration
 	// RateLimit, when positive, is a token bucket of RateLimit requests per
@@ -25,12 +33,17 @@ type Fault struct {
 	// are throttled.
 	RateLimit float64
 	Burst     int
+	// Times, when positive, limits the rule to that many faults (throttled,
+	// failed, dropped or stalled calls); then it removes itself. With rates
+	// of 1 it makes "the first answer is lost" exact.
+	Times int
 }
 
 type faultState struct {
 	fault  Fault
 	tokens float64
 	last   time.Time
+	fired  int
 }
 
 // Faults holds the fault rules of one server.
@@ -65,27 +78,50 @@ func (f *Faults) Clear() {
 }
 
 // verdict is what the fault rules decide for one call.
-type verdict struct {
+type Verdict struct {
 	latency  time.Duration
 	throttle bool
 	status   int // 500 or 503 for a server error
 	drop     bool
+	// dropAfter: serve the call, then close the connection unanswered.
+	dropAfter bool
+	stall     bool
 }
 
-func (f *Faults) decide(service, op string) verdict {
+// DropAfter tells the caller to serve the call and then hang up.
+func (v Verdict) DropAfter() bool { return v.dropAfter }
+
+func (v Verdict) faulty() bool {
+	return v.throttle || v.status != 0 || v.drop || v.dropAfter || v.stall
+}
+
+func (f *Faults) decide(service, op string) Verdict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := f.rules[service+"."+op]
+	key := service + "." + op
+	st := f.rules[key]
 	if st == nil {
-		st = f.rules[service+".*"]
+		key = service + ".*"
+		st = f.rules[key]
 	}
 	if st == nil {
-		st = f.rules["*"]
+		key = "*"
+		st = f.rules[key]
 	}
 	if st == nil {
-		return verdict{}
+		return Verdict{}
 	}
-	v := verdict{latency: st.fault.Latency}
+	v := st.decide(f.rng)
+	if v.faulty() && st.fault.Times > 0 {
+		if st.fired++; st.fired >= st.fault.Times {
+			delete(f.rules, key)
+		}
+	}
+	return v
+}
+
+func (st *faultState) decide(rng *rand.Rand) Verdict {
+	v := Verdict{latency: st.fault.Latency}
 	if st.fault.RateLimit > 0 {
 		now := time.Now()
 		burst := float64(st.fault.Burst)
@@ -103,15 +139,25 @@ func (f *Faults) decide(service, op string) verdict {
 		}
 		st.tokens--
 	}
-	r := f.rng.Float64()
+	r := rng.Float64()
+	fl := st.fault
+	edge := 0.0
+	below := func(rate float64) bool {
+		edge += rate
+		return r < edge
+	}
 	switch {
-	case r < st.fault.DropRate:
+	case below(fl.DropRate):
 		v.drop = true
-	case r < st.fault.DropRate+st.fault.ThrottleRate:
+	case below(fl.DropAfterRate):
+		v.dropAfter = true
+	case below(fl.StallRate):
+		v.stall = true
+	case below(fl.ThrottleRate):
 		v.throttle = true
-	case r < st.fault.DropRate+st.fault.ThrottleRate+st.fault.ServerErrorRate:
+	case below(fl.ServerErrorRate):
 		v.status = 500
-		if f.rng.Intn(2) == 1 {
+		if rng.Intn(2) == 1 {
 			v.status = 503
 		}
 	}
