@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,8 +58,8 @@ func (o Options) Validate() error {
 	default:
 		return fmt.Errorf("invalid --on-conflict %q: use wait or fail", o.OnConflict)
 	}
-	if o.Tasks != nil && *o.Tasks < -1 {
-		return fmt.Errorf("--tasks must be 0 or more, got %d", *o.Tasks)
+	if o.Tasks != nil && *o.Tasks < 0 {
+		return fmt.Errorf("--tasks must be 0 or more (or -1: the service definition's desiredCount, or unchanged), got %d", *o.Tasks)
 	}
 	return o.AutoScaling.Validate()
 }
@@ -146,13 +147,19 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	for _, w := range plan.Warnings {
 		d.warn("%s", w)
 	}
+	for _, a := range plan.Unchangeable {
+		d.warn("%s differs but cannot be changed on an existing service: not applied (recreate the service to change it)", a)
+	}
 	applied, err := d.Apply(ctx, spec, plan)
+	var partial error
 	if err != nil {
-		class, reason := Error, "deploy failed"
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			class, reason = Timeout, "the timeout expired before the deployment started"
+		if applied == nil || !applied.ServiceChanged || ctx.Err() != nil {
+			return plan, failedApply(ctx, spec, plan, applied, err), nil
 		}
-		return plan, &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
+		// The service changed, so a rollout is in flight: follow it, and
+		// report what failed besides.
+		partial = err
+		d.warn("%v; the service was updated and its rollout is under way: waiting for it", err)
 	}
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN, DeploymentID: applied.DeploymentID}
 	switch {
@@ -179,14 +186,52 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		return plan, o, nil
 	case opts.NoWait:
 		out.Class, out.Reason = Submitted, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
-		return plan, out, nil
+		return plan, withNotes(out, plan, applied, partial), nil
 	}
 	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{
 		TaskDefinition: applied.TaskDefinitionARN,
 		DeploymentID:   applied.DeploymentID,
 		KnownEvents:    applied.KnownEvents,
 	})
-	return plan, o, nil
+	return plan, withNotes(o, plan, applied, partial), nil
+}
+
+// failedApply is the outcome when Apply stopped before the service
+// changed (or was interrupted): it says what was applied all the same.
+func failedApply(ctx context.Context, spec *Spec, plan *Plan, applied *Applied, err error) *Outcome {
+	class, reason := Error, "deploy failed"
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		class, reason = Timeout, "the timeout expired before the deployment started"
+	case errors.Is(ctx.Err(), context.Canceled):
+		class, reason = Interrupted, "interrupted before the deployment started"
+	}
+	if applied != nil && len(applied.Done) > 0 {
+		reason += "; already applied: " + strings.Join(applied.Done, ", ")
+		if applied.ServiceChanged {
+			reason = strings.Replace(reason, "before the deployment started", "after the service was updated", 1)
+		}
+	}
+	return &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}
+}
+
+// withNotes adds to a rollout's outcome what deploy did not apply: a
+// partial failure after the update, attributes UpdateService cannot change,
+// and, when doppio stopped watching early, what it had changed.
+func withNotes(o *Outcome, plan *Plan, applied *Applied, partial error) *Outcome {
+	if (o.Class == Interrupted || o.Class == Timeout) && len(applied.Done) > 0 {
+		o.Reason += "; already applied: " + strings.Join(applied.Done, ", ")
+	}
+	if partial != nil {
+		o.Reason += fmt.Sprintf("; not applied: %v", partial)
+		if o.Err == nil {
+			o.Err = partial
+		}
+	}
+	if len(plan.Unchangeable) > 0 {
+		o.Reason += fmt.Sprintf("; not applied: %s (cannot be changed on an existing service)", strings.Join(plan.Unchangeable, ", "))
+	}
+	return o
 }
 
 // checkMovedTags looks for moved tags when the plan changes nothing: with
@@ -229,6 +274,10 @@ type Applied struct {
 	KnownEvents []string
 	// NothingToDo: the service already matched the plan; no call was made.
 	NothingToDo bool
+	// ServiceChanged: CreateService or UpdateService took effect.
+	ServiceChanged bool
+	// Done says, in words, each change made ("registered web:2").
+	Done []string
 }
 
 // Apply executes a plan: register (or reuse) the task definition, adjust
@@ -245,9 +294,10 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 	case TDRegister:
 		td, err := d.register(ctx, plan.taskDefInput, spec.Ignore)
 		if err != nil {
-			return nil, err
+			return a, err
 		}
 		a.TaskDefinitionARN, a.Registered = aws.ToString(td.TaskDefinitionArn), true
+		a.Done = append(a.Done, "registered "+shortTD(a.TaskDefinitionARN))
 		plan.TaskDefinitionARN = a.TaskDefinitionARN
 		d.info("registered task definition %s", shortTD(a.TaskDefinitionARN))
 	case TDReuse:
@@ -257,8 +307,9 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 	}
 	if plan.AutoScaling != nil && plan.AutoScaling.Changes() {
 		if err := d.applyAutoScaling(ctx, plan.AutoScaling); err != nil {
-			return nil, err
+			return a, err
 		}
+		a.Done = append(a.Done, "auto scaling changed")
 	}
 	var svc *ecstypes.Service
 	switch {
@@ -274,9 +325,11 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		}
 		created, err := d.createService(ctx, in)
 		if err != nil {
-			return nil, err
+			return a, err
 		}
 		svc = created
+		a.ServiceChanged = true
+		a.Done = append(a.Done, fmt.Sprintf("created service %s running %s", spec.Service, shortTD(a.TaskDefinitionARN)))
 		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
 	default:
 		in := plan.update
@@ -289,9 +342,11 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		in.ForceNewDeployment = plan.ForceNewDeployment
 		updated, err := d.updateService(ctx, in, plan.live)
 		if err != nil {
-			return nil, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+			return a, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
 		}
 		svc = updated
+		a.ServiceChanged = true
+		a.Done = append(a.Done, fmt.Sprintf("service %s now deploys %s", spec.Service, shortTD(a.TaskDefinitionARN)))
 		msg := fmt.Sprintf("updated service %s: task definition %s", spec.Service, shortTD(a.TaskDefinitionARN))
 		if plan.DesiredCount != nil {
 			msg += fmt.Sprintf(", desired count %d", *plan.DesiredCount)
@@ -300,10 +355,18 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 			msg += fmt.Sprintf(", %d attribute(s)", len(plan.Attributes))
 		}
 		d.info("%s", msg)
+	}
+	a.setDeployment(svc, plan)
+	if !plan.CreateService && plan.changesService() {
 		if err := d.applyTags(ctx, svc, plan); err != nil {
-			return nil, err
+			return a, err
 		}
 	}
+	return a, nil
+}
+
+// setDeployment notes the deployment the service change started.
+func (a *Applied) setDeployment(svc *ecstypes.Service, plan *Plan) {
 	if svc != nil {
 		if p := primaryOf(svc); p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), a.TaskDefinitionARN) {
 			a.DeploymentID = aws.ToString(p.Id)
@@ -314,7 +377,6 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 			a.KnownEvents = eventIDs(svc)
 		}
 	}
-	return a, nil
 }
 
 // header is the line a deploy starts with: what goes where, and how.

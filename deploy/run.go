@@ -38,6 +38,10 @@ type RunTaskDefinitionOptions struct {
 	SkipTaskDefinition   bool
 	DryRun               bool
 	Ignore               normalize.Ignore
+	// Overrides and WatchContainer are checked against a rendered
+	// definition before it is registered (CheckRunContainers).
+	Overrides      *ecstypes.TaskOverride
+	WatchContainer string
 }
 
 // RunTaskDefinition resolves the task definition to run: --revision (of the
@@ -99,6 +103,9 @@ func (d *Deployer) RunTaskDefinition(ctx context.Context, cluster, service strin
 	}
 	in, err := local(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := CheckRunContainers(in.ContainerDefinitions, o.Overrides, o.WatchContainer, "family "+aws.ToString(in.Family)+" (rendered)"); err != nil {
 		return "", err
 	}
 	reg, err := d.Register(ctx, in, o.Ignore, o.DryRun)
@@ -402,16 +409,6 @@ func watchedContainer(td *ecstypes.TaskDefinition) string {
 		return aws.ToString(td.ContainerDefinitions[0].Name)
 	}
 	return ""
-}
-
-// HasContainer tells whether td defines a container named name.
-func HasContainer(td *ecstypes.TaskDefinition, name string) bool {
-	for _, c := range td.ContainerDefinitions {
-		if aws.ToString(c.Name) == name {
-			return true
-		}
-	}
-	return false
 }
 
 // tails returns the awslogs streams of the watched container, one per

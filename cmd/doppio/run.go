@@ -71,6 +71,7 @@ func (c *RunCmd) Run(g *Globals) error {
 	tdRef, err := d.RunTaskDefinition(ctx, cluster, service, local, deploy.RunTaskDefinitionOptions{
 		Revision: c.Revision, LatestTaskDefinition: c.LatestTaskDefinition, SkipTaskDefinition: c.SkipTaskDefinition,
 		DryRun: c.DryRun, Ignore: deploy.IgnoreOf(p.Config),
+		Overrides: overrides, WatchContainer: c.WatchContainer,
 	})
 	if err != nil {
 		return timeoutError(ctx, err)
@@ -107,8 +108,8 @@ func (c *RunCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, fmt.Errorf("describe task definition %s: %w", shortTaskDef(tdRef), err))
 	}
-	if c.WatchContainer != "" && !deploy.HasContainer(tdOut.TaskDefinition, c.WatchContainer) {
-		return fmt.Errorf("--watch-container %s: task definition %s has no such container", c.WatchContainer, shortTaskDef(tdRef))
+	if err := deploy.CheckRunContainers(tdOut.TaskDefinition.ContainerDefinitions, overrides, c.WatchContainer, shortTaskDef(tdRef)); err != nil {
+		return err
 	}
 	r := &deploy.Runner{ECS: p.Clients.ECS, Run: p.Clients.ECS, Logs: p.Clients.Logs, Reporter: rep}
 	if c.Count > 1 {

@@ -3,6 +3,7 @@ package awsemu
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +110,52 @@ func TestStallFaultHangsUntilTheClientGivesUp(t *testing.T) {
 	f.e.SetFault("ECS.ListClusters", Fault{})
 	if _, err := f.c.ListClusters(f.ctx, &ecs.ListClustersInput{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ECS refuses load balancers and overrides that name containers or ports
+// the task definition lacks, and a maximumPercent below minimumHealthyPercent.
+func TestECSValidatesContainerReferences(t *testing.T) {
+	f := newECSFixture(t)
+	td := f.register(fargateTD("web", "nginx"))
+	tg := "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+	create := func(lb ecstypes.LoadBalancer, dc *ecstypes.DeploymentConfiguration) error {
+		_, err := f.c.CreateService(f.ctx, &ecs.CreateServiceInput{Cluster: aws.String("app"), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+			DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+			LoadBalancers: []ecstypes.LoadBalancer{lb}, DeploymentConfiguration: dc})
+		return err
+	}
+	for _, tc := range []struct {
+		lb   ecstypes.LoadBalancer
+		dc   *ecstypes.DeploymentConfiguration
+		want string
+	}{
+		{ecstypes.LoadBalancer{TargetGroupArn: aws.String(tg), ContainerName: aws.String("nginx"), ContainerPort: aws.Int32(8080)}, nil, "The container nginx does not exist"},
+		{ecstypes.LoadBalancer{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(9090)}, nil, "did not have a container port 9090"},
+		{ecstypes.LoadBalancer{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)},
+			&ecstypes.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(100), MaximumPercent: aws.Int32(50)}, "maximumPercent"},
+	} {
+		if err := create(tc.lb, tc.dc); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("want %q, got %v", tc.want, err)
+		}
+	}
+	if err := create(ecstypes.LoadBalancer{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"),
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(100), MaximumPercent: aws.Int32(90)}})
+	if err == nil {
+		t.Error("UpdateService with maximumPercent below minimumHealthyPercent must fail")
+	}
+	other := fargateTD("web", "nginx")
+	other.ContainerDefinitions[0].Name = aws.String("web")
+	_, err = f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"), TaskDefinition: aws.String(f.register(other))})
+	if err == nil || !strings.Contains(err.Error(), "The container app does not exist") {
+		t.Errorf("a revision without the load balancer's container: got %v", err)
+	}
+	_, err = f.c.RunTask(f.ctx, &ecs.RunTaskInput{Cluster: aws.String("app"), TaskDefinition: aws.String(td), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+		Overrides: &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{Name: aws.String("nope")}}}})
+	if err == nil || !strings.Contains(err.Error(), "Override for container named nope") {
+		t.Errorf("RunTask override of an unknown container: got %v", err)
 	}
 }

@@ -302,6 +302,13 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	if count < 1 || count > 10 {
 		return nil, apiErr("InvalidParameterException", "Count must be between 1 and 10.")
 	}
+	if in.Overrides != nil {
+		for _, co := range in.Overrides.ContainerOverrides {
+			if td.container(aws.ToString(co.Name)) == nil {
+				return nil, apiErr("InvalidParameterException", "Override for container named %s is not a container in the TaskDefinition.", aws.ToString(co.Name))
+			}
+		}
+	}
 	spec, err := s.specFor(c, td, in.LaunchType, in.CapacityProviderStrategy, in.NetworkConfiguration, in.PlatformVersion)
 	if err != nil {
 		return nil, err

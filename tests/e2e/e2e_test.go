@@ -94,9 +94,10 @@ func TestScripts(t *testing.T) {
 			"nomutation": func(ts *testscript.TestScript, neg bool, args []string) {
 				cmdNoMutation(ts, neg, args)
 			},
-			"reqlog":   cmdReqlog,
-			"ecstasks": cmdECSTasks,
-			"exits":    cmdExits,
+			"reqlog":    cmdReqlog,
+			"ecstasks":  cmdECSTasks,
+			"awaitcall": cmdAwaitCall,
+			"exits":     cmdExits,
 		},
 	})
 }
@@ -139,7 +140,7 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 dropafter=1 stall=1
+// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 dropafter=1 stall=1 deny=1
 // latency=50ms rate=10 burst=5 times=1
 // "fault PATTERN off" removes the rule.
 func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
@@ -157,7 +158,7 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("fault: want key=value, got %q", kv)
 		}
 		switch k {
-		case "throttle", "error", "drop", "dropafter", "stall", "rate":
+		case "throttle", "error", "drop", "dropafter", "stall", "deny", "rate":
 			x, err := strconv.ParseFloat(v, 64)
 			ts.Check(err)
 			switch k {
@@ -171,6 +172,8 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 				f.DropAfterRate = x
 			case "stall":
 				f.StallRate = x
+			case "deny":
+				f.DenyRate = x
 			case "rate":
 				f.RateLimit = x
 			}
@@ -210,6 +213,25 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if compare(args[1], got, want) == neg {
 		ts.Fatalf("calls %s: got %d, want %s %d", args[0], got, args[1], want)
 	}
+}
+
+// awaitcall OP: poll the request log (no fixed sleep) until a successful
+// call of OP has been served since the mark; fail after 60 s. Lets a script
+// interrupt a background doppio in a known phase.
+func cmdAwaitCall(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awaitcall OP")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range emulator(ts).Log.Since(*ts.Value(markKey{}).(*int)) {
+			if (r.Operation == args[0] || r.Service+"."+r.Operation == args[0]) && r.Status == 200 {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("awaitcall %s: no such call within 60s", args[0])
 }
 
 // ecstasks CLUSTER OPERATOR N [STARTEDBY]: count the tasks the emulator

@@ -23,6 +23,9 @@ type Fault struct {
 	// lost (the connection closes instead): the case an idempotency token
 	// exists for.
 	DropAfterRate float64
+	// DenyRate is the fraction refused with an access-denied error (HTTP 400,
+	// AccessDeniedException / AccessDenied), as a missing IAM permission is.
+	DenyRate float64
 	// StallRate is the fraction never answered: the request hangs until the
 	// client gives up (or the emulator closes), as a stalled endpoint does.
 	StallRate float64
@@ -86,13 +89,14 @@ type Verdict struct {
 	// dropAfter: serve the call, then close the connection unanswered.
 	dropAfter bool
 	stall     bool
+	deny      bool
 }
 
 // DropAfter tells the caller to serve the call and then hang up.
 func (v Verdict) DropAfter() bool { return v.dropAfter }
 
 func (v Verdict) faulty() bool {
-	return v.throttle || v.status != 0 || v.drop || v.dropAfter || v.stall
+	return v.throttle || v.status != 0 || v.drop || v.dropAfter || v.stall || v.deny
 }
 
 func (f *Faults) decide(service, op string) Verdict {
@@ -155,6 +159,8 @@ func (st *faultState) decide(rng *rand.Rand) Verdict {
 		v.stall = true
 	case below(fl.ThrottleRate):
 		v.throttle = true
+	case below(fl.DenyRate):
+		v.deny = true
 	case below(fl.ServerErrorRate):
 		v.status = 500
 		if rng.Intn(2) == 1 {

@@ -7,6 +7,7 @@ package core
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -148,6 +149,14 @@ func (s *Server) ApplyFaults(w http.ResponseWriter, r *http.Request, service, op
 		return v, true, ae
 	case v.throttle:
 		ae := &APIError{Code: throttleCode, Message: "Rate exceeded", Status: 400}
+		writeErr(w, ae)
+		return v, true, ae
+	case v.deny:
+		code := "AccessDenied" // awsQuery and REST services
+		if throttleCode == "ThrottlingException" {
+			code = "AccessDeniedException" // awsJson services
+		}
+		ae := &APIError{Code: code, Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s", s.identify(r).ARN, strings.ToLower(service), op), Status: 400}
 		writeErr(w, ae)
 		return v, true, ae
 	case v.status != 0:
