@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/ghactions"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -72,6 +73,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitcode.Of(err)
 	}
 	cli.Globals.command = commandName(kctx.Command())
+	if cli.Globals.GitHub().Enabled {
+		// On a runner every line doppio prints may carry text from AWS
+		// (events, stopped reasons, container logs): none may act as a
+		// workflow command. doppio's own commands use the raw stream (see GitHub).
+		g.Stdout, g.Stderr = ghactions.NeutralizingWriter(g.Stdout), ghactions.NeutralizingWriter(g.Stderr)
+		cli.Globals.Stdout, cli.Globals.Stderr = g.Stdout, g.Stderr
+	}
 	err = kctx.Run(&cli.Globals)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
