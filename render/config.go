@@ -178,6 +178,8 @@ func decodeConfig(name, abs string, tr *tree, withPos bool) (*Config, error) {
 	}
 	if _, set := lookupFold(obj, "timeout"); !set {
 		cfg.Timeout.Duration = DefaultTimeout
+	} else if cfg.Timeout.Duration <= 0 {
+		return nil, fmt.Errorf("%s: timeout must be a positive duration (e.g. 15m), got %s", name, cfg.Timeout.Duration)
 	}
 	if cfg.Cluster == "" {
 		cfg.Cluster = "default"

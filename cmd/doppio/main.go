@@ -68,6 +68,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitcode.Error
 	}
 	cli.Globals.attach(g)
+	if err := cli.Globals.validateTimeout(); err != nil {
+		printError(g.Stderr, err)
+		return exitcode.Error
+	}
+	if cli.Globals.Timeout != nil {
+		cli.Globals.bound(*cli.Globals.Timeout)
+	}
+	defer func() {
+		if cli.Globals.cancelTimeout != nil {
+			cli.Globals.cancelTimeout()
+		}
+	}()
 	if err := cli.Globals.setup(); err != nil {
 		printError(g.Stderr, err)
 		return exitcode.Of(err)
@@ -80,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		g.Stdout, g.Stderr = ghactions.NeutralizingWriter(g.Stdout), ghactions.NeutralizingWriter(g.Stderr)
 		cli.Globals.Stdout, cli.Globals.Stderr = g.Stdout, g.Stderr
 	}
-	err = kctx.Run(&cli.Globals)
+	err = cli.Globals.timedOut(kctx.Run(&cli.Globals))
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
