@@ -147,52 +147,8 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fault PATTERN key=value...")
 	}
-	var f awsemu.Fault
-	for _, kv := range args[1:] {
-		if kv == "off" {
-			f = awsemu.Fault{}
-			break
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			ts.Fatalf("fault: want key=value, got %q", kv)
-		}
-		switch k {
-		case "throttle", "error", "drop", "dropafter", "stall", "deny", "rate":
-			x, err := strconv.ParseFloat(v, 64)
-			ts.Check(err)
-			switch k {
-			case "throttle":
-				f.ThrottleRate = x
-			case "error":
-				f.ServerErrorRate = x
-			case "drop":
-				f.DropRate = x
-			case "dropafter":
-				f.DropAfterRate = x
-			case "stall":
-				f.StallRate = x
-			case "deny":
-				f.DenyRate = x
-			case "rate":
-				f.RateLimit = x
-			}
-		case "burst", "times":
-			n, err := strconv.Atoi(v)
-			ts.Check(err)
-			if k == "burst" {
-				f.Burst = n
-			} else {
-				f.Times = n
-			}
-		case "latency":
-			d, err := time.ParseDuration(v)
-			ts.Check(err)
-			f.Latency = d
-		default:
-			ts.Fatalf("fault: unknown key %q", k)
-		}
-	}
+	f, err := awsemu.ParseFault(args[1:])
+	ts.Check(err)
 	emulator(ts).SetFault(args[0], f)
 }
 

@@ -1,7 +1,9 @@
 package core
 
 import (
+	"fmt"
 	"math/rand"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,4 +185,59 @@ func NormalizePattern(p string) string {
 		svc = canon
 	}
 	return svc + "." + op
+}
+
+// ParseFault reads a fault from key=value words, the syntax of the e2e
+// `fault` command and of `awsemu --fault`: throttle, error, drop, dropafter,
+// stall and deny take a fraction (0-1), latency a Go duration, rate a number
+// of requests per second, burst and times a count. "off" alone is the zero
+// Fault (which removes a rule).
+func ParseFault(words []string) (Fault, error) {
+	var f Fault
+	for _, kv := range words {
+		if kv == "off" {
+			return Fault{}, nil
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return Fault{}, fmt.Errorf("fault: want key=value, got %q", kv)
+		}
+		rates := map[string]*float64{
+			"throttle": &f.ThrottleRate, "error": &f.ServerErrorRate, "drop": &f.DropRate, "dropafter": &f.DropAfterRate,
+			"stall": &f.StallRate, "deny": &f.DenyRate,
+		}
+		switch {
+		case rates[k] != nil:
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x < 0 || x > 1 {
+				return Fault{}, fmt.Errorf("fault %s: want a fraction between 0 and 1, got %q", k, v)
+			}
+			*rates[k] = x
+		case k == "rate":
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x < 0 {
+				return Fault{}, fmt.Errorf("fault rate: want requests per second, got %q", v)
+			}
+			f.RateLimit = x
+		case k == "burst" || k == "times":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Fault{}, fmt.Errorf("fault %s: want a count, got %q", k, v)
+			}
+			if k == "burst" {
+				f.Burst = n
+			} else {
+				f.Times = n
+			}
+		case k == "latency":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return Fault{}, fmt.Errorf("fault latency: want a duration, got %q", v)
+			}
+			f.Latency = d
+		default:
+			return Fault{}, fmt.Errorf("fault: unknown key %q (throttle, error, drop, dropafter, stall, deny, latency, rate, burst, times)", k)
+		}
+	}
+	return f, nil
 }
