@@ -117,7 +117,7 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	name := displayName(abs)
-	raw, err := os.ReadFile(abs)
+	raw, err := readLimited(abs, MaxSourceSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", cleanPathError(err))
 	}
@@ -257,6 +257,9 @@ func lookupFold(obj map[string]any, key string) (any, bool) {
 func yamlToJSON(name string, src []byte) ([]byte, error) {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, fmt.Errorf("%s: empty config", name)
+	}
+	if err := checkYAMLAliases(name, src); err != nil {
+		return nil, err
 	}
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {

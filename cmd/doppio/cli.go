@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -135,14 +136,18 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 // loadEnvfile sets every variable of an envparse file, overriding the
 // environment (ecspresso does the same).
 func loadEnvfile(path string) error {
-	f, err := os.Open(path)
+	raw, err := render.ReadInput(context.Background(), path, render.MaxEnvfileSize)
 	if err != nil {
 		return fmt.Errorf("envfile: %w", err)
 	}
-	defer f.Close()
-	vars, err := envparse.Parse(f)
+	vars, err := envparse.Parse(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("envfile %s: %w", path, err)
+	}
+	if len(vars) > render.MaxEnvfileVars {
+		// Each variable is one setenv, which glibc makes linear in the
+		// size of the environment.
+		return fmt.Errorf("envfile %s: %d variables, more than the %d doppio sets from one file", path, len(vars), render.MaxEnvfileVars)
 	}
 	for k, v := range vars {
 		if err := os.Setenv(k, v); err != nil {

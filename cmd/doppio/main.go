@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
@@ -23,11 +24,51 @@ import (
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+// interruptGrace is how long a command has, after SIGINT or SIGTERM
+// cancelled its context, to report what it did (a deploy says what it had
+// applied) before doppio exits anyway: some work cannot be cancelled
+// (Jsonnet or template evaluation, a blocked read).
+const interruptGrace = 3 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchInterrupt(sigs, cancel, os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
+}
+
+// watchInterrupt cancels the run on the first signal; a second signal, or
+// the grace period running out, ends the process with exit 1 and a line
+// saying so.
+func watchInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+	s := <-sigs
+	cancel()
+	timer := time.NewTimer(interruptGrace)
+	defer timer.Stop()
+	why := fmt.Sprintf("did not stop within %s of %s", interruptGrace, s)
+	select {
+	case <-timer.C:
+	case s2 := <-sigs:
+		why = "got " + s2.String() + " again"
+	}
+	fmt.Fprintf(stderr, "doppio: interrupted (%s %s); exiting\n", strings.Join(append([]string{"doppio"}, commandWords()...), " "), why)
+	exit(exitcode.Error)
+}
+
+// commandWords is the command line's command (without flag values), for
+// the interruption message.
+func commandWords() []string {
+	var out []string
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // kongExit unwinds out of kong when it wants to exit (after --help), so that
