@@ -16,10 +16,6 @@ import (
 
 func newUpdateInput() *ecs.UpdateServiceInput { return &ecs.UpdateServiceInput{} }
 
-// registerAttempts bounds our own retries of RegisterTaskDefinition after an
-// error whose effect is unknown (a 5xx or a dropped connection).
-const registerAttempts = 3
-
 // register registers a task definition exactly once.
 //
 // The SDK retries a throttled call with the same input; that is safe, since
@@ -30,38 +26,30 @@ const registerAttempts = 3
 // an identical newest revision before trying again.
 func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, ig normalize.Ignore) (*ecstypes.TaskDefinition, error) {
 	family := aws.ToString(in.Family)
-	throttleOnly := func(o *ecs.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = 10
-			so.Retryables = []retry.IsErrorRetryable{
-				retry.NoRetryCanceledError{},
-				retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
-			}
-		})
-	}
-	var lastErr error
-	for attempt := 0; attempt < registerAttempts; attempt++ {
-		if attempt > 0 {
+	td, err := atMostOnce(ctx, d, "register task definition "+family,
+		func() (*ecstypes.TaskDefinition, bool) {
 			arn, err := d.findIdentical(ctx, in, "", ig)
-			if err == nil && arn != "" {
-				out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
-				if err == nil {
-					d.info("the interrupted registration had succeeded: using %s", shortTD(arn))
-					return out.TaskDefinition, nil
-				}
+			if err != nil || arn == "" {
+				return nil, false
 			}
-		}
-		out, err := d.ECS.RegisterTaskDefinition(ctx, in, throttleOnly)
-		if err == nil {
+			out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+			if err != nil {
+				return nil, false
+			}
+			d.info("the interrupted registration had succeeded: using %s", shortTD(arn))
+			return out.TaskDefinition, true
+		},
+		func() (*ecstypes.TaskDefinition, error) {
+			out, err := d.ECS.RegisterTaskDefinition(ctx, in, throttleOnly)
+			if err != nil {
+				return nil, err
+			}
 			return out.TaskDefinition, nil
-		}
-		lastErr = err
-		if !uncertain(err) || ctx.Err() != nil {
-			break
-		}
-		d.warn("register task definition %s: %v (checking whether it was registered before retrying)", family, err)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("register task definition %s: %w", family, err)
 	}
-	return nil, fmt.Errorf("register task definition %s: %w", family, lastErr)
+	return td, nil
 }
 
 // uncertain tells whether a failed call may have taken effect: server

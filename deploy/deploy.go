@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,8 +60,8 @@ func (o Options) Validate() error {
 	default:
 		return fmt.Errorf("invalid --on-conflict %q: use wait or fail", o.OnConflict)
 	}
-	if o.Tasks != nil && *o.Tasks < -1 {
-		return fmt.Errorf("--tasks must be 0 or more, got %d", *o.Tasks)
+	if o.Tasks != nil && *o.Tasks < 0 {
+		return fmt.Errorf("--tasks must be 0 or more (or -1: the service definition's desiredCount, or unchanged), got %d", *o.Tasks)
 	}
 	return o.AutoScaling.Validate()
 }
@@ -154,13 +155,19 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	for _, w := range plan.Warnings {
 		d.warn("%s", w)
 	}
+	for _, a := range plan.Unchangeable {
+		d.warn("%s differs but cannot be changed on an existing service: not applied (recreate the service to change it)", a)
+	}
 	applied, err := d.Apply(ctx, spec, plan)
+	var partial error
 	if err != nil {
-		class, reason := Error, "deploy failed"
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			class, reason = Timeout, "the timeout expired before the deployment started"
+		if applied == nil || !applied.ServiceChanged || ctx.Err() != nil {
+			return plan, failedApply(ctx, spec, plan, applied, err), nil
 		}
-		return plan, &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}, nil
+		// The service changed, so a rollout is in flight: follow it, and
+		// report what failed besides.
+		partial = err
+		d.warn("%v; the service was updated and its rollout is under way: waiting for it", err)
 	}
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN, DeploymentID: applied.DeploymentID}
 	switch {
@@ -187,7 +194,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		return plan, o, nil
 	case opts.NoWait:
 		out.Class, out.Reason = Submitted, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
-		return plan, out, nil
+		return plan, withNotes(out, plan, applied, partial), nil
 	}
 	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{
 		TaskDefinition: applied.TaskDefinitionARN,
@@ -195,7 +202,45 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		KnownEvents:    applied.KnownEvents,
 		Service:        applied.Service,
 	})
-	return plan, o, nil
+	return plan, withNotes(o, plan, applied, partial), nil
+}
+
+// failedApply is the outcome when Apply stopped before the service
+// changed (or was interrupted): it says what was applied all the same.
+func failedApply(ctx context.Context, spec *Spec, plan *Plan, applied *Applied, err error) *Outcome {
+	class, reason := Error, "deploy failed"
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		class, reason = Timeout, "the timeout expired before the deployment started"
+	case errors.Is(ctx.Err(), context.Canceled):
+		class, reason = Interrupted, "interrupted before the deployment started"
+	}
+	if applied != nil && len(applied.Done) > 0 {
+		reason += "; already applied: " + strings.Join(applied.Done, ", ")
+		if applied.ServiceChanged {
+			reason = strings.Replace(reason, "before the deployment started", "after the service was updated", 1)
+		}
+	}
+	return &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}
+}
+
+// withNotes adds to a rollout's outcome what deploy did not apply: a
+// partial failure after the update, attributes UpdateService cannot change,
+// and, when doppio stopped watching early, what it had changed.
+func withNotes(o *Outcome, plan *Plan, applied *Applied, partial error) *Outcome {
+	if (o.Class == Interrupted || o.Class == Timeout) && len(applied.Done) > 0 {
+		o.Reason += "; already applied: " + strings.Join(applied.Done, ", ")
+	}
+	if partial != nil {
+		o.Reason += fmt.Sprintf("; not applied: %v", partial)
+		if o.Err == nil {
+			o.Err = partial
+		}
+	}
+	if len(plan.Unchangeable) > 0 {
+		o.Reason += fmt.Sprintf("; not applied: %s (cannot be changed on an existing service)", strings.Join(plan.Unchangeable, ", "))
+	}
+	return o
 }
 
 // checkMovedTags looks for moved tags when the plan changes nothing: with
@@ -241,6 +286,10 @@ type Applied struct {
 	// Service is the CreateService or UpdateService answer, the waiter's
 	// first state.
 	Service *ecstypes.Service
+	// ServiceChanged: CreateService or UpdateService took effect.
+	ServiceChanged bool
+	// Done says, in words, each change made ("registered web:2").
+	Done []string
 }
 
 // Apply executes a plan: register (or reuse) the task definition, adjust
@@ -257,9 +306,10 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 	case TDRegister:
 		td, err := d.register(ctx, plan.taskDefInput, spec.Ignore)
 		if err != nil {
-			return nil, err
+			return a, err
 		}
 		a.TaskDefinitionARN, a.Registered = aws.ToString(td.TaskDefinitionArn), true
+		a.Done = append(a.Done, "registered "+shortTD(a.TaskDefinitionARN))
 		plan.TaskDefinitionARN = a.TaskDefinitionARN
 		d.info("registered task definition %s", shortTD(a.TaskDefinitionARN))
 	case TDReuse:
@@ -269,8 +319,9 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 	}
 	if plan.AutoScaling != nil && plan.AutoScaling.Changes() {
 		if err := d.applyAutoScaling(ctx, plan.AutoScaling); err != nil {
-			return nil, err
+			return a, err
 		}
+		a.Done = append(a.Done, "auto scaling changed")
 	}
 	var svc *ecstypes.Service
 	switch {
@@ -284,11 +335,13 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		if plan.Daemon {
 			in.DesiredCount = nil
 		}
-		out, err := d.ECS.CreateService(ctx, in)
+		created, err := d.createService(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("create service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+			return a, err
 		}
-		svc = out.Service
+		svc = created
+		a.ServiceChanged = true
+		a.Done = append(a.Done, fmt.Sprintf("created service %s running %s", spec.Service, shortTD(a.TaskDefinitionARN)))
 		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
 	default:
 		in := plan.update
@@ -299,11 +352,13 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		in.TaskDefinition = aws.String(a.TaskDefinitionARN)
 		in.DesiredCount = plan.DesiredCount
 		in.ForceNewDeployment = plan.ForceNewDeployment
-		out, err := d.ECS.UpdateService(ctx, in)
+		updated, err := d.updateService(ctx, in, plan.live)
 		if err != nil {
-			return nil, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
+			return a, fmt.Errorf("update service %s in cluster %s: %w", spec.Service, spec.Cluster, err)
 		}
-		svc = out.Service
+		svc = updated
+		a.ServiceChanged = true
+		a.Done = append(a.Done, fmt.Sprintf("service %s now deploys %s", spec.Service, shortTD(a.TaskDefinitionARN)))
 		msg := fmt.Sprintf("updated service %s: task definition %s", spec.Service, shortTD(a.TaskDefinitionARN))
 		if plan.DesiredCount != nil {
 			msg += fmt.Sprintf(", desired count %d", *plan.DesiredCount)
@@ -312,10 +367,18 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 			msg += fmt.Sprintf(", %d attribute(s)", len(plan.Attributes))
 		}
 		d.info("%s", msg)
+	}
+	a.setDeployment(svc, plan)
+	if !plan.CreateService && plan.changesService() {
 		if err := d.applyTags(ctx, svc, plan); err != nil {
-			return nil, err
+			return a, err
 		}
 	}
+	return a, nil
+}
+
+// setDeployment notes the deployment the service change started.
+func (a *Applied) setDeployment(svc *ecstypes.Service, plan *Plan) {
 	if svc != nil {
 		if plan.changesService() {
 			a.Service = svc
@@ -329,7 +392,6 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 			a.KnownEvents = eventIDs(svc)
 		}
 	}
-	return a, nil
 }
 
 // header is the line a deploy starts with: what goes where, and how.

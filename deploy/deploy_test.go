@@ -287,7 +287,8 @@ func TestDryRunMakesNoMutatingCall(t *testing.T) {
 	}
 }
 
-// Ctrl-C while waiting stops the wait, says so, and touches nothing.
+// Ctrl-C while waiting stops the wait, says what was already applied, and
+// touches nothing more.
 func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
 	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true) // the rollout never progresses
 	ctx, cancel := context.WithCancel(context.Background())
@@ -303,7 +304,8 @@ func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Class != Interrupted || out.ExitCode() != 1 || !strings.Contains(out.Reason, "not touched") {
+	if out.Class != Interrupted || out.ExitCode() != 1 || !strings.Contains(out.Reason, "ECS continues the deployment") ||
+		!strings.Contains(out.Reason, "already applied: registered web:2, service web now deploys web:2") {
 		t.Fatalf("outcome %s: %s", out.Class, out.Reason)
 	}
 	if muts := f.emu.Log.Mutating(mark); len(muts) != 0 {

@@ -29,6 +29,9 @@ type Spec struct {
 	ServiceDefinition *render.ServiceDefinition
 	// Ignore lists what another tool owns (config `ignore`).
 	Ignore normalize.Ignore
+	// ServiceDefinitionFile and TaskDefinitionFile name the files in
+	// validation errors ("" when unknown).
+	ServiceDefinitionFile, TaskDefinitionFile string
 }
 
 // SpecFromProject renders the service definition of a project and wires the
@@ -43,6 +46,9 @@ func SpecFromProject(ctx context.Context, p *render.Project) (*Spec, error) {
 		Service:           p.Config.Service,
 		TaskDefinition:    p.TaskDefinition,
 		ServiceDefinition: sd,
+
+		ServiceDefinitionFile: p.Config.ServiceDefinitionPath,
+		TaskDefinitionFile:    p.Config.TaskDefinitionPath,
 	}
 	spec.Ignore = IgnoreOf(p.Config)
 	return spec, nil
@@ -265,6 +271,9 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 		if asp.Missing {
 			p.Warnings = append(p.Warnings, "auto scaling flags given but the service has no scalable target; skipped")
 		}
+	}
+	if err := d.validatePlan(ctx, spec, p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

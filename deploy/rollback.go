@@ -257,17 +257,17 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		d.info("stopped deployment %s with rollback to %s", shortID(plan.StopDeployment), shortTD(plan.Target))
 		target.Rollback = true
 	} else {
-		res, err := d.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+		svc, err := d.updateService(ctx, &ecs.UpdateServiceInput{
 			Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(plan.Target),
-		})
+		}, plan.live)
 		if err != nil {
 			return plan, &Outcome{Class: Error, Reason: "rollback failed", Err: fmt.Errorf("update service %s to %s: %w", service, shortTD(plan.Target), err), Cluster: cluster, Service: service}, nil
 		}
 		d.info("updated service %s: task definition %s", service, shortTD(plan.Target))
-		if p := primaryOf(res.Service); res.Service != nil && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), plan.Target) {
+		if p := primaryOf(svc); svc != nil && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), plan.Target) {
 			target.DeploymentID = aws.ToString(p.Id)
 		}
-		target.Service = res.Service
+		target.Service = svc
 	}
 	if opts.NoWait {
 		out.Class, out.Reason = Submitted, fmt.Sprintf("rollback to %s started (not waiting: --no-wait)", shortTD(plan.Target))

@@ -38,6 +38,10 @@ type RunTaskDefinitionOptions struct {
 	SkipTaskDefinition   bool
 	DryRun               bool
 	Ignore               normalize.Ignore
+	// Overrides and WatchContainer are checked against a rendered
+	// definition before it is registered (CheckRunContainers).
+	Overrides      *ecstypes.TaskOverride
+	WatchContainer string
 }
 
 // RunTaskDefinition resolves the task definition to run: --revision (of the
@@ -101,6 +105,9 @@ func (d *Deployer) RunTaskDefinition(ctx context.Context, cluster, service strin
 	}
 	in, err := local(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := CheckRunContainers(in.ContainerDefinitions, o.Overrides, o.WatchContainer, "family "+aws.ToString(in.Family)+" (rendered)"); err != nil {
 		return "", err
 	}
 	reg, err := d.Register(ctx, in, o.Ignore, o.DryRun)
@@ -197,14 +204,16 @@ type RunOutcome struct {
 	ContainerExitCode *int32
 }
 
-// Start calls RunTask and returns the started task ARNs.
+// Start calls RunTask and returns the started tasks. When ECS answers with
+// failures, the error is a *StartFailures; tasks that did start are
+// returned with it, so that they are named and followed, not forgotten.
 func (r *Runner) Start(ctx context.Context, in *ecs.RunTaskInput) ([]ecstypes.Task, error) {
 	out, err := r.Run.RunTask(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("run task %s: %w", shortTD(aws.ToString(in.TaskDefinition)), err)
 	}
 	if len(out.Failures) > 0 {
-		var msgs []string
+		sf := &StartFailures{TaskDefinition: shortTD(aws.ToString(in.TaskDefinition)), Wanted: int(aws.ToInt32(in.Count)), Started: len(out.Tasks)}
 		for _, f := range out.Failures {
 			m := aws.ToString(f.Reason)
 			if d := aws.ToString(f.Detail); d != "" {
@@ -213,14 +222,42 @@ func (r *Runner) Start(ctx context.Context, in *ecs.RunTaskInput) ([]ecstypes.Ta
 			if a := aws.ToString(f.Arn); a != "" {
 				m += " [" + a + "]"
 			}
-			msgs = append(msgs, m)
+			sf.Reasons = append(sf.Reasons, m)
 		}
-		return out.Tasks, fmt.Errorf("failed to run task %s: %s", shortTD(aws.ToString(in.TaskDefinition)), strings.Join(msgs, "; "))
+		return out.Tasks, sf
 	}
 	if len(out.Tasks) == 0 {
 		return nil, fmt.Errorf("run task %s: ECS started no task", shortTD(aws.ToString(in.TaskDefinition)))
 	}
 	return out.Tasks, nil
+}
+
+// StartFailures are the failures RunTask answered with.
+type StartFailures struct {
+	TaskDefinition  string
+	Wanted, Started int
+	Reasons         []string
+}
+
+func (f *StartFailures) Error() string {
+	if f.Started == 0 {
+		return fmt.Sprintf("failed to run task %s: %s", f.TaskDefinition, strings.Join(f.Reasons, "; "))
+	}
+	return fmt.Sprintf("%d of %d tasks of %s did not start: %s", f.Wanted-f.Started, f.Wanted, f.TaskDefinition, strings.Join(f.Reasons, "; "))
+}
+
+// WithStartFailures makes the outcome of following the tasks that started
+// say that others did not: never a success (exit 3 when the started ones
+// completed).
+func (o *RunOutcome) WithStartFailures(f *StartFailures) *RunOutcome {
+	if f == nil {
+		return o
+	}
+	if o.Class == Completed {
+		o.Class = Failed
+	}
+	o.Reason += "; " + f.Error()
+	return o
 }
 
 // logTail follows one awslogs stream.
@@ -404,16 +441,6 @@ func watchedContainer(td *ecstypes.TaskDefinition) string {
 		return aws.ToString(td.ContainerDefinitions[0].Name)
 	}
 	return ""
-}
-
-// HasContainer tells whether td defines a container named name.
-func HasContainer(td *ecstypes.TaskDefinition, name string) bool {
-	for _, c := range td.ContainerDefinitions {
-		if aws.ToString(c.Name) == name {
-			return true
-		}
-	}
-	return false
 }
 
 // tails returns the awslogs streams of the watched container, one per

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,33 @@ func TestRunTaskInputFromServiceDefinition(t *testing.T) {
 	}
 	if in := RunTaskInput("demo", "job:7", nil, RunOptions{}); in.NetworkConfiguration != nil || aws.ToInt32(in.Count) != 1 {
 		t.Fatalf("a family alone has no network configuration and runs one task: %+v", in)
+	}
+}
+
+type partialRunner struct{}
+
+func (partialRunner) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Options)) (*ecs.RunTaskOutput, error) {
+	return &ecs.RunTaskOutput{
+		Tasks:    []ecstypes.Task{{TaskArn: aws.String(runTaskARN)}},
+		Failures: []ecstypes.Failure{{Reason: aws.String("RESOURCE:MEMORY"), Arn: aws.String("arn:aws:ecs:us-east-1:123456789012:container-instance/demo/1")}},
+	}, nil
+}
+
+// RunTask answering some tasks and some failures: the started tasks are
+// returned (to be named and followed) and the outcome is never a success.
+func TestRunTaskPartialFailure(t *testing.T) {
+	r := &Runner{Run: partialRunner{}}
+	tasks, err := r.Start(context.Background(), &ecs.RunTaskInput{TaskDefinition: aws.String("job:7"), Count: aws.Int32(2)})
+	var sf *StartFailures
+	if len(tasks) != 1 || !errors.As(err, &sf) {
+		t.Fatalf("want the started task and StartFailures, got %d task(s), %v", len(tasks), err)
+	}
+	if !strings.Contains(err.Error(), "1 of 2 tasks of job:7 did not start: RESOURCE:MEMORY") {
+		t.Errorf("error = %v", err)
+	}
+	out, _, _ := follow(t, context.Background(), [][]ecstypes.Task{{task("STOPPED", aws.Int32(0), ecstypes.TaskStopCodeEssentialContainerExited, "done")}}, RunOptions{})
+	out = out.WithStartFailures(sf)
+	if out.Class != Failed || out.ExitCode() != 3 || !strings.Contains(out.Reason, "1 task completed") || !strings.Contains(out.Reason, "did not start") {
+		t.Errorf("outcome %s: %s", out.Class, out.Reason)
 	}
 }

@@ -48,6 +48,9 @@ type fieldCase struct {
 const (
 	latticeTG = `"arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0"`
 	elbTG     = `"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"`
+	// elbTG2 is another target group: the task definition maps port 80
+	// only, and deploy refuses a load balancer on a port it does not map.
+	elbTG2 = `"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web2/fedcba9876543210"`
 )
 
 var fieldCases = map[string]fieldCase{
@@ -71,7 +74,7 @@ var fieldCases = map[string]fieldCase{
 	"enableExecuteCommand":          {live: `true`, differ: []string{`false`}, equal: []string{`true`}},
 	"healthCheckGracePeriodSeconds": {live: `30`, differ: []string{`0`, `60`}, equal: []string{`30`}},
 	"loadBalancers": {live: `[{"targetGroupArn":` + elbTG + `,"containerName":"app","containerPort":80}]`,
-		differ: []string{`[]`, `[{"targetGroupArn":` + elbTG + `,"containerName":"app","containerPort":8080}]`},
+		differ: []string{`[]`, `[{"targetGroupArn":` + elbTG2 + `,"containerName":"app","containerPort":80}]`},
 		equal:  []string{`[{"containerName":"app","containerPort":80,"targetGroupArn":` + elbTG + `}]`}},
 	"networkConfiguration": {live: `{"awsvpcConfiguration":{"subnets":["subnet-1"],"assignPublicIp":"ENABLED"}}`,
 		differ: []string{`{"awsvpcConfiguration":{"subnets":["subnet-1"],"assignPublicIp":"DISABLED"}}`, `{"awsvpcConfiguration":{"subnets":["subnet-1"],"securityGroups":[]}}`},

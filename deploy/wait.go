@@ -327,8 +327,8 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				rep.Report(Event{Time: time.Now(), Kind: EventProgress, Deployments: states})
 			}
 			v := classify(svc, want)
-			if v.done && v.class == Completed && want.until == UntilDeployed {
-				v = w.confirmServiceDeployment(ctx, v, t.Rollback)
+			if v.done && v.class == Completed {
+				v = w.confirmServiceDeployment(ctx, v, t.Rollback, want.until)
 			}
 			if v.done {
 				o := out(v.class, v.reason)
@@ -434,13 +434,17 @@ func (w *Waiter) stopped(ctx context.Context, out func(Class, string) *Outcome, 
 		o.Explanation = w.explain(ctx, svc, want, fresh)
 		return o
 	}
-	return out(Interrupted, "stopped waiting on request; the service was not touched and ECS continues the deployment")
+	return out(Interrupted, "stopped waiting on request; ECS continues the deployment (doppio stops nothing)")
 }
 
-// confirmServiceDeployment checks, for --wait-until deployed, that the
-// newest service deployment agrees. Without that API (older regions,
-// permissions) the DescribeServices verdict stands.
-func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollback bool) verdict {
+// confirmServiceDeployment checks that the newest service deployment agrees
+// with a Completed verdict. Whatever --wait-until says, a service deployment
+// ECS rolled back (or that was stopped) is not a success: after a circuit
+// breaker rollback the service is stable again, on the old revision. With
+// --wait-until deployed a service deployment still in progress (a bake time)
+// is not done yet. Without that API (older regions, permissions) the
+// DescribeServices verdict stands.
+func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollback bool, until WaitUntil) verdict {
 	sd, err := latestServiceDeployment(ctx, w.ECS, w.Cluster, w.Service)
 	if err != nil || sd == nil {
 		return v
@@ -459,6 +463,9 @@ func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollba
 	case ecstypes.ServiceDeploymentStatusSuccessful:
 		return v
 	case ecstypes.ServiceDeploymentStatusPending, ecstypes.ServiceDeploymentStatusInProgress:
+		if until == UntilStable {
+			return v
+		}
 		return verdict{} // e.g. a bake time is still running
 	case ecstypes.ServiceDeploymentStatusRollbackSuccessful, ecstypes.ServiceDeploymentStatusRollbackInProgress, ecstypes.ServiceDeploymentStatusRollbackRequested:
 		return verdict{done: true, class: RolledBack, reason: "the service deployment was rolled back" + reasonSuffix(sd.StatusReason)}

@@ -153,6 +153,9 @@ func rolledBackEvent(svc *ecstypes.Service) bool {
 }
 
 func primaryOf(svc *ecstypes.Service) *ecstypes.Deployment {
+	if svc == nil {
+		return nil
+	}
 	for i := range svc.Deployments {
 		if aws.ToString(svc.Deployments[i].Status) == "PRIMARY" {
 			return &svc.Deployments[i]

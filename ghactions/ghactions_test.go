@@ -3,6 +3,7 @@ package ghactions
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -292,5 +293,29 @@ func TestAnnotateError(t *testing.T) {
 		"::error::verify: image registry.example.com:5000/app:v2 not found\n"
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// External text cannot forge a workflow command on any of its lines.
+func TestNeutralize(t *testing.T) {
+	in := "ok line\n::error::forged\n  ::stop-commands::x\nmid ::notice:: fine\n##[set-output name=a;]b\n"
+	got := Neutralize(in)
+	for _, l := range strings.Split(got, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, " \t"), "::") || strings.Contains(l, "##[") {
+			t.Errorf("line still a command: %q", l)
+		}
+	}
+	if strings.ReplaceAll(got, "\u200b", "") != in {
+		t.Errorf("text changed beyond zero-width spaces: %q", got)
+	}
+	var b strings.Builder
+	w := NeutralizingWriter(&b)
+	for _, piece := range []string{"event: a\n::err", "or::x\n", "tail ::warning::y\n"} {
+		if _, err := io.WriteString(w, piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "event: a\n\u200b::error::x\ntail ::warning::y\n"; b.String() != want {
+		t.Errorf("writer: got %q, want %q", b.String(), want)
 	}
 }

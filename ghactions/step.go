@@ -1,6 +1,7 @@
 package ghactions
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ type Step struct {
 	Title string
 
 	masked map[string]bool // secrets already sent with ::add-mask::
+	warned map[string]bool // step files we already warned we cannot write
 }
 
 // New builds the Step for a run from the `--ci` flag value and the environment.
@@ -104,20 +106,38 @@ func (s *Step) MaskSecrets() error {
 	return nil
 }
 
-// SetOutput writes a step output (masked).
+// SetOutput writes a step output (masked). A step output file that cannot be
+// written is a warning annotation, not an error: the command's own outcome
+// (a completed deploy, diff's exit 2) must not turn into a failure because
+// of its report.
 func (s *Step) SetOutput(name, value string) error {
 	if !s.on() {
 		return nil
 	}
-	return SetOutputTo(s.OutputPath, name, s.Secrets.String(value))
+	s.warnUnwritable(OutputEnv, SetOutputTo(s.OutputPath, name, s.Secrets.String(value)))
+	return nil
 }
 
-// AppendSummary appends markdown to the step summary (masked).
+// AppendSummary appends markdown to the step summary (masked); like
+// SetOutput, a write failure only warns.
 func (s *Step) AppendSummary(markdown string) error {
 	if !s.on() {
 		return nil
 	}
-	return AppendSummaryTo(s.SummaryPath, s.Secrets.String(markdown))
+	s.warnUnwritable(SummaryEnv, AppendSummaryTo(s.SummaryPath, s.Secrets.String(markdown)))
+	return nil
+}
+
+// warnUnwritable annotates a step file write failure once per file.
+func (s *Step) warnUnwritable(env string, err error) {
+	if err == nil || s.warned[env] {
+		return
+	}
+	if s.warned == nil {
+		s.warned = map[string]bool{}
+	}
+	s.warned[env] = true
+	_ = s.Annotate(LevelWarning, "", 0, 0, fmt.Sprintf("doppio could not write $%s (%v); the command's result is unaffected", env, err))
 }
 
 func (s *Step) relPath(file string) string {

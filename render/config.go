@@ -132,7 +132,7 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	name := displayName(abs)
-	raw, err := os.ReadFile(abs)
+	raw, err := readLimited(abs, MaxSourceSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", cleanPathError(err))
 	}
@@ -193,6 +193,8 @@ func decodeConfig(name, abs string, tr *tree, withPos bool) (*Config, error) {
 	}
 	if _, set := lookupFold(obj, "timeout"); !set {
 		cfg.Timeout.Duration = DefaultTimeout
+	} else if cfg.Timeout.Duration <= 0 {
+		return nil, fmt.Errorf("%s: timeout must be a positive duration (e.g. 15m), got %s", name, cfg.Timeout.Duration)
 	}
 	if cfg.Cluster == "" {
 		cfg.Cluster = "default"
@@ -291,6 +293,9 @@ func lookupFold(obj map[string]any, key string) (any, bool) {
 func yamlToJSON(name string, src []byte) ([]byte, error) {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, fmt.Errorf("%s: empty config", name)
+	}
+	if err := checkYAMLAliases(name, src); err != nil {
+		return nil, err
 	}
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {

@@ -97,7 +97,6 @@ func TestConfigTimeout(t *testing.T) {
 		`"90s"`: 90 * time.Second,
 		`120`:   2 * time.Minute,
 		`1.5`:   1500 * time.Millisecond,
-		`"0s"`:  0,
 	} {
 		p := writeFile(t, t.TempDir(), "c.json", `{"task_definition":"td.json","timeout":`+in+`}`)
 		cfg, err := LoadConfig(p, nil, nil)
@@ -108,9 +107,11 @@ func TestConfigTimeout(t *testing.T) {
 			t.Errorf("timeout %s = %v, want %v", in, cfg.Timeout.Duration, want)
 		}
 	}
-	p := writeFile(t, t.TempDir(), "c.json", `{"timeout":"10 minutes"}`)
-	if _, err := LoadConfig(p, nil, nil); err == nil || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("bad timeout error = %v", err)
+	for _, bad := range []string{`"10 minutes"`, `"0s"`, `0`, `"-5m"`} {
+		p := writeFile(t, t.TempDir(), "c.json", `{"timeout":`+bad+`}`)
+		if _, err := LoadConfig(p, nil, nil); err == nil || !strings.Contains(err.Error(), "timeout") {
+			t.Errorf("timeout %s: error = %v", bad, err)
+		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -315,22 +314,25 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 		return path, nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	name = displayName(abs)
-	raw, err := os.ReadFile(abs)
+	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return name, nil, false, fmt.Errorf("read definition: %w", cleanPathError(err))
 	}
 	src := raw
 	if strings.EqualFold(filepath.Ext(abs), ".jsonnet") || strings.EqualFold(filepath.Ext(abs), ".libsonnet") {
 		vm := newVM(p.extStr, p.extCode, pluginNatives(ctx, p.funcs))
-		js, err := vm.EvaluateSnippet(name, string(raw))
+		js, err := evaluate(ctx, "evaluate "+name, func() (string, error) { return vm.EvaluateSnippet(name, string(raw)) })
 		if err != nil {
+			if ctx.Err() != nil {
+				return name, nil, false, err
+			}
 			return name, nil, false, jsonnetError(name, err)
 		}
 		src = []byte(js)
 	} else {
 		withPos = true
 	}
-	out, err = renderTemplate(name, src, templateFuncs(ctx, p.funcs))
+	out, err = evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, src, templateFuncs(ctx, p.funcs)) })
 	if err != nil {
 		return name, nil, false, err
 	}

@@ -193,7 +193,7 @@ func (r *runner) loadBalancerCheck(parent *Check, i int, lb ecstypes.LoadBalance
 		label = aws.ToString(lb.LoadBalancerName)
 	}
 	c := parent.add(&Check{Name: fmt.Sprintf("LoadBalancer[%d %s]", i, label)})
-	pm, err := loadBalancerTarget(r.in.TaskDefinition, lb)
+	pm, err := LoadBalancerTarget(r.in.TaskDefinition, lb)
 	if err != nil {
 		c.set(NG, "%v", err)
 		return

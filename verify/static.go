@@ -294,9 +294,9 @@ func ServiceRules(in Input) []Finding {
 	return out
 }
 
-// loadBalancerTarget checks that a load balancer's container and port exist
+// LoadBalancerTarget checks that a load balancer's container and port exist
 // in the task definition; it returns the matching port mapping.
-func loadBalancerTarget(td *ecs.RegisterTaskDefinitionInput, lb ecstypes.LoadBalancer) (*ecstypes.PortMapping, error) {
+func LoadBalancerTarget(td *ecs.RegisterTaskDefinitionInput, lb ecstypes.LoadBalancer) (*ecstypes.PortMapping, error) {
 	name := aws.ToString(lb.ContainerName)
 	if name == "" {
 		return nil, fmt.Errorf("containerName is missing")

@@ -230,7 +230,7 @@ func TestLoadBalancerTarget(t *testing.T) {
 		{ecstypes.LoadBalancer{ContainerPort: aws.Int32(80)}, "containerName is missing"},
 	}
 	for _, tc := range cases {
-		_, err := loadBalancerTarget(td, tc.lb)
+		_, err := LoadBalancerTarget(td, tc.lb)
 		if tc.wantErr == "" {
 			if err != nil {
 				t.Errorf("%v: unexpected error %v", aws.ToString(tc.lb.ContainerName), err)

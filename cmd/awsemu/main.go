@@ -42,6 +42,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 	account := fs.String("account-id", "123456789012", "emulated account id")
 	faultSeed := fs.Int64("fault-seed", 1, "seed of injected faults and generated ids")
 	verbose := fs.Bool("v", false, "log every request on stderr")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "inject faults into matching operations, repeatable: PATTERN:key=value,... e.g.\n"+
+		"'ECS.RunTask:dropafter=1,times=1' (the first answer is lost after the task started),\n"+
+		"'ECS.*:throttle=0.2,error=0.05', '*:latency=200ms', 'SSM.GetParameter:stall=1';\n"+
+		"keys: throttle, error (5xx), drop (before the call applies), dropafter (after), stall, deny (fractions 0-1),\n"+
+		"latency, rate/burst (token bucket), times (the rule ends after N faults); seeded by --fault-seed")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: awsemu [flags]\n\nServes an emulated AWS account and prints the environment to export.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -67,6 +73,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	e := awsemu.New(awsemu.Options{Clock: awsemu.NewRealClock(*speed), Seed: *faultSeed, Region: *region, AccountID: *account, Logger: logger})
+	for _, r := range faults {
+		e.SetFault(r.pattern, r.fault)
+	}
 	if *seedPath != "" {
 		seed, err := awsemu.LoadSeedFile(*seedPath)
 		if err == nil {
@@ -127,4 +136,27 @@ func shellQuote(v string) string {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+type faultRule struct {
+	pattern string
+	fault   awsemu.Fault
+}
+
+// faultFlags collects --fault PATTERN:key=value,... flags.
+type faultFlags []faultRule
+
+func (f *faultFlags) String() string { return "" }
+
+func (f *faultFlags) Set(v string) error {
+	pattern, spec, ok := strings.Cut(v, ":")
+	if !ok || pattern == "" || spec == "" {
+		return fmt.Errorf("want PATTERN:key=value,..., e.g. ECS.RunTask:dropafter=1,times=1")
+	}
+	fault, err := awsemu.ParseFault(strings.Split(spec, ","))
+	if err != nil {
+		return err
+	}
+	*f = append(*f, faultRule{pattern: pattern, fault: fault})
+	return nil
 }

@@ -108,3 +108,55 @@ func TestBadSeedFails(t *testing.T) {
 		t.Fatalf("code %d, stderr %q, stdout %q", code, stderr.String(), stdout.String())
 	}
 }
+
+// --fault injects seeded faults per operation; a bad one is a usage error.
+func TestFaultFlags(t *testing.T) {
+	var stdout, stderr syncBuffer
+	stop := make(chan os.Signal, 1)
+	ready := make(chan *awsemu.Emulator, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"--addr", "127.0.0.1:0", "--fault", "SSM.GetParameter:deny=1,times=1", "--fault", "SSM.PutParameter:dropafter=1"}, &stdout, &stderr, stop, ready)
+	}()
+	var e *awsemu.Emulator
+	select {
+	case e = <-ready:
+	case code := <-done:
+		t.Fatalf("exited %d: %s", code, stderr.String())
+	}
+	for _, kv := range e.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ssm.NewFromConfig(cfg)
+	_, err = c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/x")})
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Fatalf("first GetParameter: want AccessDeniedException, got %v", err)
+	}
+	_, err = c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/x")})
+	if err == nil || !strings.Contains(err.Error(), "ParameterNotFound") {
+		t.Fatalf("times=1: the second call must reach SSM, got %v", err)
+	}
+	if _, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String("/x"), Value: aws.String("v"), Type: "String"}); err == nil {
+		t.Fatal("dropafter: the answer must be lost")
+	}
+	e.SetFault("SSM.PutParameter", awsemu.Fault{})
+	if out, err := c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/x")}); err != nil || aws.ToString(out.Parameter.Value) != "v" {
+		t.Fatalf("dropafter: the call must have taken effect: %v", err)
+	}
+	stop <- syscall.SIGTERM
+	<-done
+
+	for _, bad := range []string{"ECS.RunTask", "ECS.RunTask:dropafter=2", "ECS.RunTask:explode=1"} {
+		var out, errb syncBuffer
+		if code := run([]string{"--fault", bad}, &out, &errb, make(chan os.Signal), nil); code != 2 || !strings.Contains(errb.String(), "fault") {
+			t.Errorf("--fault %s: code %d, stderr %q", bad, code, errb.String())
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/go-envparse"
 	"github.com/mattn/go-isatty"
 
+	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/ghactions"
 	"github.com/doppio-ecs/doppio/mask"
 	"github.com/doppio-ecs/doppio/render"
@@ -58,7 +61,7 @@ type Globals struct {
 	ExtStr        map[string]string `help:"Jsonnet external string variables (std.extVar), KEY=VALUE separated by ';'." env:"DOPPIO_EXT_STR,ECSPRESSO_EXT_STR" mapsep:";" placeholder:"KEY=VALUE;..."`
 	ExtCode       map[string]string `help:"Jsonnet external code variables, KEY=CODE separated by ';' (e.g. replicas=1+1)." env:"DOPPIO_EXT_CODE,ECSPRESSO_EXT_CODE" mapsep:";" placeholder:"KEY=CODE;..."`
 	AssumeRoleARN string            `name:"assume-role-arn" help:"IAM role to assume for every AWS call, lookups included." env:"DOPPIO_ASSUME_ROLE_ARN,ECSPRESSO_ASSUME_ROLE_ARN" placeholder:"ARN"`
-	Timeout       *time.Duration    `help:"Overrides the config's timeout (e.g. 15m)." env:"DOPPIO_TIMEOUT,ECSPRESSO_TIMEOUT" placeholder:"DURATION"`
+	Timeout       *time.Duration    `help:"Bounds the whole command, every AWS call included (exit 4 when it expires); overrides the config's timeout (positive, e.g. 15m)." env:"DOPPIO_TIMEOUT,ECSPRESSO_TIMEOUT" placeholder:"DURATION"`
 	Debug         bool              `help:"Debug logging." env:"DOPPIO_DEBUG,ECSPRESSO_DEBUG"`
 	LogFormat     string            `help:"Format of stderr: text, or json (every line a JSON record: logs, deploy progress, the final error)." enum:"text,json" default:"text" env:"DOPPIO_LOG_FORMAT,ECSPRESSO_LOG_FORMAT"`
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
@@ -80,9 +83,13 @@ type Globals struct {
 	// Unmasked, because ::add-mask:: has to carry the secret itself.
 	rawStderr io.Writer
 	project   *render.Project
-	gh        *ghactions.Step // see GitHub()
-	command   string          // the command being run, e.g. "deploy" (for the step summary)
-	progress  *progressReporter
+	// timeout bounds Context once it is known (see bound): --timeout before
+	// anything runs, else the config's timeout once it is loaded.
+	timeout       time.Duration
+	cancelTimeout context.CancelFunc
+	gh            *ghactions.Step // see GitHub()
+	command       string          // the command being run, e.g. "deploy" (for the step summary)
+	progress      *progressReporter
 }
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
@@ -154,14 +161,18 @@ func checkExtCode(code map[string]string) error {
 // loadEnvfile sets every variable of an envparse file, overriding the
 // environment (ecspresso does the same).
 func loadEnvfile(path string) error {
-	f, err := os.Open(path)
+	raw, err := render.ReadInput(context.Background(), path, render.MaxEnvfileSize)
 	if err != nil {
 		return fmt.Errorf("envfile: %w", err)
 	}
-	defer f.Close()
-	vars, err := envparse.Parse(f)
+	vars, err := envparse.Parse(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("envfile %s: %w", path, err)
+	}
+	if len(vars) > render.MaxEnvfileVars {
+		// Each variable is one setenv, which glibc makes linear in the
+		// size of the environment.
+		return fmt.Errorf("envfile %s: %d variables, more than the %d doppio sets from one file", path, len(vars), render.MaxEnvfileVars)
 	}
 	for k, v := range vars {
 		if err := os.Setenv(k, v); err != nil {
@@ -200,6 +211,9 @@ func (g *Globals) LoadProject() (*render.Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	if g.Timeout != nil {
+		g.bound(*g.Timeout)
+	}
 	p, err := render.Load(g.Context, render.Options{
 		ConfigPath:    path,
 		ExtStr:        g.ExtStr,
@@ -213,7 +227,36 @@ func (g *Globals) LoadProject() (*render.Project, error) {
 		return nil, err
 	}
 	g.project = p
+	g.bound(p.Config.Timeout.Duration)
 	return p, nil
+}
+
+// bound makes Context end after d (0: never), once per run, so that every
+// AWS call of the command, the lookups of rendering included, is under one
+// deadline; its expiry is exit 4 (see timedOut).
+func (g *Globals) bound(d time.Duration) {
+	if g.cancelTimeout != nil || d <= 0 {
+		return
+	}
+	g.timeout = d
+	g.Context, g.cancelTimeout = context.WithTimeout(g.Context, d)
+}
+
+// timedOut turns an error the run's deadline caused into exit 4, saying
+// which timeout expired.
+func (g *Globals) timedOut(err error) error {
+	if err == nil || g.cancelTimeout == nil || !errors.Is(g.Context.Err(), context.DeadlineExceeded) || exitcode.Of(err) != exitcode.Error {
+		return err
+	}
+	return exitcode.With(exitcode.Timeout, fmt.Errorf("timed out after %s (--timeout or the config's timeout): %w", g.timeout, err))
+}
+
+// validateTimeout rejects a --timeout that would end the command at once.
+func (g *Globals) validateTimeout() error {
+	if g.Timeout != nil && *g.Timeout <= 0 {
+		return fmt.Errorf("--timeout must be a positive duration (e.g. 15m), got %s", *g.Timeout)
+	}
+	return nil
 }
 
 // UseColor tells whether output may carry ANSI colors: --color/--no-color,

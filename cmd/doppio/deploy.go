@@ -52,8 +52,8 @@ func (c *DeployCmd) Run(g *Globals) error {
 			Min: c.AutoScalingMin, Max: c.AutoScalingMax,
 		},
 	}
-	if c.Tasks >= 0 {
-		opts.Tasks = &c.Tasks
+	if c.Tasks != -1 {
+		opts.Tasks = &c.Tasks // Validate rejects other negative counts
 	}
 	if err := opts.Validate(); err != nil {
 		return err

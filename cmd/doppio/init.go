@@ -6,6 +6,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/render"
 )
 
 // InitCmd imports a running service (or a task definition) into a config
@@ -36,6 +37,7 @@ func (c *InitCmd) Run(g *Globals) error {
 	if len(c.Compose) == 0 && (c.ECSParams != "" || c.ProjectName != "" || c.LaunchType != "") {
 		return errors.New("init: --ecs-params, --project-name and --launch-type go with --compose")
 	}
+	g.bound(render.DefaultTimeout) // no config to read a timeout from; --timeout wins
 	clients, err := awsapi.New(g.Context, awsapi.Options{Region: c.Region, AssumeRoleARN: g.AssumeRoleARN})
 	if err != nil {
 		return err

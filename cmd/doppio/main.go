@@ -12,22 +12,64 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/ghactions"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+// interruptGrace is how long a command has, after SIGINT or SIGTERM
+// cancelled its context, to report what it did (a deploy says what it had
+// applied) before doppio exits anyway: some work cannot be cancelled
+// (Jsonnet or template evaluation, a blocked read).
+const interruptGrace = 3 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchInterrupt(sigs, cancel, os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
+}
+
+// watchInterrupt cancels the run on the first signal; a second signal, or
+// the grace period running out, ends the process with exit 1 and a line
+// saying so.
+func watchInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+	s := <-sigs
+	cancel()
+	timer := time.NewTimer(interruptGrace)
+	defer timer.Stop()
+	why := fmt.Sprintf("did not stop within %s of %s", interruptGrace, s)
+	select {
+	case <-timer.C:
+	case s2 := <-sigs:
+		why = "got " + s2.String() + " again"
+	}
+	fmt.Fprintf(stderr, "doppio: interrupted (%s %s); exiting\n", strings.Join(append([]string{"doppio"}, commandWords()...), " "), why)
+	exit(exitcode.Error)
+}
+
+// commandWords is the command line's command (without flag values), for
+// the interruption message.
+func commandWords() []string {
+	var out []string
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // kongExit unwinds out of kong when it wants to exit (after --help), so that
@@ -68,12 +110,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitcode.Error
 	}
 	cli.Globals.attach(g)
+	if err := cli.Globals.validateTimeout(); err != nil {
+		printError(g.Stderr, err)
+		return exitcode.Error
+	}
+	if cli.Globals.Timeout != nil {
+		cli.Globals.bound(*cli.Globals.Timeout)
+	}
+	defer func() {
+		if cli.Globals.cancelTimeout != nil {
+			cli.Globals.cancelTimeout()
+		}
+	}()
 	if err := cli.Globals.setup(); err != nil {
 		printError(g.Stderr, err)
 		return exitcode.Of(err)
 	}
 	cli.Globals.command = commandName(kctx.Command())
-	err = kctx.Run(&cli.Globals)
+	if cli.Globals.GitHub().Enabled {
+		// On a runner every line doppio prints may carry text from AWS
+		// (events, stopped reasons, container logs): none may act as a
+		// workflow command. doppio's own commands use the raw stream (see GitHub).
+		g.Stdout, g.Stderr = ghactions.NeutralizingWriter(g.Stdout), ghactions.NeutralizingWriter(g.Stderr)
+		cli.Globals.Stdout, cli.Globals.Stderr = g.Stdout, g.Stderr
+	}
+	err = cli.Globals.timedOut(kctx.Run(&cli.Globals))
 	if cerr := cli.Globals.project.Close(); cerr != nil {
 		slog.Debug("stop plugin processes", "error", cerr)
 	}

@@ -401,3 +401,19 @@ func TestCommandName(t *testing.T) {
 		}
 	}
 }
+
+// The first signal cancels the run; a second one (or the grace period)
+// ends the process with exit 1 and says so.
+func TestWatchInterruptSecondSignalExits(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr strings.Builder
+	exited := make(chan int, 1)
+	go watchInterrupt(sigs, cancel, &stderr, func(code int) { exited <- code })
+	sigs <- os.Interrupt
+	<-ctx.Done()
+	sigs <- os.Interrupt
+	if code := <-exited; code != 1 || !strings.Contains(stderr.String(), "doppio: interrupted (") || !strings.Contains(stderr.String(), "again); exiting") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -71,6 +73,7 @@ func (c *RunCmd) Run(g *Globals) error {
 	tdRef, err := d.RunTaskDefinition(ctx, cluster, service, local, deploy.RunTaskDefinitionOptions{
 		Revision: c.Revision, LatestTaskDefinition: c.LatestTaskDefinition, SkipTaskDefinition: c.SkipTaskDefinition,
 		DryRun: c.DryRun, Ignore: deploy.IgnoreOf(p.Config),
+		Overrides: overrides, WatchContainer: c.WatchContainer,
 	})
 	if err != nil {
 		return timeoutError(ctx, err)
@@ -107,8 +110,8 @@ func (c *RunCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, fmt.Errorf("describe task definition %s: %w", shortTaskDef(tdRef), err))
 	}
-	if c.WatchContainer != "" && !deploy.HasContainer(tdOut.TaskDefinition, c.WatchContainer) {
-		return fmt.Errorf("--watch-container %s: task definition %s has no such container", c.WatchContainer, shortTaskDef(tdRef))
+	if err := deploy.CheckRunContainers(tdOut.TaskDefinition.ContainerDefinitions, overrides, c.WatchContainer, shortTaskDef(tdRef)); err != nil {
+		return err
 	}
 	r := &deploy.Runner{ECS: p.Clients.ECS, Run: p.Clients.ECS, Logs: p.Clients.Logs, Reporter: rep}
 	if c.Count > 1 {
@@ -121,11 +124,15 @@ func (c *RunCmd) Run(g *Globals) error {
 		}
 	}
 	tasks, err := r.Start(ctx, deploy.RunTaskInput(cluster, tdRef, sd, opts))
-	if err != nil {
+	var partial *deploy.StartFailures
+	if err != nil && (!errors.As(err, &partial) || len(tasks) == 0) {
 		return timeoutError(ctx, err)
 	}
 	for _, t := range tasks {
 		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("started task %s (%s)", aws.ToString(t.TaskArn), shortTaskDef(tdRef))})
+	}
+	if partial != nil {
+		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventWarning, Message: partial.Error() + "; following the tasks that started"})
 	}
 	if len(tasks) > 0 {
 		if err := g.GitHub().SetOutput("task-arn", aws.ToString(tasks[0].TaskArn)); err != nil {
@@ -135,9 +142,12 @@ func (c *RunCmd) Run(g *Globals) error {
 	if !c.Wait {
 		rep.Close()
 		fmt.Fprintf(g.Stdout, "SUBMITTED: %d task(s) of %s started (not waiting: --no-wait)\n", len(tasks), shortTaskDef(tdRef))
+		if partial != nil {
+			return exitcode.With(exitcode.Failed, partial)
+		}
 		return nil
 	}
-	out := r.Follow(ctx, cluster, tdOut.TaskDefinition, tasks, opts)
+	out := r.Follow(ctx, cluster, tdOut.TaskDefinition, tasks, opts).WithStartFailures(partial)
 	rep.Close()
 	if out.ContainerExitCode != nil {
 		if err := g.GitHub().SetOutput("exit-code", fmt.Sprint(*out.ContainerExitCode)); err != nil {

@@ -38,6 +38,9 @@ func NewManualClock(start time.Time) *ManualClock { return core.NewManualClock(s
 // NewRealClock returns a wall clock running speed times faster than real time.
 func NewRealClock(speed float64) *RealClock { return core.NewRealClock(speed) }
 
+// ParseFault reads a fault from key=value words (see core.ParseFault).
+func ParseFault(words []string) (Fault, error) { return core.ParseFault(words) }
+
 // IsMutating tells whether an operation changes state in AWS.
 func IsMutating(op string) bool { return core.IsMutating(op) }
 

@@ -77,6 +77,8 @@ type ecsCluster struct {
 	serviceOrder      []*ecsSvc
 	tasks             []*ecsTask // creation order
 	taskByID          map[string]*ecsTask
+	// tokens: RunTask and CreateService client tokens ("Op/token").
+	tokens map[string]*idemCall
 }
 
 func newECSService(e *Emulator) *ecsService {

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,26 @@ const loggerFailureReason = "ResourceInitializationError: failed to validate log
 type awslogsTarget struct {
 	group, stream string
 	createGroup   bool
+	// multiline is awslogs-multiline-pattern: a line matching it starts a
+	// new log event, the others join the previous event (stack traces).
+	multiline *regexp.Regexp
+}
+
+// events groups a container's output lines into log events as the awslogs
+// driver does.
+func (lt awslogsTarget) events(lines []string) []string {
+	if lt.multiline == nil || len(lines) == 0 {
+		return lines
+	}
+	var out []string
+	for _, l := range lines {
+		if len(out) == 0 || lt.multiline.MatchString(l) {
+			out = append(out, l)
+			continue
+		}
+		out[len(out)-1] += "\n" + l
+	}
+	return out
 }
 
 // awslogsOf returns the awslogs destination of the i-th container of t;
@@ -56,7 +77,11 @@ func awslogsOf(t *ecsTask, i int) (awslogsTarget, bool) {
 	if prefix := lc.Options["awslogs-stream-prefix"]; prefix != "" {
 		stream = prefix + "/" + aws.ToString(cd.Name) + "/" + t.id
 	}
-	return awslogsTarget{group: lc.Options["awslogs-group"], stream: stream, createGroup: lc.Options["awslogs-create-group"] == "true"}, true
+	lt := awslogsTarget{group: lc.Options["awslogs-group"], stream: stream, createGroup: lc.Options["awslogs-create-group"] == "true"}
+	if p := lc.Options["awslogs-multiline-pattern"]; p != "" {
+		lt.multiline, _ = regexp.Compile(p) // an invalid pattern: one event per line
+	}
+	return lt, true
 }
 
 // startLogger validates the awslogs configuration when the task leaves
@@ -81,7 +106,7 @@ func (s *ecsService) startLogger(t *ecsTask, at time.Time) string {
 func (s *ecsService) writeStartLogs(t *ecsTask, at time.Time) {
 	for i, cd := range t.td.td.ContainerDefinitions {
 		if lt, ok := awslogsOf(t, i); ok && (lt.createGroup || s.e.LogGroupExists(lt.group)) {
-			s.e.appendContainerLog(lt.group, lt.stream, at, logLines(cd.DockerLabels[labelLog]))
+			s.e.appendContainerLog(lt.group, lt.stream, at, lt.events(logLines(cd.DockerLabels[labelLog])))
 		}
 	}
 }
@@ -98,7 +123,7 @@ func (s *ecsService) writeExitLogs(t *ecsTask, container string, code int32, at 
 		}
 		lines := logLines(cd.DockerLabels[labelLogOnExit])
 		if lt, ok := awslogsOf(t, i); ok && len(lines) > 0 && (lt.createGroup || s.e.LogGroupExists(lt.group)) {
-			s.e.appendContainerLog(lt.group, lt.stream, at, lines)
+			s.e.appendContainerLog(lt.group, lt.stream, at, lt.events(lines))
 		}
 	}
 }

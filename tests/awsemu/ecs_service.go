@@ -260,10 +260,23 @@ func (s *ecsService) activeTaskDef(ref *string) (*ecsTaskDef, error) {
 }
 
 func (s *ecsService) createService(in *ecs.CreateServiceInput, now time.Time) (any, error) {
+	c, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	token, params := aws.ToString(in.ClientToken), createServiceParams(in)
+	prev, err := s.checkToken(c, "CreateService", token, 36, params, now)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		return &ecs.CreateServiceOutput{Service: ptr(s.newServiceView(prev.svc, false))}, nil
+	}
 	svc, err := s.create(in, now)
 	if err != nil {
 		return nil, err
 	}
+	s.keepToken(c, "CreateService", token, &idemCall{params: params, at: now, svc: svc})
 	s.reconcile(svc, now)
 	return &ecs.CreateServiceOutput{Service: ptr(s.newServiceView(svc, false))}, nil
 }
@@ -297,6 +310,9 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 		return nil, err
 	}
 	spec.loadBalancers, spec.serviceRegistries = in.LoadBalancers, in.ServiceRegistries
+	if err := checkLoadBalancerContainers(td, spec.loadBalancers); err != nil {
+		return nil, err
+	}
 	spec.volumeConfigurations, spec.execCommand = in.VolumeConfigurations, in.EnableExecuteCommand
 	spec.vpcLattice = in.VpcLatticeConfigurations
 	if spec.serviceConnect, err = s.e.serviceConnectNamespace(in.ServiceConnectConfiguration); err != nil {
@@ -380,10 +396,10 @@ func mergeDeploymentConfiguration(dst *ecstypes.DeploymentConfiguration, in *ecs
 		if sched == ecstypes.SchedulingStrategyDaemon && *in.MaximumPercent != 100 {
 			return apiErr("InvalidParameterException", "The maximumPercent for a DAEMON service must be 100.")
 		}
-		if *in.MaximumPercent < 100 && sched == ecstypes.SchedulingStrategyReplica && *in.MaximumPercent < aws.ToInt32(dst.MinimumHealthyPercent) {
-			return apiErr("InvalidParameterException", "maximumPercent must be greater than minimumHealthyPercent.")
-		}
 		dst.MaximumPercent = in.MaximumPercent
+	}
+	if sched == ecstypes.SchedulingStrategyReplica && aws.ToInt32(dst.MaximumPercent) < aws.ToInt32(dst.MinimumHealthyPercent) {
+		return apiErr("InvalidParameterException", "maximumPercent must be greater than minimumHealthyPercent.")
 	}
 	if in.DeploymentCircuitBreaker != nil {
 		cb := *in.DeploymentCircuitBreaker
@@ -442,6 +458,9 @@ func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (a
 	}
 	if in.LoadBalancers != nil {
 		spec.loadBalancers = in.LoadBalancers
+	}
+	if err := checkLoadBalancerContainers(td, spec.loadBalancers); err != nil {
+		return nil, err
 	}
 	if in.ServiceRegistries != nil {
 		spec.serviceRegistries = in.ServiceRegistries
@@ -624,4 +643,27 @@ func (s *ecsService) listServices(in *ecs.ListServicesInput, now time.Time) (any
 		return nil, err
 	}
 	return &ecs.ListServicesOutput{ServiceArns: append([]string{}, arns[start:end]...), NextToken: next}, nil
+}
+
+// checkLoadBalancerContainers is ECS's check that each load balancer names a
+// container of the task definition and one of its container ports.
+func checkLoadBalancerContainers(td *ecsTaskDef, lbs []ecstypes.LoadBalancer) error {
+	for _, lb := range lbs {
+		name := aws.ToString(lb.ContainerName)
+		c := td.container(name)
+		if c == nil {
+			return apiErr("InvalidParameterException", "The container %s does not exist in the task definition.", name)
+		}
+		port := aws.ToInt32(lb.ContainerPort)
+		found := false
+		for _, pm := range c.PortMappings {
+			if aws.ToInt32(pm.ContainerPort) == port {
+				found = true
+			}
+		}
+		if !found {
+			return apiErr("InvalidParameterException", "The container %s did not have a container port %d defined.", name, port)
+		}
+	}
+	return nil
 }

@@ -22,6 +22,16 @@ func (d *ecsTaskDef) arn() string       { return aws.ToString(d.td.TaskDefinitio
 func (d *ecsTaskDef) family() string    { return aws.ToString(d.td.Family) }
 func (d *ecsTaskDef) familyRev() string { return fmt.Sprintf("%s:%d", d.family(), d.td.Revision) }
 
+// container returns the container definition named name, or nil.
+func (d *ecsTaskDef) container(name string) *ecstypes.ContainerDefinition {
+	for i := range d.td.ContainerDefinitions {
+		if aws.ToString(d.td.ContainerDefinitions[i].Name) == name {
+			return &d.td.ContainerDefinitions[i]
+		}
+	}
+	return nil
+}
+
 // validName is ECS's rule for families, container and cluster names.
 var validName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 

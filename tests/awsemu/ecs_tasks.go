@@ -296,6 +296,14 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	token, params := aws.ToString(in.ClientToken), runTaskParams(in)
+	prev, err := s.checkToken(c, "RunTask", token, 64, params, now)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		return s.replayRunTask(c, prev), nil
+	}
 	td := s.taskDef(aws.ToString(in.TaskDefinition))
 	if td == nil {
 		return nil, apiErr("InvalidParameterException", "TaskDefinition not found.")
@@ -310,6 +318,13 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	if count < 1 || count > 10 {
 		return nil, apiErr("InvalidParameterException", "Count must be between 1 and 10.")
 	}
+	if in.Overrides != nil {
+		for _, co := range in.Overrides.ContainerOverrides {
+			if td.container(aws.ToString(co.Name)) == nil {
+				return nil, apiErr("InvalidParameterException", "Override for container named %s is not a container in the TaskDefinition.", aws.ToString(co.Name))
+			}
+		}
+	}
 	spec, err := s.specFor(c, td, in.LaunchType, in.CapacityProviderStrategy, in.NetworkConfiguration, in.PlatformVersion)
 	if err != nil {
 		return nil, err
@@ -322,6 +337,7 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 	out := &ecs.RunTaskOutput{Tasks: []ecstypes.Task{}, Failures: []ecstypes.Failure{}}
 	if spec.launchType == ecstypes.LaunchTypeEc2 && len(c.instances) == 0 {
 		out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(c.arn), Reason: aws.String("No Container Instances were found in your cluster.")})
+		s.keepToken(c, "RunTask", token, &idemCall{params: params, at: now, failures: out.Failures})
 		return out, nil
 	}
 	for i := int32(0); i < count; i++ {
@@ -341,6 +357,7 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 		}
 		out.Tasks = append(out.Tasks, s.taskView(t, false))
 	}
+	s.keepToken(c, "RunTask", token, &idemCall{params: params, at: now, taskIDs: taskIDsOf(out.Tasks), failures: out.Failures})
 	return out, nil
 }
 

@@ -245,6 +245,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyFaults decides injected misbehaviour for REST calls (S3, the registry).
-func (e *Emulator) applyFaults(w http.ResponseWriter, service, op string, throttleCode string, writeErr func(http.ResponseWriter, *APIError)) (bool, *APIError) {
-	return e.core.ApplyFaults(w, service, op, throttleCode, writeErr)
+func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, service, op string, throttleCode string, writeErr func(http.ResponseWriter, *APIError)) (core.Verdict, bool, *APIError) {
+	return e.core.ApplyFaults(w, r, service, op, throttleCode, writeErr)
 }

@@ -2,8 +2,10 @@ package awsemu
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ssmsessions"
 )
@@ -85,8 +87,21 @@ func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, servi
 		w.WriteHeader(ae.StatusCode())
 		_, _ = w.Write([]byte(ae.Code))
 	}
-	if done, ae := e.applyFaults(w, service, op, "SlowDown", writeErr); done {
+	fv, done, ae := e.applyFaults(w, r, service, op, "SlowDown", writeErr)
+	if done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
+		return
+	}
+	if fv.DropAfter() {
+		// Serve into a recorder whose answer is never sent.
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if core.HangUp(w) {
+			req.Status, req.ErrorCode = rec.Code, core.DroppedAfterApply
+			return
+		}
+		copyRecorded(w, rec)
+		req.Status = rec.Code
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w}
@@ -147,4 +162,12 @@ func s3Operation(r *http.Request) string {
 		return "PostObject"
 	}
 	return "S3" + r.Method
+}
+
+func copyRecorded(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }

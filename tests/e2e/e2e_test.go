@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
@@ -109,12 +110,14 @@ func TestScripts(t *testing.T) {
 			"nomutation": func(ts *testscript.TestScript, neg bool, args []string) {
 				cmdNoMutation(ts, neg, args)
 			},
-			"reqlog":   cmdReqlog,
-			"exits":    cmdExits,
-			"freeport": cmdFreeport,
-			"dial":     cmdDial,
-			"logline":  cmdLogline,
-			"samecall": cmdSameCall,
+			"reqlog":    cmdReqlog,
+			"ecstasks":  cmdECSTasks,
+			"awaitcall": cmdAwaitCall,
+			"exits":     cmdExits,
+			"freeport":  cmdFreeport,
+			"dial":      cmdDial,
+			"logline":   cmdLogline,
+			"samecall":  cmdSameCall,
 		},
 	})
 }
@@ -157,48 +160,15 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 latency=50ms rate=10 burst=5
+// fault PATTERN key=value...: throttle=0.2 error=0.1 drop=0.05 dropafter=1 stall=1 deny=1
+// latency=50ms rate=10 burst=5 times=1
 // "fault PATTERN off" removes the rule.
 func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fault PATTERN key=value...")
 	}
-	var f awsemu.Fault
-	for _, kv := range args[1:] {
-		if kv == "off" {
-			f = awsemu.Fault{}
-			break
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			ts.Fatalf("fault: want key=value, got %q", kv)
-		}
-		switch k {
-		case "throttle", "error", "drop", "rate":
-			x, err := strconv.ParseFloat(v, 64)
-			ts.Check(err)
-			switch k {
-			case "throttle":
-				f.ThrottleRate = x
-			case "error":
-				f.ServerErrorRate = x
-			case "drop":
-				f.DropRate = x
-			case "rate":
-				f.RateLimit = x
-			}
-		case "burst":
-			n, err := strconv.Atoi(v)
-			ts.Check(err)
-			f.Burst = n
-		case "latency":
-			d, err := time.ParseDuration(v)
-			ts.Check(err)
-			f.Latency = d
-		default:
-			ts.Fatalf("fault: unknown key %q", k)
-		}
-	}
+	f, err := awsemu.ParseFault(args[1:])
+	ts.Check(err)
 	emulator(ts).SetFault(args[0], f)
 }
 
@@ -216,10 +186,52 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 			got++
 		}
 	}
-	ok := map[string]bool{"==": got == want, ">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want}[args[1]]
-	if ok == neg {
+	if compare(args[1], got, want) == neg {
 		ts.Fatalf("calls %s: got %d, want %s %d", args[0], got, args[1], want)
 	}
+}
+
+// awaitcall OP: poll the request log (no fixed sleep) until a successful
+// call of OP has been served since the mark; fail after 60 s. Lets a script
+// interrupt a background doppio in a known phase.
+func cmdAwaitCall(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awaitcall OP")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range emulator(ts).Log.Since(*ts.Value(markKey{}).(*int)) {
+			if (r.Operation == args[0] || r.Service+"."+r.Operation == args[0]) && r.Status == 200 {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("awaitcall %s: no such call within 60s", args[0])
+}
+
+// ecstasks CLUSTER OPERATOR N [STARTEDBY]: count the tasks the emulator
+// holds in CLUSTER (running or stopped), optionally only those a given
+// startedBy started.
+func cmdECSTasks(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 && len(args) != 4 {
+		ts.Fatalf("usage: ecstasks CLUSTER ==|>=|<=|>|< N [STARTEDBY]")
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	got := 0
+	for _, t := range emulator(ts).ECSTasks(args[0]) {
+		if len(args) == 3 || aws.ToString(t.StartedBy) == args[3] {
+			got++
+		}
+	}
+	if compare(args[1], got, want) == neg {
+		ts.Fatalf("ecstasks %s: got %d, want %s %d", args[0], got, args[1], want)
+	}
+}
+
+func compare(op string, got, want int) bool {
+	return map[string]bool{"==": got == want, ">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want}[op]
 }
 
 // mark: later calls/nomutation only look at requests after this point.

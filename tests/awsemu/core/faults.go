@@ -1,7 +1,9 @@
 package core
 
 import (
+	"fmt"
 	"math/rand"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,8 +18,19 @@ type Fault struct {
 	ThrottleRate float64
 	// ServerErrorRate is the fraction answered with HTTP 500 or 503.
 	ServerErrorRate float64
-	// DropRate is the fraction whose connection is closed without an answer.
+	// DropRate is the fraction whose connection is closed without an answer
+	// before the call reaches the service: nothing happened.
 	DropRate float64
+	// DropAfterRate is the fraction that takes effect, but whose answer is
+	// lost (the connection closes instead): the case an idempotency token
+	// exists for.
+	DropAfterRate float64
+	// DenyRate is the fraction refused with an access-denied error (HTTP 400,
+	// AccessDeniedException / AccessDenied), as a missing IAM permission is.
+	DenyRate float64
+	// StallRate is the fraction never answered: the request hangs until the
+	// client gives up (or the emulator closes), as a stalled endpoint does.
+	StallRate float64
 	// Latency is added before each answer.
 	Latency time.Duration
 	// RateLimit, when positive, is a token bucket of RateLimit requests per
@@ -25,12 +38,17 @@ type Fault struct {
 	// are throttled.
 	RateLimit float64
 	Burst     int
+	// Times, when positive, limits the rule to that many faults (throttled,
+	// failed, dropped or stalled calls); then it removes itself. With rates
+	// of 1 it makes "the first answer is lost" exact.
+	Times int
 }
 
 type faultState struct {
 	fault  Fault
 	tokens float64
 	last   time.Time
+	fired  int
 }
 
 // Faults holds the fault rules of one server.
@@ -65,27 +83,51 @@ func (f *Faults) Clear() {
 }
 
 // verdict is what the fault rules decide for one call.
-type verdict struct {
+type Verdict struct {
 	latency  time.Duration
 	throttle bool
 	status   int // 500 or 503 for a server error
 	drop     bool
+	// dropAfter: serve the call, then close the connection unanswered.
+	dropAfter bool
+	stall     bool
+	deny      bool
 }
 
-func (f *Faults) decide(service, op string) verdict {
+// DropAfter tells the caller to serve the call and then hang up.
+func (v Verdict) DropAfter() bool { return v.dropAfter }
+
+func (v Verdict) faulty() bool {
+	return v.throttle || v.status != 0 || v.drop || v.dropAfter || v.stall || v.deny
+}
+
+func (f *Faults) decide(service, op string) Verdict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := f.rules[service+"."+op]
+	key := service + "." + op
+	st := f.rules[key]
 	if st == nil {
-		st = f.rules[service+".*"]
+		key = service + ".*"
+		st = f.rules[key]
 	}
 	if st == nil {
-		st = f.rules["*"]
+		key = "*"
+		st = f.rules[key]
 	}
 	if st == nil {
-		return verdict{}
+		return Verdict{}
 	}
-	v := verdict{latency: st.fault.Latency}
+	v := st.decide(f.rng)
+	if v.faulty() && st.fault.Times > 0 {
+		if st.fired++; st.fired >= st.fault.Times {
+			delete(f.rules, key)
+		}
+	}
+	return v
+}
+
+func (st *faultState) decide(rng *rand.Rand) Verdict {
+	v := Verdict{latency: st.fault.Latency}
 	if st.fault.RateLimit > 0 {
 		now := time.Now()
 		burst := float64(st.fault.Burst)
@@ -103,15 +145,27 @@ func (f *Faults) decide(service, op string) verdict {
 		}
 		st.tokens--
 	}
-	r := f.rng.Float64()
+	r := rng.Float64()
+	fl := st.fault
+	edge := 0.0
+	below := func(rate float64) bool {
+		edge += rate
+		return r < edge
+	}
 	switch {
-	case r < st.fault.DropRate:
+	case below(fl.DropRate):
 		v.drop = true
-	case r < st.fault.DropRate+st.fault.ThrottleRate:
+	case below(fl.DropAfterRate):
+		v.dropAfter = true
+	case below(fl.StallRate):
+		v.stall = true
+	case below(fl.ThrottleRate):
 		v.throttle = true
-	case r < st.fault.DropRate+st.fault.ThrottleRate+st.fault.ServerErrorRate:
+	case below(fl.DenyRate):
+		v.deny = true
+	case below(fl.ServerErrorRate):
 		v.status = 500
-		if f.rng.Intn(2) == 1 {
+		if rng.Intn(2) == 1 {
 			v.status = 503
 		}
 	}
@@ -131,4 +185,59 @@ func NormalizePattern(p string) string {
 		svc = canon
 	}
 	return svc + "." + op
+}
+
+// ParseFault reads a fault from key=value words, the syntax of the e2e
+// `fault` command and of `awsemu --fault`: throttle, error, drop, dropafter,
+// stall and deny take a fraction (0-1), latency a Go duration, rate a number
+// of requests per second, burst and times a count. "off" alone is the zero
+// Fault (which removes a rule).
+func ParseFault(words []string) (Fault, error) {
+	var f Fault
+	for _, kv := range words {
+		if kv == "off" {
+			return Fault{}, nil
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return Fault{}, fmt.Errorf("fault: want key=value, got %q", kv)
+		}
+		rates := map[string]*float64{
+			"throttle": &f.ThrottleRate, "error": &f.ServerErrorRate, "drop": &f.DropRate, "dropafter": &f.DropAfterRate,
+			"stall": &f.StallRate, "deny": &f.DenyRate,
+		}
+		switch {
+		case rates[k] != nil:
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x < 0 || x > 1 {
+				return Fault{}, fmt.Errorf("fault %s: want a fraction between 0 and 1, got %q", k, v)
+			}
+			*rates[k] = x
+		case k == "rate":
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x < 0 {
+				return Fault{}, fmt.Errorf("fault rate: want requests per second, got %q", v)
+			}
+			f.RateLimit = x
+		case k == "burst" || k == "times":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Fault{}, fmt.Errorf("fault %s: want a count, got %q", k, v)
+			}
+			if k == "burst" {
+				f.Burst = n
+			} else {
+				f.Times = n
+			}
+		case k == "latency":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return Fault{}, fmt.Errorf("fault latency: want a duration, got %q", v)
+			}
+			f.Latency = d
+		default:
+			return Fault{}, fmt.Errorf("fault: unknown key %q (throttle, error, drop, dropafter, stall, deny, latency, rate, burst, times)", k)
+		}
+	}
+	return f, nil
 }

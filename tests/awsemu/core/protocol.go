@@ -132,7 +132,8 @@ func (s *JSONService) serve(e *Server, w http.ResponseWriter, r *http.Request, o
 	caller := e.identify(r)
 	req := Request{Time: e.Now(), Service: s.name, Operation: opName, Mutating: IsMutating(opName), Params: map[string]string{}, Caller: caller.ARN}
 	defer func() { e.Log.Add(req) }()
-	if done, ae := e.ApplyFaults(w, s.name, opName, "ThrottlingException", WriteJSONError); done {
+	fv, done, ae := e.ApplyFaults(w, r, s.name, opName, "ThrottlingException", WriteJSONError)
+	if done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
@@ -164,6 +165,10 @@ func (s *JSONService) serve(e *Server, w http.ResponseWriter, r *http.Request, o
 		ae := &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
 		WriteJSONError(w, ae)
 		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
+		return
+	}
+	if fv.DropAfter() && HangUp(w) {
+		req.Status, req.ErrorCode = http.StatusOK, DroppedAfterApply
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -235,7 +240,8 @@ func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) 
 	if s.ec2 {
 		throttle = "RequestLimitExceeded"
 	}
-	if done, ae := e.ApplyFaults(w, s.name, opName, throttle, s.writeError); done {
+	fv, done, ae := e.ApplyFaults(w, r, s.name, opName, throttle, s.writeError)
+	if done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
@@ -258,6 +264,10 @@ func (s *QueryService) serve(e *Server, w http.ResponseWriter, r *http.Request) 
 		ae := &APIError{Code: "InternalFailure", Message: err.Error(), Status: 500}
 		s.writeError(w, ae)
 		req.Status, req.ErrorCode = ae.StatusCode(), ae.Code
+		return
+	}
+	if fv.DropAfter() && HangUp(w) {
+		req.Status, req.ErrorCode = http.StatusOK, DroppedAfterApply
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")

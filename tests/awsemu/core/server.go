@@ -7,6 +7,7 @@ package core
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -124,29 +125,40 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, signingName st
 	return false
 }
 
-// ApplyFaults decides injected misbehaviour for one call; it returns true
-// when the call was answered (or dropped) by the fault and must not reach the
-// service. writeErr writes an error in the service's protocol.
-func (s *Server) ApplyFaults(w http.ResponseWriter, service, op string, throttleCode string, writeErr func(http.ResponseWriter, *APIError)) (bool, *APIError) {
-	v := s.Faults.decide(service, op)
+// ApplyFaults decides injected misbehaviour for one call; done is true when
+// the call was answered (or dropped, or stalled) by the fault and must not
+// reach the service. writeErr writes an error in the service's protocol.
+// When v.DropAfter() the caller serves the call, then calls HangUp instead
+// of answering.
+func (s *Server) ApplyFaults(w http.ResponseWriter, r *http.Request, service, op string, throttleCode string, writeErr func(http.ResponseWriter, *APIError)) (v Verdict, done bool, ae *APIError) {
+	v = s.Faults.decide(service, op)
 	if v.latency > 0 {
 		time.Sleep(v.latency)
 	}
 	switch {
+	case v.stall:
+		// Hold the request until the client gives up or the server closes.
+		<-r.Context().Done()
+		return v, true, &APIError{Code: "(stalled)", Status: 0}
 	case v.drop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true, &APIError{Code: "(dropped)", Status: 0}
-			}
+		if HangUp(w) {
+			return v, true, &APIError{Code: "(dropped)", Status: 0}
 		}
 		ae := &APIError{Code: "InternalFailure", Message: "connection dropped", Status: 500}
 		writeErr(w, ae)
-		return true, ae
+		return v, true, ae
 	case v.throttle:
 		ae := &APIError{Code: throttleCode, Message: "Rate exceeded", Status: 400}
 		writeErr(w, ae)
-		return true, ae
+		return v, true, ae
+	case v.deny:
+		code := "AccessDenied" // awsQuery and REST services
+		if throttleCode == "ThrottlingException" {
+			code = "AccessDeniedException" // awsJson services
+		}
+		ae := &APIError{Code: code, Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s", s.identify(r).ARN, strings.ToLower(service), op), Status: 400}
+		writeErr(w, ae)
+		return v, true, ae
 	case v.status != 0:
 		code := "InternalFailure"
 		if v.status == 503 {
@@ -154,9 +166,27 @@ func (s *Server) ApplyFaults(w http.ResponseWriter, service, op string, throttle
 		}
 		ae := &APIError{Code: code, Message: "injected server error", Status: v.status}
 		writeErr(w, ae)
-		return true, ae
+		return v, true, ae
 	}
-	return false, nil
+	return v, false, nil
+}
+
+// DroppedAfterApply is the error code the request log keeps for a call that
+// took effect but whose answer a fault discarded; its status stays 200.
+const DroppedAfterApply = "(answer dropped)"
+
+// HangUp closes the client's connection without an answer.
+func HangUp(w http.ResponseWriter) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
 }
 
 // ReadBody reads a request body of at most 32 MB.

@@ -1,0 +1,68 @@
+package ghactions
+
+import (
+	"bytes"
+	"io"
+	"strings"
+)
+
+// zwsp (U+200B ZERO WIDTH SPACE) is not white space to the runner, so a line
+// it starts no longer starts with "::", and "#\u200b#[" is no "##[".
+const zwsp = "\u200b"
+
+// Neutralize makes external text (container log lines, service events,
+// stopped reasons, tags) unable to act as a workflow command: each physical
+// line whose first non-blank characters are "::" gets an invisible
+// zero-width space in front, and every legacy "##[" command prefix is
+// broken the same way. The text reads the same in the log.
+func Neutralize(s string) string {
+	if !strings.Contains(s, "::") && !strings.Contains(s, "##[") {
+		return s
+	}
+	var b strings.Builder
+	_, _ = NeutralizingWriter(&b).Write([]byte(s))
+	return b.String()
+}
+
+func neutralizeLine(line string, atStart bool) string {
+	line = strings.ReplaceAll(line, "##[", "#"+zwsp+"#[")
+	trimmed := strings.TrimLeft(line, " \t\r\v\f")
+	if atStart && strings.HasPrefix(trimmed, "::") {
+		return line[:len(line)-len(trimmed)] + zwsp + trimmed
+	}
+	return line
+}
+
+// NeutralizingWriter passes what it is given to w with Neutralize applied to
+// each physical line; it keeps track of line starts across writes, so a line
+// written in pieces is judged by its beginning.
+func NeutralizingWriter(w io.Writer) io.Writer { return &neutralizer{w: w, atStart: true} }
+
+type neutralizer struct {
+	w       io.Writer
+	atStart bool
+}
+
+func (n *neutralizer) Write(p []byte) (int, error) {
+	if !bytes.Contains(p, []byte("::")) && !bytes.Contains(p, []byte("##[")) {
+		if len(p) > 0 {
+			n.atStart = p[len(p)-1] == '\n'
+		}
+		return n.w.Write(p)
+	}
+	var b strings.Builder
+	s := string(p)
+	for len(s) > 0 {
+		line, rest, nl := strings.Cut(s, "\n")
+		b.WriteString(neutralizeLine(line, n.atStart))
+		if nl {
+			b.WriteByte('\n')
+		}
+		n.atStart = nl
+		s = rest
+	}
+	if _, err := io.WriteString(n.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
