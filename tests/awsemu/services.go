@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
+	"github.com/doppio-ecs/doppio/tests/awsemu/lambda"
 )
 
 // serviceSet holds each emulated service's state. Each service guards its own
@@ -23,6 +24,9 @@ type serviceSet struct {
 	s3   *s3Service
 	sd   *sdService
 	ec2  *ec2.Service
+
+	lambda *lambda.Service
+	elbl   *elbListenerState
 }
 
 func (e *Emulator) registerServices() {
@@ -39,6 +43,9 @@ func (e *Emulator) registerServices() {
 	e.services.s3 = newS3Service(e)
 	e.services.sd = newServiceDiscoveryService(e)
 	e.services.ec2 = ec2.New(e.core, e.opts.Region, e.opts.AccountID)
+	e.services.lambda = lambda.New(e.core, e.opts.Region, e.opts.AccountID)
+	e.registerListenerOps()
+	e.registerIAMWriteOps()
 }
 
 // EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,
@@ -77,13 +84,19 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // serveRESTLogged serves a REST-style request (S3, the registry) through h,
 // with faults and the request log like every other call.
 func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, service, op string, h http.Handler) {
-	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).ARN}
-	defer func() { e.Log.Add(req) }()
 	writeErr := func(w http.ResponseWriter, ae *APIError) {
 		w.WriteHeader(ae.StatusCode())
 		_, _ = w.Write([]byte(ae.Code))
 	}
-	if done, ae := e.applyFaults(w, service, op, "SlowDown", writeErr); done {
+	e.serveREST(w, r, service, op, "SlowDown", writeErr, h)
+}
+
+// serveREST serves a REST request through h, logged and with faults, whose
+// errors writeErr writes in the service's own protocol.
+func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request, service, op, throttleCode string, writeErr func(http.ResponseWriter, *APIError), h http.Handler) {
+	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).ARN}
+	defer func() { e.Log.Add(req) }()
+	if done, ae := e.applyFaults(w, service, op, throttleCode, writeErr); done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return
 	}
