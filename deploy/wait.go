@@ -251,6 +251,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		lastSvc      *ecstypes.Service
 		errs         int
 		fresh        []ServiceEvent // events of this wait, for the explanation
+		ctl          controller     // chosen on the first answer (controller.go)
 	)
 	out := func(class Class, reason string) *Outcome {
 		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition, DeploymentID: t.DeploymentID}
@@ -282,10 +283,10 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				lastProgress = key
 				rep.Report(Event{Time: time.Now(), Kind: EventProgress, Deployments: states})
 			}
-			v := classify(svc, want)
-			if v.done && v.class == Completed && want.until == UntilDeployed {
-				v = w.confirmServiceDeployment(ctx, v, t.Rollback)
+			if ctl == nil {
+				ctl = w.controllerFor(svc, t)
 			}
+			v := ctl.judge(ctx, svc, want)
 			if v.done {
 				o := out(v.class, v.reason)
 				if v.class != Completed {
@@ -427,7 +428,8 @@ func pollService(ctx context.Context, api ECSAPI, cluster, service string) (*ecs
 // newEvents returns the events not seen yet, oldest first, and marks them.
 func newEvents(svc *ecstypes.Service, seen map[string]bool) []ecstypes.ServiceEvent {
 	var fresh []ecstypes.ServiceEvent
-	for _, ev := range svc.Events {
+	for i := len(svc.Events) - 1; i >= 0; i-- { // ECS lists newest first; keep one instant's events in order
+		ev := svc.Events[i]
 		id := aws.ToString(ev.Id)
 		if id == "" {
 			id = aws.ToTime(ev.CreatedAt).String() + aws.ToString(ev.Message)

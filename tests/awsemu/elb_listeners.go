@@ -632,3 +632,103 @@ func (e *Emulator) ForwardWeights(arn string) map[string]int32 {
 	}
 	return out
 }
+
+// LoadBalancerSpec describes a load balancer to seed, with its listeners
+// and their rules. IDs (hex) make the ARNs predictable for definition files;
+// they are generated when empty.
+type LoadBalancerSpec struct {
+	Name string `json:"name" yaml:"name"`
+	// Type: application (default) or network.
+	Type      string         `json:"type,omitempty" yaml:"type,omitempty"`
+	ID        string         `json:"id,omitempty" yaml:"id,omitempty"`
+	Listeners []ListenerSpec `json:"listeners,omitempty" yaml:"listeners,omitempty"`
+}
+
+// ListenerSpec is a seeded listener; Forward names the target group its
+// default action forwards to (none: a fixed 404 response).
+type ListenerSpec struct {
+	Port     int32              `json:"port" yaml:"port"`
+	Protocol string             `json:"protocol,omitempty" yaml:"protocol,omitempty"`
+	ID       string             `json:"id,omitempty" yaml:"id,omitempty"`
+	Forward  string             `json:"forward,omitempty" yaml:"forward,omitempty"`
+	Rules    []ListenerRuleSpec `json:"rules,omitempty" yaml:"rules,omitempty"`
+}
+
+// ListenerRuleSpec is a seeded rule forwarding PathPattern (default "/*")
+// to the target group named Forward.
+type ListenerRuleSpec struct {
+	Priority    int    `json:"priority" yaml:"priority"`
+	ID          string `json:"id,omitempty" yaml:"id,omitempty"`
+	PathPattern string `json:"pathPattern,omitempty" yaml:"pathPattern,omitempty"`
+	Forward     string `json:"forward" yaml:"forward"`
+}
+
+// PutLoadBalancer creates a load balancer with its listeners and rules and
+// returns its ARN. Target groups are named, and must exist.
+func (e *Emulator) PutLoadBalancer(spec LoadBalancerSpec) (string, error) {
+	h := &elbListenerOps{e: e, st: e.services.elbl}
+	if spec.Name == "" {
+		return "", fmt.Errorf("put load balancer: name is empty")
+	}
+	if spec.Type == "" {
+		spec.Type = "application"
+	}
+	kind := map[string]string{"application": "app", "network": "net"}[spec.Type]
+	if kind == "" {
+		return "", fmt.Errorf("put load balancer %s: type %q is not application or network", spec.Name, spec.Type)
+	}
+	id := func(s string) string {
+		if s != "" {
+			return s
+		}
+		return e.newID(8)
+	}
+	forward := func(tgName string) ([]ruleAction, error) {
+		if tgName == "" {
+			return []ruleAction{{Type: "fixed-response", Order: 1, Raw: map[string]string{"FixedResponseConfig.StatusCode": "404"}}}, nil
+		}
+		arn := e.TargetGroupARN(tgName)
+		if arn == "" {
+			return nil, fmt.Errorf("target group %s does not exist", tgName)
+		}
+		return []ruleAction{{Type: "forward", Order: 1, Targets: []weightedTarget{{arn: arn, weight: 1}}}}, nil
+	}
+	st := h.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	lbID := id(spec.ID)
+	st.seq++
+	lb := &loadBalancer{arn: h.arn("loadbalancer", kind+"/"+spec.Name+"/"+lbID), name: spec.Name, typ: spec.Type, scheme: "internet-facing",
+		dns: fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", spec.Name, lbID, e.Region()), vpc: "vpc-0a1b2c3d4e5f67890", order: st.seq}
+	st.lbs[lb.arn] = lb
+	for _, ls := range spec.Listeners {
+		actions, err := forward(ls.Forward)
+		if err != nil {
+			return "", fmt.Errorf("put load balancer %s: listener %d: %w", spec.Name, ls.Port, err)
+		}
+		protocol := ls.Protocol
+		if protocol == "" {
+			protocol = map[string]string{"application": "HTTP", "network": "TCP"}[spec.Type]
+		}
+		st.seq++
+		l := &elbListener{arn: h.arn("listener", kind+"/"+spec.Name+"/"+lbID+"/"+id(ls.ID)), lbArn: lb.arn, port: ls.Port, protocol: protocol, order: st.seq}
+		st.listeners[l.arn] = l
+		st.rules[h.defaultRuleArn(l)] = &elbRule{arn: h.defaultRuleArn(l), listenerArn: l.arn, priority: "default", actions: actions, order: st.seq}
+		for _, rs := range ls.Rules {
+			actions, err := forward(rs.Forward)
+			if err != nil {
+				return "", fmt.Errorf("put load balancer %s: listener %d rule %d: %w", spec.Name, ls.Port, rs.Priority, err)
+			}
+			path := rs.PathPattern
+			if path == "" {
+				path = "/*"
+			}
+			st.seq++
+			lPart := strings.SplitN(l.arn, ":listener/", 2)[1]
+			r := &elbRule{arn: h.arn("listener-rule", lPart+"/"+id(rs.ID)), listenerArn: l.arn, priority: strconv.Itoa(rs.Priority),
+				conditions: []ruleCondition{{Field: "path-pattern", Values: []string{path}}}, actions: actions, order: st.seq}
+			st.rules[r.arn] = r
+		}
+	}
+	return lb.arn, nil
+}
