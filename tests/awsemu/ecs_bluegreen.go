@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/document"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 )
 
 // ECS-native blue/green, linear and canary deployments
@@ -106,10 +110,9 @@ func (s *ecsService) validateStrategy(dc *ecstypes.DeploymentConfiguration, lbs 
 	if b := dc.BakeTimeInMinutes; b != nil && (*b < 0 || *b > 1440) {
 		return apiErr("InvalidParameterException", "bakeTimeInMinutes must be between 0 and 1440.")
 	}
+	// A linear or canary configuration kept from an earlier strategy is
+	// ignored, not refused: UpdateService merges deploymentConfiguration.
 	if lc := dc.LinearConfiguration; lc != nil {
-		if dc.Strategy != ecstypes.DeploymentStrategyLinear {
-			return apiErr("InvalidParameterException", "linearConfiguration is only valid with the LINEAR deployment strategy.")
-		}
 		if p := lc.StepPercent; p != nil && (*p < 3 || *p > 100 || !tenths(*p)) {
 			return apiErr("InvalidParameterException", "stepPercent must be a multiple of 0.1 between 3.0 and 100.0.")
 		}
@@ -118,9 +121,6 @@ func (s *ecsService) validateStrategy(dc *ecstypes.DeploymentConfiguration, lbs 
 		}
 	}
 	if cc := dc.CanaryConfiguration; cc != nil {
-		if dc.Strategy != ecstypes.DeploymentStrategyCanary {
-			return apiErr("InvalidParameterException", "canaryConfiguration is only valid with the CANARY deployment strategy.")
-		}
 		if p := cc.CanaryPercent; p != nil && (*p < 0.1 || *p > 100 || !tenths(*p)) {
 			return apiErr("InvalidParameterException", "canaryPercent must be a multiple of 0.1 between 0.1 and 100.0.")
 		}
@@ -344,7 +344,7 @@ func (s *ecsService) invokeHook(svc *ecsSvc, sd *ecsSvcDeployment, h *bgHook) (s
 			"serviceArn": svc.arn, "targetServiceRevisionArn": sd.target.revisionArn,
 		},
 		"executionId": h.id, "lifecycleStage": string(sd.bg.hookStage), "resourceArn": sd.arn,
-		"hookDetails": h.hook.HookDetails,
+		"hookDetails": hookDetailsValue(h.hook.HookDetails),
 	})
 	out, fnErr, err := s.e.services.lambda.Invoke(aws.ToString(h.hook.HookTargetArn), payload)
 	switch {
@@ -389,7 +389,9 @@ func nextProdPct(dc ecstypes.DeploymentConfiguration, cur float64) (pct float64,
 	switch dc.Strategy {
 	case ecstypes.DeploymentStrategyLinear:
 		step, bakeMin := 10.0, int32(6)
-		if lc := dc.LinearConfiguration; lc != nil {
+		// A linear or canary configuration kept from an earlier strategy is
+	// ignored, not refused: UpdateService merges deploymentConfiguration.
+	if lc := dc.LinearConfiguration; lc != nil {
 			if lc.StepPercent != nil {
 				step = *lc.StepPercent
 			}
@@ -646,4 +648,20 @@ func (sd *ecsSvcDeployment) trafficWeights(target *ecstypes.ServiceRevisionSumma
 			sources[i].RequestedTestTrafficWeight = aws.Float64(100 - sd.bg.testPct)
 		}
 	}
+}
+
+func init() {
+	// hookDetails is free JSON that ECS passes to the hook and returns as sent.
+	core.RegisterDocument(reflect.TypeOf((*document.Interface)(nil)).Elem(), func(raw any) any { return document.NewLazyDocument(raw) })
+}
+
+func hookDetailsValue(d document.Interface) any {
+	if d == nil {
+		return nil
+	}
+	b, err := d.MarshalSmithyDocument()
+	if err != nil {
+		return nil
+	}
+	return json.RawMessage(b)
 }
