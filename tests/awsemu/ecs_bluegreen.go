@@ -389,8 +389,6 @@ func nextProdPct(dc ecstypes.DeploymentConfiguration, cur float64) (pct float64,
 	switch dc.Strategy {
 	case ecstypes.DeploymentStrategyLinear:
 		step, bakeMin := 10.0, int32(6)
-		// A linear or canary configuration kept from an earlier strategy is
-		// ignored, not refused: UpdateService merges deploymentConfiguration.
 		if lc := dc.LinearConfiguration; lc != nil {
 			if lc.StepPercent != nil {
 				step = *lc.StepPercent
