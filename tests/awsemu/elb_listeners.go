@@ -375,6 +375,7 @@ func (h *elbListenerOps) createListener(c *call) (any, error) {
 	l := &elbListener{arn: h.arn("listener", lbPart+"/"+h.e.newID(8)), lbArn: lbArn, port: int32(port), protocol: protocol, order: h.st.seq}
 	h.st.listeners[l.arn] = l
 	h.st.rules[h.defaultRuleArn(l)] = &elbRule{arn: h.defaultRuleArn(l), listenerArn: l.arn, priority: "default", actions: actions, order: h.st.seq}
+	h.e.attach(lbArn, actions)
 	return struct {
 		Listeners []listenerXML `xml:"Listeners>member"`
 	}{[]listenerXML{h.listenerXML(l)}}, nil
@@ -431,6 +432,7 @@ func (h *elbListenerOps) modifyListener(c *call) (any, error) {
 	}
 	if len(actions) > 0 {
 		h.st.rules[h.defaultRuleArn(l)].actions = actions
+		h.e.attach(l.lbArn, actions)
 	}
 	return struct {
 		Listeners []listenerXML `xml:"Listeners>member"`
@@ -499,6 +501,7 @@ func (h *elbListenerOps) createRule(c *call) (any, error) {
 	r := &elbRule{arn: h.arn("listener-rule", lPart+"/"+h.e.newID(8)), listenerArn: l.arn, priority: strconv.Itoa(prio),
 		conditions: conds, actions: actions, order: h.st.seq}
 	h.st.rules[r.arn] = r
+	h.e.attach(l.lbArn, actions)
 	return rulesOut([]*elbRule{r}), nil
 }
 
@@ -549,6 +552,9 @@ func (h *elbListenerOps) modifyRule(c *call) (any, error) {
 	}
 	if len(actions) > 0 {
 		r.actions = actions
+		if l := h.st.listeners[r.listenerArn]; l != nil {
+			h.e.attach(l.lbArn, actions)
+		}
 	}
 	if len(conds) > 0 {
 		if r.priority == "default" {
@@ -714,6 +720,7 @@ func (e *Emulator) PutLoadBalancer(spec LoadBalancerSpec) (string, error) {
 		l := &elbListener{arn: h.arn("listener", kind+"/"+spec.Name+"/"+lbID+"/"+id(ls.ID)), lbArn: lb.arn, port: ls.Port, protocol: protocol, order: st.seq}
 		st.listeners[l.arn] = l
 		st.rules[h.defaultRuleArn(l)] = &elbRule{arn: h.defaultRuleArn(l), listenerArn: l.arn, priority: "default", actions: actions, order: st.seq}
+		e.attach(lb.arn, actions)
 		for _, rs := range ls.Rules {
 			actions, err := forward(rs.Forward)
 			if err != nil {
@@ -728,7 +735,23 @@ func (e *Emulator) PutLoadBalancer(spec LoadBalancerSpec) (string, error) {
 			r := &elbRule{arn: h.arn("listener-rule", lPart+"/"+id(rs.ID)), listenerArn: l.arn, priority: strconv.Itoa(rs.Priority),
 				conditions: []ruleCondition{{Field: "path-pattern", Values: []string{path}}}, actions: actions, order: st.seq}
 			st.rules[r.arn] = r
+			e.attach(lb.arn, actions)
 		}
 	}
 	return lb.arn, nil
+}
+
+// attach records that lbArn forwards to the target groups of actions, as
+// DescribeTargetGroups' LoadBalancerArns shows. Called with st.mu held.
+func (e *Emulator) attach(lbArn string, actions []ruleAction) {
+	s := e.services.elb
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range actions {
+		for _, t := range a.Targets {
+			if g := s.groups[t.arn]; g != nil && !hasString(g.spec.LoadBalancerArns, lbArn) {
+				g.spec.LoadBalancerArns = append(g.spec.LoadBalancerArns, lbArn)
+			}
+		}
+	}
 }
