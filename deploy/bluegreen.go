@@ -22,8 +22,10 @@ type blueGreenController struct {
 	rollback bool
 	rolling  *rollingController
 	// said keeps the progress line and the pause notices already reported.
-	said     map[string]bool
-	lastLine string
+	said       map[string]bool
+	lastLine   string
+	record     *LifecycleRecord
+	stageSince time.Time
 }
 
 // serviceDeployment reads the service's current service deployment.
@@ -63,6 +65,7 @@ func (c *blueGreenController) judge(ctx context.Context, svc *ecstypes.Service, 
 		return c.rolling.judge(ctx, svc, want)
 	}
 	c.progress(sd)
+	c.observe(sd, time.Now())
 	switch sd.Status {
 	case ecstypes.ServiceDeploymentStatusSuccessful:
 		if c.rollback {
@@ -186,4 +189,56 @@ func (c *blueGreenController) failedHooks(sd *ecstypes.ServiceDeployment) string
 		return ""
 	}
 	return "; " + strings.Join(parts, ", ")
+}
+
+// LifecycleRecord is what the waiter saw of a lifecycle deployment: each
+// stage with how long it was observed, and the final production traffic
+// share of the new revision.
+type LifecycleRecord struct {
+	Stages            []StageTiming `json:"stages"`
+	ProductionPercent *float64      `json:"productionTrafficPercent,omitempty"`
+}
+
+// StageTiming is one observed lifecycle stage.
+type StageTiming struct {
+	Stage    string        `json:"stage"`
+	Duration time.Duration `json:"duration"`
+}
+
+// observe records the stage of sd. Times are ECS's own (updatedAt, when a
+// stage change updates it; finishedAt at the end), so durations do not
+// depend on how often doppio polls; now stands in when ECS gives none.
+func (c *blueGreenController) observe(sd *ecstypes.ServiceDeployment, now time.Time) {
+	if c.record == nil {
+		c.record = &LifecycleRecord{}
+	}
+	r := c.record
+	if t := sd.TargetServiceRevision; t != nil && t.RequestedProductionTrafficWeight != nil {
+		r.ProductionPercent = aws.Float64(*t.RequestedProductionTrafficWeight)
+	}
+	at := now
+	if sd.UpdatedAt != nil {
+		at = *sd.UpdatedAt
+	}
+	end := at
+	if sd.FinishedAt != nil {
+		end = *sd.FinishedAt
+	}
+	if n := len(r.Stages); n > 0 {
+		same := r.Stages[n-1].Stage == string(sd.LifecycleStage)
+		if same {
+			r.Stages[n-1].Duration = end.Sub(c.stageSince)
+			return
+		}
+		r.Stages[n-1].Duration = at.Sub(c.stageSince)
+	}
+	c.stageSince = at
+	r.Stages = append(r.Stages, StageTiming{Stage: string(sd.LifecycleStage), Duration: end.Sub(at)})
+}
+
+func lifecycleOf(ctl controller) *LifecycleRecord {
+	if c, ok := ctl.(*blueGreenController); ok {
+		return c.record
+	}
+	return nil
 }

@@ -111,6 +111,8 @@ type Outcome struct {
 	Service string
 	// TaskDefinition is the ARN that was deployed (or rolled back to).
 	TaskDefinition string
+	// Lifecycle is what a blue/green, linear or canary wait observed.
+	Lifecycle *LifecycleRecord
 	// DeploymentID is the ECS deployment (ecs-svc/...) that was followed, when known.
 	DeploymentID string
 	// Explanation is gathered on failure and timeout.
@@ -289,6 +291,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			v := ctl.judge(ctx, svc, want)
 			if v.done {
 				o := out(v.class, v.reason)
+				o.Lifecycle = lifecycleOf(ctl)
 				if v.class != Completed {
 					o.Explanation = w.explain(ctx, svc, want, fresh)
 				}
