@@ -81,7 +81,7 @@ func (d *Deployer) Continue(ctx context.Context, cluster, service string, opts C
 		shortID(aws.ToString(sd.ServiceDeploymentArn)), sd.LifecycleStage, hookID)
 	out := &Outcome{Cluster: cluster, Service: service, TaskDefinition: aws.ToString(svc.TaskDefinition)}
 	if opts.NoWait {
-		out.Class, out.Reason = Completed, fmt.Sprintf("%s accepted (not waiting: --no-wait)", strings.ToLower(string(action)))
+		out.Class, out.Reason = Submitted, fmt.Sprintf("%s accepted (not waiting: --no-wait)", strings.ToLower(string(action)))
 		return out, nil
 	}
 	target := WaitTarget{TaskDefinition: aws.ToString(svc.TaskDefinition), KnownEvents: eventIDs(svc)}

@@ -11,7 +11,7 @@ import (
 type RefreshCmd struct {
 	DryRun    bool   `help:"Print what would be done; make no mutating AWS call."`
 	Wait      bool   `help:"Wait for the new deployment to end (--no-wait: return once ECS accepted it)." negatable:"" default:"true"`
-	WaitUntil string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits for doppio continue)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
+	WaitUntil string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
 }
 
 // Run forces a new deployment; exit codes as deploy.

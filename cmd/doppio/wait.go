@@ -10,7 +10,7 @@ import (
 // WaitCmd follows the service's current deployment with the deploy waiter.
 // It makes no mutating AWS call.
 type WaitCmd struct {
-	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired), deployed (the rollout is COMPLETED), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits for doppio continue)." default:"stable" placeholder:"stable|deployed|ecs:<STAGE>|paused"`
+	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired), deployed (the rollout is COMPLETED), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"stable" placeholder:"stable|deployed|ecs:<STAGE>|paused"`
 }
 
 // Run waits; exit codes as deploy: 0 completed, 3 failed or rolled back,
