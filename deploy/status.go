@@ -34,6 +34,7 @@ type Status struct {
 	Running            int32              `json:"runningCount"`
 	CreatedAt          *time.Time         `json:"createdAt,omitempty"`
 	Deployments        []StatusDeployment `json:"deployments"`
+	Lifecycle          *StatusLifecycle   `json:"serviceDeployment,omitempty"` // BLUE_GREEN, LINEAR, CANARY
 	AutoScaling        *AutoScalingStatus `json:"autoScaling,omitempty"`
 	Events             []StatusEvent      `json:"events"`
 	// Problems are parts that could not be read (e.g. no permission on
@@ -129,6 +130,9 @@ func FetchStatus(ctx context.Context, api ECSReader, asr AutoScalingReader, clus
 			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		})
 	}
+	if st.Lifecycle, err = fetchLifecycle(ctx, api, svc); err != nil {
+		st.Problems = append(st.Problems, err.Error())
+	}
 	evs := append([]ecstypes.ServiceEvent(nil), svc.Events...)
 	sort.SliceStable(evs, func(i, j int) bool { return aws.ToTime(evs[i].CreatedAt).After(aws.ToTime(evs[j].CreatedAt)) })
 	if events >= 0 && len(evs) > events {
@@ -206,6 +210,9 @@ func (s *Status) Lines() []string {
 			line += " updated " + d.UpdatedAt.Local().Format(timeFormat)
 		}
 		l = append(l, line)
+	}
+	if s.Lifecycle != nil {
+		l = append(l, s.Lifecycle.lines()...)
 	}
 	if a := s.AutoScaling; a != nil {
 		l = append(l, "AutoScaling:")

@@ -114,6 +114,8 @@ type Outcome struct {
 	Service string
 	// TaskDefinition is the ARN that was deployed (or rolled back to).
 	TaskDefinition string
+	// Lifecycle is what a blue/green, linear or canary wait observed.
+	Lifecycle *LifecycleRecord
 	// DeploymentID is the ECS deployment (ecs-svc/...) that was followed, when known.
 	DeploymentID string
 	// Explanation is gathered on failure and timeout.
@@ -282,6 +284,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		errs         int
 		fresh        []ServiceEvent // events of this wait, for the explanation
 		drainRead    bool
+		ctl          controller // chosen on the first answer (controller.go)
 	)
 	out := func(class Class, reason string) *Outcome {
 		return &Outcome{Class: class, Reason: reason, Cluster: w.Cluster, Service: w.Service, TaskDefinition: t.TaskDefinition, DeploymentID: t.DeploymentID}
@@ -326,12 +329,13 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				lastProgress = key
 				rep.Report(Event{Time: time.Now(), Kind: EventProgress, Deployments: states})
 			}
-			v := classify(svc, want)
-			if v.done && v.class == Completed {
-				v = w.confirmServiceDeployment(ctx, v, t.Rollback, want.until)
+			if ctl == nil {
+				ctl = w.controllerFor(svc, t)
 			}
+			v := ctl.judge(ctx, svc, want)
 			if v.done {
 				o := out(v.class, v.reason)
+				o.Lifecycle = lifecycleOf(ctl)
 				if v.class != Completed {
 					o.Explanation = w.explain(ctx, svc, want, fresh)
 				}
@@ -516,7 +520,8 @@ func pollService(ctx context.Context, api ECSAPI, cluster, service string) (*ecs
 // newEvents returns the events not seen yet, oldest first, and marks them.
 func newEvents(svc *ecstypes.Service, seen map[string]bool) []ecstypes.ServiceEvent {
 	var fresh []ecstypes.ServiceEvent
-	for _, ev := range svc.Events {
+	for i := len(svc.Events) - 1; i >= 0; i-- { // ECS lists newest first; keep one instant's events in order
+		ev := svc.Events[i]
 		id := aws.ToString(ev.Id)
 		if id == "" {
 			id = aws.ToTime(ev.CreatedAt).String() + aws.ToString(ev.Message)

@@ -22,13 +22,16 @@ const (
 
 // ParseWaitUntil accepts the --wait-until values.
 func ParseWaitUntil(s string) (WaitUntil, error) {
+	if u, ok, err := parseStageWaitUntil(s); ok {
+		return u, err
+	}
 	switch WaitUntil(strings.ToLower(strings.TrimSpace(s))) {
 	case "", UntilDeployed:
 		return UntilDeployed, nil
 	case UntilStable:
 		return UntilStable, nil
 	}
-	return "", fmt.Errorf("invalid --wait-until %q: use deployed or stable", s)
+	return "", fmt.Errorf("invalid --wait-until %q: use deployed, stable, ecs:<LIFECYCLE_STAGE> or paused", s)
 }
 
 // Class is the outcome class of a deploy, a rollback or a wait. Each class

@@ -112,6 +112,11 @@ type DeployReport struct {
 	StoppedReasons []string // grouped, e.g. "3× Essential container in task exited (exit 1)"
 	Events         []string // last service events, oldest first
 	LogLines       []string // last lines of the failing container's log
+	// Stages are the lifecycle stages of a blue/green, linear or canary
+	// deployment as observed, with how long each lasted; Traffic is the
+	// final split (e.g. "100% on the new revision").
+	Stages  []Phase
+	Traffic string
 }
 
 // Phase is one timed step of a deploy.
@@ -155,6 +160,9 @@ func DeploySummary(d DeployReport) string {
 	if len(d.Phases) > 1 {
 		rows = append(rows, []string{"Total", total.Round(100 * time.Millisecond).String()})
 	}
+	if d.Traffic != "" {
+		rows = append(rows, []string{"Production traffic", d.Traffic})
+	}
 	m.Table([]string{"Item", "Value"}, rows)
 	title := d.Service
 	if d.Cluster != "" {
@@ -165,6 +173,14 @@ func DeploySummary(d DeployReport) string {
 	}
 	if d.Next != "" {
 		m.Text("**Next:** " + d.Next)
+	}
+	if len(d.Stages) > 0 {
+		stages := [][]string{}
+		for _, s := range d.Stages {
+			stages = append(stages, []string{s.Name, s.Duration.Round(100 * time.Millisecond).String()})
+		}
+		m.Heading(4, "Lifecycle stages")
+		m.Table([]string{"Stage", "Duration"}, stages)
 	}
 	if len(d.StoppedReasons) > 0 {
 		m.Heading(4, "Stopped tasks")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	ecsdocument "github.com/aws/aws-sdk-go-v2/service/ecs/document"
 )
 
 // Problem is one thing wrong in a decoded document.
@@ -76,6 +78,7 @@ func (d *strictDecoder) err() error {
 var (
 	timeType          = reflect.TypeFor[time.Time]()
 	jsonUnmarshalType = reflect.TypeFor[json.Unmarshaler]()
+	ecsDocumentType   = reflect.TypeFor[ecsdocument.Interface]()
 )
 
 func (d *strictDecoder) decode(path string, v any, rv reflect.Value) {
@@ -95,6 +98,11 @@ func (d *strictDecoder) decode(path string, v any, rv reflect.Value) {
 		}
 		d.decode(path, v, rv.Elem())
 	case reflect.Interface:
+		if t == ecsDocumentType {
+			// Free JSON (a lifecycle hook's hookDetails), sent as written.
+			rv.Set(reflect.ValueOf(ecsdocument.NewLazyDocument(plainValue(v))))
+			return
+		}
 		if t.NumMethod() != 0 {
 			d.fail(path, "cannot be decoded (unsupported field type %s)", t)
 			return

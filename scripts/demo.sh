@@ -13,17 +13,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The emulator prints the environment to export on stdout once it listens.
-# --speed 5: rollouts take a few seconds instead of half a minute.
-awsemu --addr 127.0.0.1:0 --seed "$root/examples/demo-seed.yaml" --speed 5 >"$work/awsemu.env" 2>"$work/awsemu.log" &
-emu_pid=$!
-for _ in $(seq 1 200); do
-  grep -q '^export AWS_REGION=' "$work/awsemu.env" 2>/dev/null && break
-  kill -0 "$emu_pid" 2>/dev/null || { cat "$work/awsemu.log" >&2; exit 1; }
-  sleep 0.05
-done
-# shellcheck disable=SC1091
-. "$work/awsemu.env"
+# start_emulator SEED SPEED: (re)start the emulator. It prints the environment
+# to export on stdout once it listens. --speed: rollouts take a few seconds
+# instead of minutes.
+start_emulator() {
+  if [ -n "$emu_pid" ]; then kill "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; fi
+  rm -f "$work/awsemu.env"
+  awsemu --addr 127.0.0.1:0 --seed "$1" --speed "$2" >"$work/awsemu.env" 2>"$work/awsemu.log" &
+  emu_pid=$!
+  for _ in $(seq 1 200); do
+    grep -q '^export AWS_REGION=' "$work/awsemu.env" 2>/dev/null && break
+    kill -0 "$emu_pid" 2>/dev/null || { cat "$work/awsemu.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  # shellcheck disable=SC1091
+  . "$work/awsemu.env"
+}
+start_emulator "$root/examples/demo-seed.yaml" 5
 # Keep a developer's own AWS profile out of the demo.
 export AWS_CONFIG_FILE="$work/no-aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/no-aws-credentials"
 
@@ -76,5 +82,15 @@ run 0 doppio revisions
 
 section "exec --check: why ECS Exec would fail here, and what to do (exit 3 on NG)"
 run 3 doppio exec --check
+
+section "ECS-native blue/green (examples/blue-green): a Lambda hook, then a PAUSE hook with test traffic on green"
+start_emulator "$root/examples/blue-green/seed.yaml" 20
+cd "$root/examples/blue-green"
+run 0 env IMAGE_TAG=1.28 doppio deploy --wait-until paused
+run 0 doppio status --events 0
+section "continue: production traffic moves to green; stop waiting once it bakes"
+run 0 doppio continue --wait-until ecs:BAKE_TIME
+section "rollback during the bake: all traffic returns to blue"
+run 0 doppio rollback --no-deregister-task-definition
 
 printf '\n%sdemo finished: every step behaved as shown.%s\n' "$bold" "$reset"

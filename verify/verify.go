@@ -39,6 +39,8 @@ type Service struct {
 	LoadBalancers                 []ecstypes.LoadBalancer
 	NetworkConfiguration          *ecstypes.NetworkConfiguration
 	HealthCheckGracePeriodSeconds *int32
+	// DeploymentConfiguration: its strategy and lifecycle hooks (blue/green).
+	DeploymentConfiguration *ecstypes.DeploymentConfiguration
 }
 
 // Input is what to verify.
@@ -222,6 +224,7 @@ func (r *runner) build() []*Check {
 			r.loadBalancerCheck(sn, i, lb)
 		}
 		r.networkCheck(sn)
+		r.blueGreenChecks(sn, s)
 		checks = append(checks, sn)
 	} else {
 		checks = append(checks, &Check{Name: "ServiceDefinition", Status: SKIP, Reason: "no service definition"})

@@ -42,6 +42,7 @@ type CLI struct {
 	Rollback   RollbackCmd   `cmd:"" help:"Return the service to its previous successful task definition (exit 3 failed, 4 timeout)."`
 	Status     StatusCmd     `cmd:"" help:"Show the service: deployments, auto scaling and recent events."`
 	Wait       WaitCmd       `cmd:"" help:"Wait for the service's current deployment to end (exit 3 failed/rolled back, 4 timeout)."`
+	Continue   ContinueCmd   `cmd:"" help:"Continue (or --rollback) a blue/green, linear or canary deployment paused by a PAUSE lifecycle hook."`
 	Refresh    RefreshCmd    `cmd:"" help:"Start a new deployment of the current task definition (e.g. to pull a moving image tag)."`
 	Scale      ScaleCmd      `cmd:"" help:"Change the desired count and auto scaling limits without touching the task definition."`
 	Register   RegisterCmd   `cmd:"" help:"Register the task definition (reusing an identical revision)."`

@@ -24,7 +24,7 @@ type DeployCmd struct {
 	RedeployMovedTags    bool   `help:"When nothing changed but an image tag the running tasks use (e.g. :latest in ECR) now points at another image, start a new deployment to roll it out."`
 	UpdateService        bool   `help:"Update the service attributes from the service definition (--no-update-service: only task definition and count)." negatable:"" default:"true"`
 	Wait                 bool   `help:"Wait for the rollout to end (--no-wait: return once ECS accepted the change)." negatable:"" default:"true"`
-	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition) or stable (one deployment, running == desired)." enum:"deployed,stable" default:"deployed"`
+	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
 	SuspendAutoScaling   bool   `help:"Suspend the service's auto scaling (dynamic and scheduled)."`
 	ResumeAutoScaling    bool   `help:"Resume the service's auto scaling."`
 	AutoScalingMin       *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
@@ -36,6 +36,10 @@ type DeployCmd struct {
 // Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
 // or rolled back, 4 timed out, 1 error.
 func (c *DeployCmd) Run(g *Globals) error {
+	until, err := deploy.ParseWaitUntil(c.WaitUntil)
+	if err != nil {
+		return err
+	}
 	opts := deploy.Options{
 		DryRun:               c.DryRun,
 		SkipTaskDefinition:   c.SkipTaskDefinition,
@@ -45,7 +49,7 @@ func (c *DeployCmd) Run(g *Globals) error {
 		RedeployMovedTags:    c.RedeployMovedTags,
 		NoUpdateService:      !c.UpdateService,
 		NoWait:               !c.Wait,
-		WaitUntil:            deploy.WaitUntil(c.WaitUntil),
+		WaitUntil:            until,
 		OnConflict:           c.OnConflict,
 		AutoScaling: deploy.AutoScalingOptions{
 			Suspend: c.SuspendAutoScaling, Resume: c.ResumeAutoScaling,

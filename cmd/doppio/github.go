@@ -175,6 +175,14 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 		DeploymentID:      out.DeploymentID,
 		Phases:            []ghactions.Phase{{Name: "Duration", Duration: time.Since(processStart)}},
 	}
+	if lc := out.Lifecycle; lc != nil {
+		for _, s := range lc.Stages {
+			rep.Stages = append(rep.Stages, ghactions.Phase{Name: s.Stage, Duration: s.Duration})
+		}
+		if lc.ProductionPercent != nil {
+			rep.Traffic = fmt.Sprintf("%g%% on the new revision", *lc.ProductionPercent)
+		}
+	}
 	if ex := out.Explanation; ex != nil {
 		for _, sg := range ex.StoppedTasks {
 			line := fmt.Sprintf("%d× %s", sg.Count, sg.Reason)

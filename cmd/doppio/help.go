@@ -61,7 +61,16 @@ func (c *StatusCmd) Help() string {
 
 func (c *WaitCmd) Help() string {
 	return examples(
-		"doppio wait                          # after deploy --no-wait")
+		"doppio wait                          # after deploy --no-wait",
+		"doppio wait --wait-until ecs:BAKE_TIME  # blue/green: production traffic is on green")
+}
+
+func (c *ContinueCmd) Help() string {
+	return examples(
+		"doppio deploy --wait-until paused    # blue/green: stop at the PAUSE hook",
+		"doppio continue                      # resume it, wait until deployed",
+		"doppio continue --rollback           # or roll it back",
+		"doppio continue --hook-id ID --wait-until ecs:BAKE_TIME")
 }
 
 func (c *RefreshCmd) Help() string {

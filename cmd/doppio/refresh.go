@@ -11,18 +11,22 @@ import (
 type RefreshCmd struct {
 	DryRun    bool   `help:"Print what would be done; make no mutating AWS call."`
 	Wait      bool   `help:"Wait for the new deployment to end (--no-wait: return once ECS accepted it)." negatable:"" default:"true"`
-	WaitUntil string `help:"What ends the wait: deployed (the rollout is COMPLETED) or stable (one deployment, running == desired)." enum:"deployed,stable" default:"deployed"`
+	WaitUntil string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
 }
 
 // Run forces a new deployment; exit codes as deploy.
 func (c *RefreshCmd) Run(g *Globals) error {
+	until, err := deploy.ParseWaitUntil(c.WaitUntil)
+	if err != nil {
+		return err
+	}
 	return runServiceChange(g, "refresh", c.DryRun, deploy.Options{
 		DryRun:             c.DryRun,
 		SkipTaskDefinition: true,
 		ForceNewDeployment: true,
 		NoUpdateService:    true,
 		NoWait:             !c.Wait,
-		WaitUntil:          deploy.WaitUntil(c.WaitUntil),
+		WaitUntil:          until,
 	})
 }
 

@@ -85,6 +85,7 @@ func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Serv
 		LoadBalancers:                 sd.LoadBalancers,
 		NetworkConfiguration:          sd.NetworkConfiguration,
 		HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
+		DeploymentConfiguration:       sd.DeploymentConfiguration,
 	}
 }
 

@@ -10,12 +10,16 @@ import (
 // WaitCmd follows the service's current deployment with the deploy waiter.
 // It makes no mutating AWS call.
 type WaitCmd struct {
-	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired) or deployed (the rollout is COMPLETED)." enum:"stable,deployed" default:"stable" aliases:"until"`
+	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired), deployed (the rollout is COMPLETED), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"stable" aliases:"until" placeholder:"stable|deployed|ecs:<STAGE>|paused"`
 }
 
 // Run waits; exit codes as deploy: 0 completed, 3 failed or rolled back,
 // 4 timed out (config timeout or --timeout), 1 error.
 func (c *WaitCmd) Run(g *Globals) error {
+	until, err := deploy.ParseWaitUntil(c.WaitUntil)
+	if err != nil {
+		return err
+	}
 	p, err := g.LoadProject()
 	if err != nil {
 		return err
@@ -35,7 +39,7 @@ func (c *WaitCmd) Run(g *Globals) error {
 	w := &deploy.Waiter{
 		ECS: p.Clients.ECS, Logs: p.Clients.Logs, EC2: p.Clients.EC2, ELB: p.Clients.ELBv2,
 		Cluster: p.Config.Cluster, Service: p.Config.Service,
-		Until: deploy.WaitUntil(c.WaitUntil), Reporter: rep,
+		Until: until, Reporter: rep,
 	}
 	out := w.Wait(ctx, target)
 	rep.Close()

@@ -113,6 +113,7 @@ func newECSService(e *Emulator) *ecsService {
 		"ListServiceDeployments":     ecsOp(s, s.listServiceDeployments),
 		"DescribeServiceDeployments": ecsOp(s, s.describeServiceDeployments),
 		"StopServiceDeployment":      ecsOp(s, s.stopServiceDeployment),
+		"ContinueServiceDeployment":  ecsOp(s, s.continueServiceDeployment),
 		"DescribeServiceRevisions":   ecsOp(s, s.describeServiceRevisions),
 		"TagResource":                ecsOp(s, s.tagResource),
 		"UntagResource":              ecsOp(s, s.untagResource),

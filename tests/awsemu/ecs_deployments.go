@@ -26,6 +26,7 @@ type ecsSvcDeployment struct {
 	rollback              *ecstypes.Rollback
 	rollbackDep           *ecsDeployment
 	config                ecstypes.DeploymentConfiguration
+	bg                    *bgState // blue/green, linear and canary strategies
 }
 
 func (sd *ecsSvcDeployment) inProgress() bool {
@@ -89,10 +90,12 @@ func (s *ecsService) serviceDeploymentView(sd *ecsSvcDeployment) ecstypes.Servic
 		out.StatusReason = aws.String(sd.statusReason)
 	}
 	target := s.revisionSummary(svc, sd.target.revisionArn)
-	out.TargetServiceRevision = &target
 	for _, arn := range sd.sources {
 		out.SourceServiceRevisions = append(out.SourceServiceRevisions, s.revisionSummary(svc, arn))
 	}
+	sd.trafficWeights(&target, out.SourceServiceRevisions)
+	out.TargetServiceRevision = &target
+	out.LifecycleHookDetails = sd.hookDetails()
 	cb := &ecstypes.ServiceDeploymentCircuitBreaker{Status: ecstypes.ServiceDeploymentRollbackMonitorsStatusDisabled,
 		FailureCount: sd.target.failed, Threshold: breakerThreshold(svc.desiredCount())}
 	if cfg.DeploymentCircuitBreaker != nil && cfg.DeploymentCircuitBreaker.Enable {

@@ -50,6 +50,11 @@ func (s *ecsService) nextEvent() (time.Time, bool) {
 			if svc.status == "ACTIVE" && !svc.steadySince.IsZero() && svc.deployments[0].rollout == ecstypes.DeploymentRolloutStateInProgress {
 				consider(svc.steadySince.Add(s.timings.SteadyState))
 			}
+			for _, sd := range svc.sds {
+				if t, ok := sd.nextBlueGreenEvent(); ok {
+					consider(t)
+				}
+			}
 		}
 	}
 	return best, found
@@ -166,6 +171,11 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 		return
 	}
 	s.checkBreaker(svc, at)
+	s.stepBlueGreen(svc, at)
+	// A blue/green deployment keeps blue running and does not complete
+	// before CLEAN_UP, and starts green only at SCALE_UP.
+	bg := svc.bgActive()
+	holdBlue := bg != nil && bg.stage < bgCleanUp
 	primary := svc.deployments[0]
 	desired := int(svc.desiredCount())
 	dc := svc.cfg.DeploymentConfiguration
@@ -206,7 +216,7 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 			}
 		}
 	}
-	if primary.rollout != ecstypes.DeploymentRolloutStateFailed {
+	if primary.rollout != ecstypes.DeploymentRolloutStateFailed && !holdBlue {
 		healthy := 0
 		for _, t := range svc.liveTasks(nil) {
 			if t.lastStatus == "RUNNING" {
@@ -231,6 +241,13 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 	if primary.rollout != ecstypes.DeploymentRolloutStateFailed {
 		need := desired - len(svc.liveTasks(primary))
 		room := maxTotal - len(svc.liveTasks(nil))
+		if bg != nil {
+			// Blue/green starts the whole green revision beside blue.
+			room = need
+			if bg.stage < bgScaleUp {
+				need = 0
+			}
+		}
 		if need > 0 && primary.spec.launchType == ecstypes.LaunchTypeEc2 && len(svc.cluster.instances) == 0 {
 			if !svc.placementWarned {
 				svc.placementWarned = true
@@ -276,7 +293,7 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 
 	running, _, live := svc.counts(primary)
 	steady := len(svc.deployments) == 1 && running == desired && live == desired
-	if sd := primary.sd; sd != nil && sd.inProgress() {
+	if sd := primary.sd; sd != nil && sd.inProgress() && sd.bg == nil {
 		stage := ecstypes.ServiceDeploymentLifecycleStageScaleUp
 		if running >= desired {
 			stage = ecstypes.ServiceDeploymentLifecycleStageCleanUp
@@ -287,7 +304,7 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 	}
 	switch primary.rollout {
 	case ecstypes.DeploymentRolloutStateInProgress:
-		if !steady {
+		if !steady || holdBlue {
 			svc.steadySince = time.Time{}
 			break
 		}
@@ -325,6 +342,9 @@ func (s *ecsService) completeDeployment(svc *ecsSvc, d *ecsDeployment, at time.T
 	s.addEvent(svc, at, "(deployment %s) deployment completed.", d.id)
 	s.addEvent(svc, at, "has reached a steady state.")
 	if sd := d.sd; sd != nil && sd.inProgress() {
+		if sd.bg != nil && len(sd.bg.lbs) > 0 {
+			svc.bgSwapped = !svc.bgSwapped // green's target group now takes production
+		}
 		if sd.status == ecstypes.ServiceDeploymentStatusRollbackInProgress {
 			sd.finish(ecstypes.ServiceDeploymentStatusRollbackSuccessful, "", at)
 		} else {
@@ -362,9 +382,14 @@ func (s *ecsService) checkBreaker(svc *ecsSvc, at time.Time) {
 // the service back to its last COMPLETED deployment within the same service
 // deployment.
 func (s *ecsService) failDeployment(svc *ecsSvc, p *ecsDeployment, at time.Time, rolloutReason, event string, rollback bool, rollbackReason string) {
+	sd := p.sd
+	if sd != nil && sd.bg != nil && !sd.bg.rollingBack && rollback {
+		s.addEvent(svc, at, "%s", event)
+		s.rollbackBlueGreen(svc, sd, at, rollbackReason)
+		return
+	}
 	p.rollout, p.reason, p.updatedAt = ecstypes.DeploymentRolloutStateFailed, rolloutReason, at
 	s.addEvent(svc, at, "%s", event)
-	sd := p.sd
 	if sd != nil && sd.status == ecstypes.ServiceDeploymentStatusRollbackInProgress {
 		sd.finish(ecstypes.ServiceDeploymentStatusRollbackFailed, rolloutReason, at)
 		return

@@ -32,6 +32,9 @@ type ecsSvc struct {
 	steady        bool
 	// placementWarned: the "unable to place a task" event was given.
 	placementWarned bool
+	// bgSwapped: the alternate target groups take production traffic (a
+	// blue/green deployment succeeded an odd number of times).
+	bgSwapped bool
 }
 
 // deploySpec is what a deployment runs; changing any of it makes a new one.
@@ -336,6 +339,9 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 	if err := mergeDeploymentConfiguration(&dc, in.DeploymentConfiguration, sched); err != nil {
 		return nil, err
 	}
+	if err := s.validateStrategy(&dc, spec.loadBalancers); err != nil {
+		return nil, err
+	}
 	propagate := in.PropagateTags
 	if propagate == "" {
 		propagate = ecstypes.PropagateTagsNone
@@ -409,13 +415,19 @@ func mergeDeploymentConfiguration(dst *ecstypes.DeploymentConfiguration, in *ecs
 		dst.Alarms = in.Alarms
 	}
 	if in.Strategy != "" {
-		if in.Strategy != ecstypes.DeploymentStrategyRolling {
-			return apiErr("InvalidParameterException", "awsemu emulates only the ROLLING deployment strategy, not %s.", in.Strategy)
-		}
 		dst.Strategy = in.Strategy
 	}
 	if in.BakeTimeInMinutes != nil {
 		dst.BakeTimeInMinutes = in.BakeTimeInMinutes
+	}
+	if in.LinearConfiguration != nil {
+		dst.LinearConfiguration = in.LinearConfiguration
+	}
+	if in.CanaryConfiguration != nil {
+		dst.CanaryConfiguration = in.CanaryConfiguration
+	}
+	if in.LifecycleHooks != nil {
+		dst.LifecycleHooks = in.LifecycleHooks
 	}
 	return nil
 }
@@ -488,6 +500,9 @@ func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (a
 	if err := mergeDeploymentConfiguration(&dc, in.DeploymentConfiguration, svc.cfg.SchedulingStrategy); err != nil {
 		return nil, err
 	}
+	if err := s.validateStrategy(&dc, spec.loadBalancers); err != nil {
+		return nil, err
+	}
 	// Validation passed: apply.
 	svc.cfg.DeploymentConfiguration = &dc
 	if in.DesiredCount != nil {
@@ -546,6 +561,7 @@ func (s *ecsService) startDeployment(svc *ecsSvc, spec deploySpec, now time.Time
 		}
 	}
 	d.sd = s.newServiceDeployment(svc, d, sources, now)
+	s.startBlueGreen(svc, d.sd, now)
 	return d
 }
 

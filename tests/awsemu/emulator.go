@@ -237,6 +237,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.core.ServeAPI(w, r, signingName) {
 		return
 	}
+	if signingName == "lambda" || strings.HasPrefix(r.URL.Path, "/2015-03-31/functions") {
+		e.serveLambda(w, r)
+		return
+	}
 	if e.s3 != nil && (signingName == "s3" || signingName == "") {
 		e.serveS3(w, r)
 		return

@@ -143,7 +143,9 @@ func (s *iamService) attachRolePolicy(c *call) (any, error) {
 		return nil, err
 	}
 	arn := c.Form.Get("PolicyArn")
-	if s.policies[arn] == nil {
+	// AWS managed policies (arn:aws:iam::aws:policy/...) exist in every
+	// account; the emulator knows their names, not their statements.
+	if s.policies[arn] == nil && !strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
 		return nil, &APIError{Code: "NoSuchEntity", Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", arn), Status: 404}
 	}
 	for _, a := range r.attached {

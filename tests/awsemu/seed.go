@@ -8,6 +8,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
+	"github.com/doppio-ecs/doppio/tests/awsemu/lambda"
 )
 
 // Seed is the initial state of an emulator, as written in a seed file (YAML
@@ -25,6 +26,7 @@ type Seed struct {
 	S3                     *S3Seed                     `json:"s3,omitempty" yaml:"s3,omitempty"`
 	ServiceDiscovery       *ServiceDiscoverySeed       `json:"servicediscovery,omitempty" yaml:"servicediscovery,omitempty"`
 	EC2                    *ec2.Seed                   `json:"ec2,omitempty" yaml:"ec2,omitempty"`
+	Lambda                 *LambdaSeed                 `json:"lambda,omitempty" yaml:"lambda,omitempty"`
 
 	// dir resolves relative file paths (S3 objects' file).
 	dir string
@@ -72,9 +74,16 @@ type LogsSeed struct {
 	Groups []LogGroupSpec `json:"groups,omitempty" yaml:"groups,omitempty"`
 }
 
-// ELBv2Seed lists target groups.
+// ELBv2Seed lists target groups, then load balancers with their listeners
+// and rules.
 type ELBv2Seed struct {
-	TargetGroups []TargetGroupSpec `json:"targetGroups,omitempty" yaml:"targetGroups,omitempty"`
+	TargetGroups  []TargetGroupSpec  `json:"targetGroups,omitempty" yaml:"targetGroups,omitempty"`
+	LoadBalancers []LoadBalancerSpec `json:"loadBalancers,omitempty" yaml:"loadBalancers,omitempty"`
+}
+
+// LambdaSeed lists functions (their environment decides their answers).
+type LambdaSeed struct {
+	Functions []lambda.Spec `json:"functions,omitempty" yaml:"functions,omitempty"`
 }
 
 // ApplicationAutoScalingSeed lists scalable targets (with their policies).
@@ -192,6 +201,18 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 		for i, tg := range s.TargetGroups {
 			if _, err := e.PutTargetGroup(tg); err != nil {
 				return fmt.Errorf("seed elbv2.targetGroups[%d]: %w", i, err)
+			}
+		}
+		for i, lb := range s.LoadBalancers {
+			if _, err := e.PutLoadBalancer(lb); err != nil {
+				return fmt.Errorf("seed elbv2.loadBalancers[%d]: %w", i, err)
+			}
+		}
+	}
+	if s := seed.Lambda; s != nil {
+		for i, fn := range s.Functions {
+			if _, err := e.PutFunction(fn); err != nil {
+				return fmt.Errorf("seed lambda.functions[%d]: %w", i, err)
 			}
 		}
 	}

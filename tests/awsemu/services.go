@@ -7,6 +7,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
+	"github.com/doppio-ecs/doppio/tests/awsemu/lambda"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ssmsessions"
 )
 
@@ -26,6 +27,9 @@ type serviceSet struct {
 	s3   *s3Service
 	sd   *sdService
 	ec2  *ec2.Service
+
+	lambda *lambda.Service
+	elbl   *elbListenerState
 }
 
 func (e *Emulator) registerServices() {
@@ -43,6 +47,9 @@ func (e *Emulator) registerServices() {
 	e.services.s3 = newS3Service(e)
 	e.services.sd = newServiceDiscoveryService(e)
 	e.services.ec2 = ec2.New(e.core, e.opts.Region, e.opts.AccountID)
+	e.services.lambda = lambda.New(e.core, e.opts.Region, e.opts.AccountID)
+	e.registerListenerOps()
+	e.registerIAMWriteOps()
 }
 
 // EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,
@@ -81,13 +88,19 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // serveRESTLogged serves a REST-style request (S3, the registry) through h,
 // with faults and the request log like every other call.
 func (e *Emulator) serveRESTLogged(w http.ResponseWriter, r *http.Request, service, op string, h http.Handler) {
-	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).ARN}
-	defer func() { e.Log.Add(req) }()
 	writeErr := func(w http.ResponseWriter, ae *APIError) {
 		w.WriteHeader(ae.StatusCode())
 		_, _ = w.Write([]byte(ae.Code))
 	}
-	fv, done, ae := e.applyFaults(w, r, service, op, "SlowDown", writeErr)
+	e.serveREST(w, r, service, op, "SlowDown", writeErr, h)
+}
+
+// serveREST serves a REST request through h, logged and with faults, whose
+// errors writeErr writes in the service's own protocol.
+func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request, service, op, throttleCode string, writeErr func(http.ResponseWriter, *APIError), h http.Handler) {
+	req := Request{Time: e.now(), Service: service, Operation: op, Mutating: IsMutating(op), Params: map[string]string{"Path": r.URL.Path}, Caller: e.callerOf(r).ARN}
+	defer func() { e.Log.Add(req) }()
+	fv, done, ae := e.applyFaults(w, r, service, op, throttleCode, writeErr)
 	if done {
 		req.Status, req.ErrorCode = ae.Status, ae.Code
 		return

@@ -200,3 +200,12 @@ func ReadBody(r *http.Request) ([]byte, error) {
 func (s *Server) ReplaceJSONOp(targetPrefix, op string, fn JSONOp) {
 	s.jsonServices[targetPrefix].ops[op] = fn
 }
+
+// AddQueryOps adds operations to the awsQuery service registered for
+// signingName, so a service's operations can live in several files.
+func (s *Server) AddQueryOps(signingName string, ops map[string]QueryOp) {
+	svc := s.queryServices[signingName]
+	for name, fn := range ops {
+		svc.ops[name] = fn
+	}
+}

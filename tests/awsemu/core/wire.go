@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -34,6 +35,9 @@ func encodeValue(v reflect.Value, lower bool) any {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
+		}
+		if d, ok := v.Interface().(smithyDocument); ok {
+			return documentValue(d)
 		}
 		return encodeValue(v.Elem(), lower)
 	}
@@ -239,7 +243,38 @@ func decodeInto(raw any, v reflect.Value, path string) error {
 		}
 		v.SetFloat(f)
 	case reflect.Interface:
-		// Unions and documents are not used by the emulated operations.
+		// Documents (free JSON such as ECS hookDetails) keep the raw value;
+		// unions are not used by the emulated operations.
+		if mk := documentMakers[v.Type()]; mk != nil {
+			v.Set(reflect.ValueOf(mk(raw)))
+		}
 	}
 	return nil
 }
+
+// smithyDocument is what the SDKs' document types implement.
+type smithyDocument interface {
+	MarshalSmithyDocument() ([]byte, error)
+}
+
+func documentValue(d smithyDocument) any {
+	b, err := d.MarshalSmithyDocument()
+	if err != nil {
+		return nil
+	}
+	var out any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&out) != nil {
+		return nil
+	}
+	return out
+}
+
+// documentMakers build a service's document type (e.g. ECS's
+// document.Interface) from a decoded JSON value.
+var documentMakers = map[reflect.Type]func(raw any) any{}
+
+// RegisterDocument teaches WireDecode to fill fields of the document
+// interface type t with make(raw).
+func RegisterDocument(t reflect.Type, make func(raw any) any) { documentMakers[t] = make }

@@ -1,0 +1,40 @@
+package deploy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+func TestParseWaitUntilLifecycle(t *testing.T) {
+	for in, want := range map[string]WaitUntil{"paused": UntilPaused, "ecs:BAKE_TIME": "ecs:BAKE_TIME", "ECS:post_scale_up": "ecs:POST_SCALE_UP"} {
+		got, err := ParseWaitUntil(in)
+		if err != nil || got != want {
+			t.Errorf("ParseWaitUntil(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseWaitUntil("ecs:BAKING"); err == nil || !strings.Contains(err.Error(), "BAKE_TIME") {
+		t.Errorf("unknown stage: %v", err)
+	}
+	if st, ok := WaitUntil("ecs:BAKE_TIME").Stage(); !ok || st != ecstypes.ServiceDeploymentLifecycleStageBakeTime {
+		t.Errorf("Stage() = %q, %v", st, ok)
+	}
+	if UntilDeployed.needsLifecycle() || !UntilPaused.needsLifecycle() {
+		t.Error("needsLifecycle")
+	}
+}
+
+func TestProgressLineShowsStageSplitAndHooks(t *testing.T) {
+	sd := &ecstypes.ServiceDeployment{
+		Status: ecstypes.ServiceDeploymentStatusInProgress, LifecycleStage: ecstypes.ServiceDeploymentLifecycleStageProductionTrafficShift,
+		TargetServiceRevision: &ecstypes.ServiceRevisionSummary{RequestedProductionTrafficWeight: aws.Float64(40), RequestedTestTrafficWeight: aws.Float64(100),
+			RunningTaskCount: 2, RequestedTaskCount: 2},
+		LifecycleHookDetails: []ecstypes.DeploymentLifecycleHookDetail{{HookId: aws.String("h1"), TargetType: ecstypes.DeploymentLifecycleHookTargetTypeAwsLambda, Status: ecstypes.DeploymentLifecycleHookStatusInProgress}},
+	}
+	want := "PRODUCTION_TRAFFIC_SHIFT 40% green (test 100%), 2/2 green tasks running; hook h1 AWS_LAMBDA IN_PROGRESS"
+	if got := ProgressLine(sd); got != want {
+		t.Errorf("ProgressLine = %q\nwant %q", got, want)
+	}
+}
