@@ -7,6 +7,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu/codedeploy"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
@@ -25,6 +26,8 @@ type Seed struct {
 	S3                     *S3Seed                     `json:"s3,omitempty" yaml:"s3,omitempty"`
 	ServiceDiscovery       *ServiceDiscoverySeed       `json:"servicediscovery,omitempty" yaml:"servicediscovery,omitempty"`
 	EC2                    *ec2.Seed                   `json:"ec2,omitempty" yaml:"ec2,omitempty"`
+	// CodeDeploy is applied after ECS: its deployment groups name ECS services.
+	CodeDeploy *codedeploy.Seed `json:"codedeploy,omitempty" yaml:"codedeploy,omitempty"`
 
 	// dir resolves relative file paths (S3 objects' file).
 	dir string
@@ -236,6 +239,9 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 		if err := e.SeedECS(seed.ECS); err != nil {
 			return fmt.Errorf("seed ecs: %w", err)
 		}
+	}
+	if err := e.services.cd.ApplySeed(seed.CodeDeploy); err != nil {
+		return fmt.Errorf("seed codedeploy: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu/codedeploy"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
 
@@ -23,6 +24,7 @@ type serviceSet struct {
 	s3   *s3Service
 	sd   *sdService
 	ec2  *ec2.Service
+	cd   *codedeploy.Service
 }
 
 func (e *Emulator) registerServices() {
@@ -39,6 +41,8 @@ func (e *Emulator) registerServices() {
 	e.services.s3 = newS3Service(e)
 	e.services.sd = newServiceDiscoveryService(e)
 	e.services.ec2 = ec2.New(e.core, e.opts.Region, e.opts.AccountID)
+	e.services.ecs.registerTaskSetOps()
+	e.services.cd = codedeploy.New(e.core, codeDeployECS{e.services.ecs}, e.opts.Region, e.opts.AccountID)
 }
 
 // EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,
