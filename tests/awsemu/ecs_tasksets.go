@@ -385,12 +385,15 @@ var _ codedeploy.ECS = codeDeployECS{}
 
 // with runs fn on the named CODE_DEPLOY service under the ECS lock, the
 // simulation advanced to now.
-func (c codeDeployECS) with(cluster, service string, fn func(svc *ecsSvc, now time.Time) error) error {
+func (c codeDeployECS) with(at time.Time, cluster, service string, fn func(svc *ecsSvc, at time.Time) error) error {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.e.now()
 	s.advance(now)
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
 	_, svc, err := s.findService(aws.String(cluster), aws.String(service), true)
 	if err != nil {
 		return err
@@ -398,15 +401,15 @@ func (c codeDeployECS) with(cluster, service string, fn func(svc *ecsSvc, now ti
 	if svc.cfg.DeploymentController == nil || svc.cfg.DeploymentController.Type != ecstypes.DeploymentControllerTypeCodeDeploy {
 		return fmt.Errorf("the ECS service %s in cluster %s does not use the CODE_DEPLOY deployment controller", service, cluster)
 	}
-	return fn(svc, now)
+	return fn(svc, at)
 }
 
 func (c codeDeployECS) CheckService(cluster, service string) error {
-	return c.with(cluster, service, func(*ecsSvc, time.Time) error { return nil })
+	return c.with(time.Time{}, cluster, service, func(*ecsSvc, time.Time) error { return nil })
 }
 
 func (c codeDeployECS) PrimaryTaskSet(cluster, service string) (id, td string, err error) {
-	err = c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
+	err = c.with(time.Time{}, cluster, service, func(svc *ecsSvc, now time.Time) error {
 		for _, ts := range svc.taskSets {
 			if ts.status == "PRIMARY" {
 				id, td = ts.id, ts.spec.td.arn()
@@ -418,8 +421,8 @@ func (c codeDeployECS) PrimaryTaskSet(cluster, service string) (id, td string, e
 	return
 }
 
-func (c codeDeployECS) CreateReplacementTaskSet(cluster, service string, spec codedeploy.TaskSetSpec) (id string, err error) {
-	err = c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
+func (c codeDeployECS) CreateReplacementTaskSet(at time.Time, cluster, service string, spec codedeploy.TaskSetSpec) (id string, err error) {
+	err = c.with(at, cluster, service, func(svc *ecsSvc, at time.Time) error {
 		var primary *ecsTaskSet
 		for _, ts := range svc.taskSets {
 			if ts.status == "PRIMARY" {
@@ -442,7 +445,7 @@ func (c codeDeployECS) CreateReplacementTaskSet(cluster, service string, spec co
 			}
 			in.ServiceRegistries = primary.spec.serviceRegistries
 		}
-		ts, err := c.s.addTaskSet(svc, in, now)
+		ts, err := c.s.addTaskSet(svc, in, at)
 		if err != nil {
 			return err
 		}
@@ -453,8 +456,8 @@ func (c codeDeployECS) CreateReplacementTaskSet(cluster, service string, spec co
 	return
 }
 
-func (c codeDeployECS) ShiftTraffic(cluster, service, id string, percent float64) error {
-	return c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
+func (c codeDeployECS) ShiftTraffic(at time.Time, cluster, service, id string, percent float64) error {
+	return c.with(at, cluster, service, func(svc *ecsSvc, at time.Time) error {
 		ts, err := svc.findTaskSet(id)
 		if err != nil {
 			return err
@@ -469,15 +472,15 @@ func (c codeDeployECS) ShiftTraffic(cluster, service, id string, percent float64
 	})
 }
 
-func (c codeDeployECS) MakePrimary(cluster, service, id string) error {
-	return c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
-		_, err := c.s.makePrimary(svc, id, now)
+func (c codeDeployECS) MakePrimary(at time.Time, cluster, service, id string) error {
+	return c.with(at, cluster, service, func(svc *ecsSvc, at time.Time) error {
+		_, err := c.s.makePrimary(svc, id, at)
 		return err
 	})
 }
 
-func (c codeDeployECS) DeleteTaskSet(cluster, service, id string) error {
-	return c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
+func (c codeDeployECS) DeleteTaskSet(at time.Time, cluster, service, id string) error {
+	return c.with(at, cluster, service, func(svc *ecsSvc, at time.Time) error {
 		ts, err := svc.findTaskSet(id)
 		if err != nil {
 			return err
@@ -487,13 +490,13 @@ func (c codeDeployECS) DeleteTaskSet(cluster, service, id string) error {
 	})
 }
 
-func (c codeDeployECS) TaskSetCounts(cluster, service, id string) (desired, running, pending int64, status string, err error) {
-	err = c.with(cluster, service, func(svc *ecsSvc, now time.Time) error {
+func (c codeDeployECS) TaskSetCounts(at time.Time, cluster, service, id string) (desired, running, pending int64, status string, err error) {
+	err = c.with(at, cluster, service, func(svc *ecsSvc, at time.Time) error {
 		ts, err := svc.findTaskSet(id)
 		if err != nil {
 			return err
 		}
-		d, r, p, _ := c.s.taskSetCounts(svc, ts, now)
+		d, r, p, _ := c.s.taskSetCounts(svc, ts, at)
 		desired, running, pending, status = int64(d), int64(r), int64(p), ts.status
 		return nil
 	})

@@ -23,7 +23,9 @@ import (
 )
 
 // ECS is what CodeDeploy does to an ECS service under the CODE_DEPLOY
-// deployment controller during a blue/green deployment.
+// deployment controller during a blue/green deployment. at is when the step
+// happens on the emulator's clock: CodeDeploy replays its steps lazily, so it
+// can be earlier than now, never later.
 type ECS interface {
 	// CheckService tells whether cluster/service exists, is ACTIVE and uses
 	// the CODE_DEPLOY deployment controller; the error says why not.
@@ -33,17 +35,17 @@ type ECS interface {
 	PrimaryTaskSet(cluster, service string) (id, taskDefinition string, err error)
 	// CreateReplacementTaskSet starts a task set of spec at 100% scale that
 	// receives no production traffic yet; it returns its id.
-	CreateReplacementTaskSet(cluster, service string, spec TaskSetSpec) (string, error)
+	CreateReplacementTaskSet(at time.Time, cluster, service string, spec TaskSetSpec) (string, error)
 	// ShiftTraffic gives percent (0-100) of production traffic to task set
 	// id, the rest to the service's other task set.
-	ShiftTraffic(cluster, service, id string, percent float64) error
+	ShiftTraffic(at time.Time, cluster, service, id string, percent float64) error
 	// MakePrimary makes task set id the service's PRIMARY.
-	MakePrimary(cluster, service, id string) error
+	MakePrimary(at time.Time, cluster, service, id string) error
 	// DeleteTaskSet terminates task set id and its tasks.
-	DeleteTaskSet(cluster, service, id string) error
+	DeleteTaskSet(at time.Time, cluster, service, id string) error
 	// TaskSetCounts are the desired, running and pending task counts of a
 	// task set and its status (PRIMARY, ACTIVE, DRAINING).
-	TaskSetCounts(cluster, service, id string) (desired, running, pending int64, status string, err error)
+	TaskSetCounts(at time.Time, cluster, service, id string) (desired, running, pending int64, status string, err error)
 }
 
 // TaskSetSpec is the replacement task set an AppSpec asks for.

@@ -493,3 +493,24 @@ codedeploy:
 		t.Fatalf("a seeded CODE_DEPLOY service starts steady: %+v %v", svc, err)
 	}
 }
+
+func TestInstallWaitsForTheReplacementTasks(t *testing.T) {
+	f := setup(t, nil)
+	id := f.deploy(f.tdV2, "", "")
+	// BeforeInstall takes 1 s; the replacement needs Provision + Pending (3 s).
+	f.clock.Advance(3500 * time.Millisecond)
+	tg := f.target(id)
+	var green *cdtypes.ECSTaskSet
+	for i := range tg.TaskSetsInfo {
+		if tg.TaskSetsInfo[i].TaskSetLabel == cdtypes.TargetLabelGreen {
+			green = &tg.TaskSetsInfo[i]
+		}
+	}
+	if events(tg)["Install"] != cdtypes.LifecycleEventStatusInProgress || green == nil || green.PendingCount != 2 || green.RunningCount != 0 {
+		t.Fatalf("Install waits while the replacement starts: %s %+v", events(tg)["Install"], green)
+	}
+	f.clock.Advance(time.Second)
+	if st := events(f.target(id))["Install"]; st != cdtypes.LifecycleEventStatusSucceeded {
+		t.Fatalf("Install once the replacement runs: %s", st)
+	}
+}

@@ -187,7 +187,7 @@ func (s *Service) step(d *deployment, at time.Time) {
 		return
 	case phaseTermination:
 		if s.terminationAction(d) == cdtypes.InstanceActionTerminate {
-			_ = s.ecs.DeleteTaskSet(d.cluster, d.service, d.original)
+			_ = s.ecs.DeleteTaskSet(at, d.cluster, d.service, d.original)
 		}
 		s.finish(d, at, cdtypes.DeploymentStatusSucceeded)
 		return
@@ -231,7 +231,7 @@ func (s *Service) startEvent(d *deployment, i int, at time.Time) {
 			d.due = at.Add(s.timings.Event)
 		}
 	case name == "Install":
-		id, err := s.ecs.CreateReplacementTaskSet(d.cluster, d.service, d.spec)
+		id, err := s.ecs.CreateReplacementTaskSet(at, d.cluster, d.service, d.spec)
 		if err != nil {
 			ev.Status, ev.EndTime = cdtypes.LifecycleEventStatusFailed, aws.Time(at)
 			s.fail(d, at, cdtypes.DeploymentStatusFailed, cdtypes.ErrorCodeEcsUpdateError, "The ECS service cannot be updated due to an error. Error message: "+err.Error(), false)
@@ -247,7 +247,7 @@ func (s *Service) startEvent(d *deployment, i int, at time.Time) {
 		}
 		d.due = at.Add(s.timings.Event)
 	case name == "AllowTraffic":
-		s.shift(d, s.firstShare(d))
+		s.shift(d, s.firstShare(d), at)
 		d.due = at.Add(s.shiftInterval(d))
 	}
 }
@@ -270,13 +270,20 @@ func (s *Service) endEvent(d *deployment, at time.Time) {
 			return
 		}
 	}
+	if name == "Install" {
+		// Install lasts until the replacement task set runs its tasks.
+		if desired, running, _, _, err := s.ecs.TaskSetCounts(at, d.cluster, d.service, d.replace); err == nil && running < desired {
+			d.due = at.Add(s.timings.Event)
+			return
+		}
+	}
 	if name == "AllowTraffic" {
 		if d.traffic < 100 {
-			s.shift(d, d.traffic+s.nextShare(d))
+			s.shift(d, d.traffic+s.nextShare(d), at)
 			d.due = at.Add(s.shiftInterval(d))
 			return
 		}
-		if err := s.ecs.MakePrimary(d.cluster, d.service, d.replace); err == nil {
+		if err := s.ecs.MakePrimary(at, d.cluster, d.service, d.replace); err == nil {
 			d.primary = true
 		}
 	}
@@ -316,12 +323,12 @@ func (s *Service) shiftInterval(d *deployment) time.Duration {
 	return s.timings.Event
 }
 
-func (s *Service) shift(d *deployment, pct float64) {
+func (s *Service) shift(d *deployment, pct float64, at time.Time) {
 	if pct > 100 {
 		pct = 100
 	}
 	d.traffic = pct
-	_ = s.ecs.ShiftTraffic(d.cluster, d.service, d.replace, pct)
+	_ = s.ecs.ShiftTraffic(at, d.cluster, d.service, d.replace, pct)
 }
 
 func (s *Service) terminationAction(d *deployment) cdtypes.InstanceAction {
@@ -403,11 +410,11 @@ func (s *Service) startRollback(d *deployment, at time.Time) {
 }
 
 func (s *Service) finishRollback(r *deployment, at time.Time) {
-	_ = s.ecs.ShiftTraffic(r.cluster, r.service, r.replace, 0)
+	_ = s.ecs.ShiftTraffic(at, r.cluster, r.service, r.replace, 0)
 	if r.primary {
-		_ = s.ecs.MakePrimary(r.cluster, r.service, r.original)
+		_ = s.ecs.MakePrimary(at, r.cluster, r.service, r.original)
 	}
-	_ = s.ecs.DeleteTaskSet(r.cluster, r.service, r.replace)
+	_ = s.ecs.DeleteTaskSet(at, r.cluster, r.service, r.replace)
 	r.traffic = 0
 	for i := range r.events {
 		r.events[i].Status, r.events[i].EndTime = cdtypes.LifecycleEventStatusSucceeded, aws.Time(at)
@@ -605,7 +612,7 @@ func (s *Service) getDeploymentTarget(in *cd.GetDeploymentTargetInput, now time.
 		if ts.id == "" {
 			continue
 		}
-		desired, running, pending, status, err := s.ecs.TaskSetCounts(d.cluster, d.service, ts.id)
+		desired, running, pending, status, err := s.ecs.TaskSetCounts(now, d.cluster, d.service, ts.id)
 		if err != nil {
 			continue // deleted
 		}
