@@ -54,15 +54,20 @@ type deployment struct {
 
 func (s *Service) newDeploymentID() string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	h := s.srv.NewID(9)
-	var b strings.Builder
-	b.WriteString("d-")
-	for i := 0; i < 9; i++ {
-		var v byte
-		fmt.Sscanf(h[2*i:2*i+2], "%02x", &v)
-		b.WriteByte(alphabet[int(v)%len(alphabet)])
+	for {
+		// core ids end in a sequence number; their first half is random.
+		h := s.srv.NewID(18)
+		var b strings.Builder
+		b.WriteString("d-")
+		for i := 0; i < 9; i++ {
+			var v byte
+			fmt.Sscanf(h[2*i:2*i+2], "%02x", &v)
+			b.WriteByte(alphabet[int(v)%len(alphabet)])
+		}
+		if id := b.String(); s.deployments[id] == nil {
+			return id
+		}
 	}
-	return b.String()
 }
 
 func (s *Service) createDeployment(in *cd.CreateDeploymentInput, now time.Time) (any, error) {
