@@ -91,7 +91,8 @@ type Service struct {
 	appOrder    []string
 	deployments map[string]*deployment
 	depOrder    []*deployment
-	hooks       map[string]HookResult // by function name
+	hooks       map[string]HookResult                    // by function name
+	configs     map[string]*cdtypes.DeploymentConfigInfo // custom ones, by name
 }
 
 type application struct {
@@ -108,7 +109,8 @@ type group struct {
 // New registers CodeDeploy (target prefix CodeDeploy_20141006) on srv.
 func New(srv *core.Server, ecs ECS, region, account string) *Service {
 	s := &Service{srv: srv, ecs: ecs, region: region, account: account, timings: DefaultTimings,
-		apps: map[string]*application{}, deployments: map[string]*deployment{}, hooks: map[string]HookResult{}}
+		apps: map[string]*application{}, deployments: map[string]*deployment{}, hooks: map[string]HookResult{},
+		configs: map[string]*cdtypes.DeploymentConfigInfo{}}
 	srv.AddJSONService("CodeDeploy_20141006", "CodeDeploy", true, map[string]core.JSONOp{
 		"CreateApplication":        op(s, s.createApplication),
 		"GetApplication":           op(s, s.getApplication),
@@ -117,6 +119,8 @@ func New(srv *core.Server, ecs ECS, region, account string) *Service {
 		"GetDeploymentGroup":       op(s, s.getDeploymentGroup),
 		"ListDeploymentGroups":     op(s, s.listDeploymentGroups),
 		"GetDeploymentConfig":      op(s, s.getDeploymentConfig),
+		"CreateDeploymentConfig":   op(s, s.createDeploymentConfig),
+		"ListDeploymentConfigs":    op(s, s.listDeploymentConfigs),
 		"CreateDeployment":         op(s, s.createDeployment),
 		"GetDeployment":            op(s, s.getDeployment),
 		"ListDeployments":          op(s, s.listDeployments),
@@ -301,8 +305,8 @@ func (s *Service) createDeploymentGroup(in *cd.CreateDeploymentGroupInput, now t
 		}
 	}
 	if a.info.ComputePlatform == cdtypes.ComputePlatformEcs {
-		if _, ok := deploymentConfigs[cfgName]; !ok {
-			return nil, apiErr("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", cfgName)
+		if _, err := s.config(cfgName); err != nil {
+			return nil, err
 		}
 		if err := s.checkECSGroup(in); err != nil {
 			return nil, err
@@ -451,17 +455,80 @@ var deploymentConfigs = map[string]cdtypes.TrafficRoutingConfig{
 		TimeBasedCanary: &cdtypes.TimeBasedCanary{CanaryInterval: 15, CanaryPercentage: 10}},
 }
 
-func (s *Service) getDeploymentConfig(in *cd.GetDeploymentConfigInput, now time.Time) (any, error) {
-	name := aws.ToString(in.DeploymentConfigName)
+// config is the ECS deployment configuration named name.
+func (s *Service) config(name string) (*cdtypes.DeploymentConfigInfo, error) {
 	if name == "" {
 		return nil, apiErr("DeploymentConfigNameRequiredException", "The deployment configuration name was not specified.")
+	}
+	if c, ok := s.configs[name]; ok {
+		return c, nil
 	}
 	tr, ok := deploymentConfigs[name]
 	if !ok {
 		return nil, apiErr("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", name)
 	}
-	return &cd.GetDeploymentConfigOutput{DeploymentConfigInfo: &cdtypes.DeploymentConfigInfo{
+	return &cdtypes.DeploymentConfigInfo{
 		DeploymentConfigName: aws.String(name), DeploymentConfigId: aws.String(name), ComputePlatform: cdtypes.ComputePlatformEcs,
 		TrafficRoutingConfig: &tr, CreateTime: aws.Time(time.Date(2018, 11, 27, 0, 0, 0, 0, time.UTC)),
-	}}, nil
+	}, nil
+}
+
+func (s *Service) getDeploymentConfig(in *cd.GetDeploymentConfigInput, now time.Time) (any, error) {
+	c, err := s.config(aws.ToString(in.DeploymentConfigName))
+	if err != nil {
+		return nil, err
+	}
+	return &cd.GetDeploymentConfigOutput{DeploymentConfigInfo: c}, nil
+}
+
+// createDeploymentConfig adds a custom ECS configuration (time-based canary
+// or linear traffic shifting, or all at once).
+func (s *Service) createDeploymentConfig(in *cd.CreateDeploymentConfigInput, now time.Time) (any, error) {
+	name := aws.ToString(in.DeploymentConfigName)
+	if name == "" {
+		return nil, apiErr("DeploymentConfigNameRequiredException", "The deployment configuration name was not specified.")
+	}
+	if _, err := s.config(name); err == nil {
+		return nil, apiErr("DeploymentConfigAlreadyExistsException", "A deployment configuration named %s already exists.", name)
+	}
+	if strings.HasPrefix(name, "CodeDeployDefault.") {
+		return nil, apiErr("InvalidDeploymentConfigNameException", "The deployment configuration name cannot start with CodeDeployDefault.")
+	}
+	if in.ComputePlatform != cdtypes.ComputePlatformEcs {
+		return nil, apiErr("InvalidComputePlatformException", "awsemu emulates deployment configurations for the ECS compute platform only, not %q.", in.ComputePlatform)
+	}
+	tr := in.TrafficRoutingConfig
+	if tr == nil {
+		tr = &cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeAllAtOnce}
+	}
+	bad := func(what string) error {
+		return apiErr("InvalidTrafficRoutingConfigurationException", "The traffic routing configuration is invalid: %s.", what)
+	}
+	switch tr.Type {
+	case cdtypes.TrafficRoutingTypeAllAtOnce:
+	case cdtypes.TrafficRoutingTypeTimeBasedCanary:
+		if c := tr.TimeBasedCanary; c == nil || c.CanaryPercentage < 1 || c.CanaryPercentage > 99 || c.CanaryInterval < 1 {
+			return nil, bad("timeBasedCanary needs a canaryPercentage of 1-99 and a canaryInterval of at least 1 minute")
+		}
+	case cdtypes.TrafficRoutingTypeTimeBasedLinear:
+		if l := tr.TimeBasedLinear; l == nil || l.LinearPercentage < 1 || l.LinearPercentage > 99 || l.LinearInterval < 1 {
+			return nil, bad("timeBasedLinear needs a linearPercentage of 1-99 and a linearInterval of at least 1 minute")
+		}
+	default:
+		return nil, bad(fmt.Sprintf("type %q", tr.Type))
+	}
+	c := &cdtypes.DeploymentConfigInfo{DeploymentConfigName: aws.String(name), DeploymentConfigId: aws.String(s.uuid()),
+		ComputePlatform: cdtypes.ComputePlatformEcs, TrafficRoutingConfig: tr, CreateTime: aws.Time(now)}
+	s.configs[name] = c
+	return &cd.CreateDeploymentConfigOutput{DeploymentConfigId: c.DeploymentConfigId}, nil
+}
+
+func (s *Service) listDeploymentConfigs(in *cd.ListDeploymentConfigsInput, now time.Time) (any, error) {
+	names := core.SortedKeys(deploymentConfigs)
+	names = append(names, core.SortedKeys(s.configs)...)
+	page, next, err := pageOf(names, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &cd.ListDeploymentConfigsOutput{DeploymentConfigsList: page, NextToken: next}, nil
 }

@@ -514,3 +514,26 @@ func TestInstallWaitsForTheReplacementTasks(t *testing.T) {
 		t.Fatalf("Install once the replacement runs: %s", st)
 	}
 }
+
+func TestCustomDeploymentConfig(t *testing.T) {
+	f := setup(t, nil)
+	f.must(f.cd.CreateDeploymentConfig(ctx, &cd.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("half"), ComputePlatform: cdtypes.ComputePlatformEcs,
+		TrafficRoutingConfig: &cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedLinear, TimeBasedLinear: &cdtypes.TimeBasedLinear{LinearInterval: 2, LinearPercentage: 50}}}))
+	if _, err := f.cd.CreateDeploymentConfig(ctx, &cd.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("bad"), ComputePlatform: cdtypes.ComputePlatformEcs,
+		TrafficRoutingConfig: &cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedCanary}}); err == nil {
+		t.Fatal("a canary without its percentage is invalid")
+	}
+	id := f.deploy(f.tdV2, "half", "")
+	f.clock.Advance(time.Minute)
+	if w := greenWeight(f.target(id)); w != 50 {
+		t.Fatalf("first step 50%%, got %v", w)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if w := greenWeight(f.target(id)); w != 100 {
+		t.Fatalf("second step 100%%, got %v", w)
+	}
+	list, err := f.cd.ListDeploymentConfigs(ctx, &cd.ListDeploymentConfigsInput{})
+	if err != nil || list.DeploymentConfigsList[len(list.DeploymentConfigsList)-1] != "half" {
+		t.Fatalf("ListDeploymentConfigs: %v %v", list, err)
+	}
+}

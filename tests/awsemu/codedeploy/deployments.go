@@ -97,10 +97,11 @@ func (s *Service) createDeployment(in *cd.CreateDeploymentInput, now time.Time) 
 	if in.DeploymentConfigName != nil {
 		cfgName = *in.DeploymentConfigName
 	}
-	routing, ok := deploymentConfigs[cfgName]
-	if !ok {
-		return nil, apiErr("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", cfgName)
+	cfg, err := s.config(cfgName)
+	if err != nil {
+		return nil, err
 	}
+	routing := *cfg.TrafficRoutingConfig
 	svc := g.info.EcsServices[0]
 	cluster, service := aws.ToString(svc.ClusterName), aws.ToString(svc.ServiceName)
 	if err := s.ecs.CheckService(cluster, service); err != nil {
