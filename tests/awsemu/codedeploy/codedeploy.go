@@ -384,21 +384,20 @@ func (s *Service) group(appName, groupName *string) (*application, *group, error
 
 func (s *Service) groupView(g *group) *cdtypes.DeploymentGroupInfo {
 	out := g.info
-	if g.active != nil {
-		out.LastAttemptedDeployment = &cdtypes.LastDeploymentInfo{DeploymentId: g.active.info.DeploymentId, Status: g.active.info.Status, CreateTime: g.active.info.CreateTime}
+	last := func(d *deployment) *cdtypes.LastDeploymentInfo {
+		return &cdtypes.LastDeploymentInfo{DeploymentId: d.info.DeploymentId, Status: d.info.Status, CreateTime: d.info.CreateTime, EndTime: d.info.CompleteTime}
 	}
-	for i := len(s.depOrder) - 1; i >= 0; i-- {
+	for i := len(s.depOrder) - 1; i >= 0 && out.LastSuccessfulDeployment == nil; i-- {
 		d := s.depOrder[i]
 		if d.group != g {
 			continue
 		}
-		if out.LastAttemptedDeployment == nil && d.info.Status != cdtypes.DeploymentStatusSucceeded {
-			out.LastAttemptedDeployment = &cdtypes.LastDeploymentInfo{DeploymentId: d.info.DeploymentId, Status: d.info.Status, CreateTime: d.info.CreateTime, EndTime: d.info.CompleteTime}
+		if out.LastAttemptedDeployment == nil {
+			out.LastAttemptedDeployment = last(d)
 		}
 		if d.info.Status == cdtypes.DeploymentStatusSucceeded {
-			out.LastSuccessfulDeployment = &cdtypes.LastDeploymentInfo{DeploymentId: d.info.DeploymentId, Status: d.info.Status, CreateTime: d.info.CreateTime, EndTime: d.info.CompleteTime}
+			out.LastSuccessfulDeployment = last(d)
 			out.TargetRevision = d.info.Revision
-			break
 		}
 	}
 	return &out

@@ -327,11 +327,15 @@ func TestReadyWaitNeedsContinue(t *testing.T) {
 	f := setup(t, func(in *cd.CreateDeploymentGroupInput) {
 		in.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{
 			ActionOnTimeout: cdtypes.DeploymentReadyActionStopDeployment, WaitTimeInMinutes: 30}
+		in.LoadBalancerInfo.TargetGroupPairInfoList[0].TestTrafficRoute = &cdtypes.TrafficRoute{ListenerArns: []string{"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2"}}
 	})
 	id := f.deploy(f.tdV2, "", "")
 	f.clock.Advance(time.Minute)
 	if d := f.deployment(id); d.Status != cdtypes.DeploymentStatusReady {
 		t.Fatalf("waits in Ready, got %s", d.Status)
+	}
+	if st := events(f.target(id))["AllowTestTraffic"]; st != cdtypes.LifecycleEventStatusSucceeded {
+		t.Fatalf("with a test listener AllowTestTraffic runs: %s", st)
 	}
 	if w := greenWeight(f.target(id)); w != 0 {
 		t.Fatalf("no production traffic before ContinueDeployment: %v", w)
@@ -342,6 +346,26 @@ func TestReadyWaitNeedsContinue(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	if w := greenWeight(f.target(id)); w != 100 {
 		t.Fatalf("traffic after continue: %v", w)
+	}
+	if _, err := f.cd.ContinueDeployment(ctx, &cd.ContinueDeploymentInput{DeploymentId: aws.String(id)}); err == nil {
+		t.Fatal("READY_WAIT is over: ContinueDeployment must fail")
+	}
+}
+
+func TestReadyWaitTimesOut(t *testing.T) {
+	f := setup(t, func(in *cd.CreateDeploymentGroupInput) {
+		in.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{
+			ActionOnTimeout: cdtypes.DeploymentReadyActionStopDeployment, WaitTimeInMinutes: 10}
+	})
+	id := f.deploy(f.tdV2, "", "")
+	f.clock.Advance(11 * time.Minute)
+	d := f.deployment(id)
+	if d.Status != cdtypes.DeploymentStatusStopped || d.ErrorInformation.Code != cdtypes.ErrorCodeTimeout || d.RollbackInfo == nil {
+		t.Fatalf("ready wait timeout: %s %+v %+v", d.Status, d.ErrorInformation, d.RollbackInfo)
+	}
+	f.clock.Advance(time.Minute)
+	if svc := f.service(); len(svc.TaskSets) != 1 || aws.ToString(svc.TaskDefinition) != f.tdV1 {
+		t.Fatalf("rolled back to the original: %+v", svc.TaskSets)
 	}
 }
 
