@@ -152,6 +152,11 @@ func (s *ecsService) reconcile(svc *ecsSvc, at time.Time) {
 	switch svc.status {
 	case "INACTIVE":
 		return
+	}
+	if svc.usesTaskSets() {
+		return // task sets run it (ecs_tasksets.go)
+	}
+	switch svc.status {
 	case "DRAINING":
 		var stopped []*ecsTask
 		for _, t := range svc.liveTasks(nil) {

@@ -186,6 +186,9 @@ func (s *ecsService) seedService(in *ecs.CreateServiceInput, now time.Time) (*ec
 		s.completeDeployment(svc, p, now)
 		svc.steady = true
 	}
+	for _, ts := range svc.taskSets {
+		ts.readyAt = now // seeded task sets start in steady state too
+	}
 	return svc, nil
 }
 

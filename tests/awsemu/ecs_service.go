@@ -26,6 +26,7 @@ type ecsSvc struct {
 	sds         []*ecsSvcDeployment // creation order
 	revisions   map[string]*ecstypes.ServiceRevision
 	tasks       []*ecsTask
+	taskSets    []*ecsTaskSet // CODE_DEPLOY and EXTERNAL services (ecs_tasksets.go)
 
 	lastCompleted *ecsDeployment // what a rollback returns to
 	steadySince   time.Time      // when the primary first held its desired count alone
@@ -126,6 +127,7 @@ func (s *ecsService) newServiceView(svc *ecsSvc, withTags bool) ecstypes.Service
 	if len(svc.sds) > 0 {
 		out.CurrentServiceDeployment = aws.String(svc.sds[len(svc.sds)-1].arn)
 	}
+	s.taskSetServiceView(svc, &out)
 	if withTags {
 		out.Tags = s.tagsOf(svc.arn)
 	}
@@ -301,8 +303,8 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 	if old := c.services[name]; old != nil && old.status != "INACTIVE" {
 		return nil, apiErr("InvalidParameterException", "Creation of service was not idempotent.")
 	}
-	if in.DeploymentController != nil && in.DeploymentController.Type != "" && in.DeploymentController.Type != ecstypes.DeploymentControllerTypeEcs {
-		return nil, apiErr("InvalidParameterException", "awsemu emulates only the ECS deployment controller, not %s.", in.DeploymentController.Type)
+	if err := checkController(in.DeploymentController); err != nil {
+		return nil, err
 	}
 	td, err := s.activeTaskDef(in.TaskDefinition)
 	if err != nil {
@@ -372,6 +374,11 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 		s.tags[svc.arn] = in.Tags
 	}
 	s.startDeployment(svc, spec, now, nil)
+	if dc := in.DeploymentController; dc != nil && dc.Type == ecstypes.DeploymentControllerTypeCodeDeploy {
+		s.startTaskSets(svc, spec, now)
+	} else if dc != nil && dc.Type == ecstypes.DeploymentControllerTypeExternal {
+		svc.cfg.DeploymentController = &ecstypes.DeploymentController{Type: dc.Type}
+	}
 	return svc, nil
 }
 
@@ -437,6 +444,9 @@ func mergeDeploymentConfiguration(dst *ecstypes.DeploymentConfiguration, in *ecs
 func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (any, error) {
 	c, svc, err := s.findService(in.Cluster, in.Service, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTaskSetUpdate(svc, in); err != nil {
 		return nil, err
 	}
 	cur := svc.deployments[0].spec

@@ -1,8 +1,9 @@
 // Package awsemu is an AWS emulator for doppio's tests and demo: one HTTP
 // server on 127.0.0.1 serving ECS, ECR (and a Docker Registry v2 endpoint),
 // IAM, STS, SSM, Secrets Manager, CloudWatch Logs, ELBv2, Application Auto
-// Scaling, CloudFormation and S3 over their real wire protocols, so that
-// unmodified clients (aws-sdk-go-v2, the AWS CLI) work against it.
+// Scaling, CloudFormation, S3 and CodeDeploy (package codedeploy) over their
+// real wire protocols, so that unmodified clients (aws-sdk-go-v2, the AWS
+// CLI) work against it.
 //
 // It models AWS, not doppio: shapes, error names and rollout semantics follow
 // the AWS API reference. Tests seed state, inject faults, read the request log

@@ -7,6 +7,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu/codedeploy"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 	"github.com/doppio-ecs/doppio/tests/awsemu/lambda"
 )
@@ -27,6 +28,8 @@ type Seed struct {
 	ServiceDiscovery       *ServiceDiscoverySeed       `json:"servicediscovery,omitempty" yaml:"servicediscovery,omitempty"`
 	EC2                    *ec2.Seed                   `json:"ec2,omitempty" yaml:"ec2,omitempty"`
 	Lambda                 *LambdaSeed                 `json:"lambda,omitempty" yaml:"lambda,omitempty"`
+	// CodeDeploy is applied after ECS: its deployment groups name ECS services.
+	CodeDeploy *codedeploy.Seed `json:"codedeploy,omitempty" yaml:"codedeploy,omitempty"`
 
 	// dir resolves relative file paths (S3 objects' file).
 	dir string
@@ -264,6 +267,9 @@ func (e *Emulator) ApplySeed(seed *Seed) error {
 		if err := e.SeedECS(seed.ECS); err != nil {
 			return fmt.Errorf("seed ecs: %w", err)
 		}
+	}
+	if err := e.services.cd.ApplySeed(seed.CodeDeploy); err != nil {
+		return fmt.Errorf("seed codedeploy: %w", err)
 	}
 	return nil
 }

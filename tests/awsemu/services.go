@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu/codedeploy"
 	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 	"github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 	"github.com/doppio-ecs/doppio/tests/awsemu/lambda"
@@ -30,6 +31,7 @@ type serviceSet struct {
 
 	lambda *lambda.Service
 	elbl   *elbListenerState
+	cd     *codedeploy.Service
 }
 
 func (e *Emulator) registerServices() {
@@ -50,6 +52,8 @@ func (e *Emulator) registerServices() {
 	e.services.lambda = lambda.New(e.core, e.opts.Region, e.opts.AccountID)
 	e.registerListenerOps()
 	e.registerIAMWriteOps()
+	e.services.ecs.registerTaskSetOps()
+	e.services.cd = codedeploy.New(e.core, codeDeployECS{e.services.ecs}, e.opts.Region, e.opts.AccountID)
 }
 
 // EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,

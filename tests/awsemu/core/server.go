@@ -195,6 +195,15 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r.Body, 32<<20))
 }
 
+// AddJSONOps adds operations to a registered awsJson service, so that one
+// service's operations can live in several files or packages.
+func (s *Server) AddJSONOps(targetPrefix string, ops map[string]JSONOp) {
+	svc := s.jsonServices[targetPrefix]
+	for name, fn := range ops {
+		svc.ops[name] = fn
+	}
+}
+
 // ReplaceJSONOp swaps the handler of one registered awsJson operation, so a
 // test can make it misbehave in ways faults cannot (a panic, say).
 func (s *Server) ReplaceJSONOp(targetPrefix, op string, fn JSONOp) {
