@@ -75,6 +75,8 @@ func taskDef(image string, labels map[string]string) *ecs.RegisterTaskDefinition
 		Memory:                  aws.String("512"),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name: aws.String("app"), Image: aws.String(image), Essential: aws.Bool(true), DockerLabels: labels,
+			// Port 80 is what a fixture behind a target group balances (newFixtureWith).
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(80)}},
 		}},
 	}
 }

@@ -56,7 +56,14 @@ func newBGFixture(t *testing.T) *bgFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return aws.ToString(out.TargetGroups[0].TargetGroupArn)
+		arn := out.TargetGroups[0].TargetGroupArn
+		// No connection draining (ELB's default is 300 s): the stage walk is
+		// what these tests follow, not the drain.
+		if _, err := f.elb.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: arn,
+			Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("0")}}}); err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(arn)
 	}
 	f.blueTG, f.greenTG = tg("web-blue"), tg("web-green")
 	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Subnets: []string{"subnet-made-up-1", "subnet-made-up-2"}})
