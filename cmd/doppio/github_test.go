@@ -102,8 +102,6 @@ func TestGitHubActionsStdoutIsData(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "true")
 	t.Setenv("GITHUB_OUTPUT", filepath.Join(dir, "github_output.txt"))
 	t.Setenv("GITHUB_STEP_SUMMARY", filepath.Join(dir, "github_step_summary.md"))
-	defer func(l *time.Location) { time.Local = l }(time.Local)
-	time.Local = time.UTC
 
 	var all strings.Builder
 	for _, tc := range []struct {

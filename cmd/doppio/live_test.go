@@ -137,8 +137,6 @@ func TestLiveViewGolden(t *testing.T) {
 			r := &progressReporter{w: vt, now: clock, scope: "demo/web", cluster: "demo", service: "web",
 				live: newLiveView(vt, func() int { return cols }, clock, "deploy demo/web")}
 			r.stop = make(chan struct{}) // the test ticks by hand
-			defer func(l *time.Location) { time.Local = l }(time.Local)
-			time.Local = time.UTC
 			at := func(d time.Duration) time.Time { now = now.Add(d); return now }
 			r.Report(deploy.Event{Time: at(time.Second), Kind: deploy.EventInfo, Message: "deploy service web, cluster demo, region us-east-1, task definition web (new revision), strategy ROLLING"})
 			r.Report(deploy.Event{Time: at(time.Second), Kind: deploy.EventInfo, Message: "registered task definition web:4"})
