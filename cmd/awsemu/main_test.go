@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
 
@@ -134,6 +135,9 @@ func TestFaultFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One attempt: a connection reset over plain HTTP must not fail the test
+	// (see awsapi.InMemoryBodies).
+	cfg.HTTPClient = awsapi.InMemoryBodies(cfg.HTTPClient)
 	c := ssm.NewFromConfig(cfg)
 	_, err = c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/x")})
 	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {

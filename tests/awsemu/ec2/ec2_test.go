@@ -12,6 +12,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 	emuec2 "github.com/doppio-ecs/doppio/tests/awsemu/ec2"
 )
@@ -35,6 +36,10 @@ func client(t *testing.T) (*awsemu.Emulator, *ec2.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Over plain HTTP, net/http can reset the connection when the server
+	// answers before it has read the body again (see awsapi.InMemoryBodies);
+	// with one attempt that fails the test.
+	cfg.HTTPClient = awsapi.InMemoryBodies(cfg.HTTPClient)
 	return e, ec2.NewFromConfig(cfg)
 }
 
