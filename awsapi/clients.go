@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -60,6 +61,8 @@ type Clients struct {
 	ServiceDiscovery *servicediscovery.Client
 	// EC2 describes the VPC a Fargate task runs in (read-only calls).
 	EC2 *ec2.Client
+	// Lambda looks up the functions of lifecycle hooks (verify).
+	Lambda *lambda.Client
 
 	mu        sync.Mutex
 	ecrByRegn map[string]*ecr.Client
@@ -119,6 +122,7 @@ func FromConfig(cfg aws.Config) *Clients {
 		STS:              sts.NewFromConfig(cfg),
 		ServiceDiscovery: servicediscovery.NewFromConfig(cfg),
 		EC2:              ec2.NewFromConfig(cfg),
+		Lambda:           lambda.NewFromConfig(cfg),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Emulators and S3-compatible stores rarely serve virtual-hosted
 			// bucket names; a configured endpoint therefore means path style.

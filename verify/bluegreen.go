@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -106,11 +108,34 @@ func (r *runner) blueGreenChecks(parent *Check, s *Service) {
 		r.roleCheckFor(c, "InfrastructureRole", aws.ToString(ac.RoleArn), ecsPrincipal)
 	}
 	for i, h := range s.DeploymentConfiguration.LifecycleHooks {
-		if h.TargetType == ecstypes.DeploymentLifecycleHookTargetTypePause || aws.ToString(h.RoleArn) == "" {
+		if h.TargetType == ecstypes.DeploymentLifecycleHookTargetTypePause {
 			continue
 		}
-		r.roleCheckFor(parent, fmt.Sprintf("LifecycleHook[%d]Role", i), aws.ToString(h.RoleArn), ecsPrincipal)
+		if fn := aws.ToString(h.HookTargetArn); fn != "" {
+			r.hookFunctionCheck(parent, i, fn)
+		}
+		if aws.ToString(h.RoleArn) != "" {
+			r.roleCheckFor(parent, fmt.Sprintf("LifecycleHook[%d]Role", i), aws.ToString(h.RoleArn), ecsPrincipal)
+		}
 	}
+}
+
+// hookFunctionCheck requires a Lambda hook's function to exist: ECS would
+// otherwise fail the hook, and roll back, in the middle of the deployment.
+func (r *runner) hookFunctionCheck(parent *Check, i int, fn string) {
+	c := parent.add(&Check{Name: fmt.Sprintf("LifecycleHook[%d]Function[%s]", i, fn)})
+	r.schedule(c, "lambda:"+fn, prioOther, func(ctx context.Context, c *Check) {
+		_, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+		var nf *lambdatypes.ResourceNotFoundException
+		switch {
+		case errors.As(err, &nf) || errorCode(err) == "ResourceNotFoundException":
+			c.set(NG, "function %s does not exist; create it or fix hookTargetArn", fn)
+		case err != nil:
+			r.awsError(c, err, "cannot get function "+fn)
+		default:
+			c.set(OK, "exists")
+		}
+	})
 }
 
 func (r *runner) roleCheckFor(parent *Check, label, roleARN, principal string) {
