@@ -87,7 +87,7 @@ func (s *ecsService) newTask(c *ecsCluster, td *ecsTaskDef, spec deploySpec, now
 	}
 	t.eni = taskENI(spec)
 	if spec.networkConfiguration != nil && spec.networkConfiguration.AwsvpcConfiguration != nil {
-		eni := s.e.newID(9)[:17]
+		eni := s.e.newID(9)[1:]
 		ip := fmt.Sprintf("10.0.%d.%d", (len(c.tasks)/250)%250, len(c.tasks)%250+2)
 		t.base.Attachments = []ecstypes.Attachment{{
 			Id: aws.String(s.uuid()), Type: aws.String("ElasticNetworkInterface"), Status: aws.String("ATTACHED"),

@@ -283,3 +283,19 @@ ec2:
 		t.Fatalf("seed with unknown vpc: %v", err)
 	}
 }
+
+// Ids are unique: cut to EC2's 17 hex digits, they keep the whole sequence
+// number (an earlier cut dropped its last digit, and two route tables could
+// share an id about once in 250 runs).
+func TestIDsAreUnique(t *testing.T) {
+	_, c := client(t)
+	ctx := context.Background()
+	seen := map[string]bool{}
+	for i := 0; i < 300; i++ {
+		id := aws.ToString(must(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})).Vpc.VpcId)
+		if seen[id] || len(id) != len("vpc-")+17 {
+			t.Fatalf("vpc id %q repeated or not 17 hex digits", id)
+		}
+		seen[id] = true
+	}
+}

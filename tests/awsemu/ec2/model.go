@@ -197,5 +197,7 @@ func New(srv *core.Server, region, account string) *Service {
 
 // newID is an EC2 resource id: prefix, dash, 17 hex digits.
 func (s *Service) newID(prefix string) string {
-	return prefix + "-" + s.srv.NewID(9)[:17]
+	// 17 hex digits, as EC2's; the last ones, where NewID keeps its sequence
+	// number, so that two ids never collide.
+	return prefix + "-" + s.srv.NewID(9)[1:]
 }

@@ -97,7 +97,7 @@ func (s *Store) withCaller(fn func(*ssm.StartSessionInput, core.Identity) (any, 
 func (s *Store) Open(target, document string, params map[string][]string, owner, idPrefix string) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := idPrefix + "-" + s.srv.NewID(9)[:17]
+	id := idPrefix + "-" + s.srv.NewID(9)[1:]
 	sess := &Session{
 		ID: id, Target: target, Document: document, Parameters: params, Owner: owner,
 		Status: ssmtypes.SessionStatusConnected, Start: s.srv.Now(),
