@@ -204,6 +204,20 @@ func (g *Globals) ConfigPath() (string, error) {
 }
 
 // LoadProject loads the config, AWS clients and plugins once per run.
+// LoadServiceProject is LoadProject for a command that acts on the
+// config's service (wait, continue, refresh, scale): without one it is an
+// error naming the command.
+func (g *Globals) LoadServiceProject(command string) (*render.Project, error) {
+	p, err := g.LoadProject()
+	if err != nil {
+		return nil, err
+	}
+	if p.Config.Service == "" {
+		return nil, fmt.Errorf("%s needs a service: set `service` in the config", command)
+	}
+	return p, nil
+}
+
 func (g *Globals) LoadProject() (*render.Project, error) {
 	if g.project != nil {
 		return g.project, nil

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/doppio-ecs/doppio/deploy"
 )
 
@@ -23,12 +21,9 @@ func (c *ContinueCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	p, err := g.LoadProject()
+	p, err := g.LoadServiceProject("continue")
 	if err != nil {
 		return err
-	}
-	if p.Config.Service == "" {
-		return fmt.Errorf("continue needs a service: set `service` in the config")
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()

@@ -37,12 +37,9 @@ func runServiceChange(g *Globals, what string, dryRun bool, opts deploy.Options)
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	p, err := g.LoadProject()
+	p, err := g.LoadServiceProject(what)
 	if err != nil {
 		return err
-	}
-	if p.Config.Service == "" {
-		return fmt.Errorf("%s needs a service: set `service` in the config", what)
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()

@@ -20,12 +20,9 @@ func (c *WaitCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	p, err := g.LoadProject()
+	p, err := g.LoadServiceProject("wait")
 	if err != nil {
 		return err
-	}
-	if p.Config.Service == "" {
-		return fmt.Errorf("wait needs a service: set `service` in the config")
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()
