@@ -318,6 +318,9 @@ func (s *ecsService) create(in *ecs.CreateServiceInput, now time.Time) (*ecsSvc,
 	if err := checkLoadBalancerContainers(td, spec.loadBalancers); err != nil {
 		return nil, err
 	}
+	if err := s.e.serviceRegistries(spec.serviceRegistries, td); err != nil {
+		return nil, err
+	}
 	spec.volumeConfigurations, spec.execCommand = in.VolumeConfigurations, in.EnableExecuteCommand
 	spec.vpcLattice = in.VpcLatticeConfigurations
 	if spec.serviceConnect, err = s.e.serviceConnectNamespace(in.ServiceConnectConfiguration); err != nil {
@@ -485,6 +488,9 @@ func (s *ecsService) updateService(in *ecs.UpdateServiceInput, now time.Time) (a
 		return nil, err
 	}
 	if in.ServiceRegistries != nil {
+		if err := s.e.serviceRegistries(in.ServiceRegistries, td); err != nil {
+			return nil, err
+		}
 		spec.serviceRegistries = in.ServiceRegistries
 	}
 	if in.VolumeConfigurations != nil {
@@ -669,6 +675,28 @@ func (s *ecsService) listServices(in *ecs.ListServicesInput, now time.Time) (any
 		return nil, err
 	}
 	return &ecs.ListServicesOutput{ServiceArns: append([]string{}, arns[start:end]...), NextToken: next}, nil
+}
+
+// registryInUse: an ECS service that is not INACTIVE registers its tasks
+// in the Cloud Map service arn.
+func (s *ecsService) registryInUse(arn string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.clusters {
+		for _, svc := range c.services {
+			if svc.status == "INACTIVE" || len(svc.deployments) == 0 {
+				continue
+			}
+			for _, d := range svc.deployments {
+				for _, r := range d.spec.serviceRegistries {
+					if aws.ToString(r.RegistryArn) == arn {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // checkLoadBalancerContainers is ECS's check that each load balancer names a

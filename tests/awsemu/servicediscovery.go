@@ -14,11 +14,14 @@ import (
 )
 
 // sdService is AWS Cloud Map (servicediscovery): the namespaces ECS Service
-// Connect refers to. Instances and services are not modelled.
+// Connect refers to, and the services ECS service discovery registers tasks
+// in (serviceRegistries). Instances are not modelled.
 type sdService struct {
 	e          *Emulator
 	mu         sync.Mutex
 	namespaces map[string]*sdtypes.Namespace // by ID
+	vpcs       map[string]string             // private DNS namespace ID -> VPC
+	services   map[string]*sdtypes.Service   // by ID
 	operations map[string]*sdtypes.Operation // by ID
 }
 
@@ -28,6 +31,10 @@ type NamespaceSpec struct {
 	// Type is HTTP (default), DNS_PRIVATE or DNS_PUBLIC.
 	Type        string `json:"type,omitempty" yaml:"type,omitempty"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// VPC is the VPC of a DNS_PRIVATE namespace.
+	VPC string `json:"vpc,omitempty" yaml:"vpc,omitempty"`
+	// Services are Cloud Map services created in the namespace.
+	Services []CloudMapServiceSpec `json:"services,omitempty" yaml:"services,omitempty"`
 }
 
 // ServiceDiscoverySeed lists Cloud Map namespaces.
@@ -36,22 +43,35 @@ type ServiceDiscoverySeed struct {
 }
 
 func newServiceDiscoveryService(e *Emulator) *sdService {
-	s := &sdService{e: e, namespaces: map[string]*sdtypes.Namespace{}, operations: map[string]*sdtypes.Operation{}}
+	s := &sdService{e: e, namespaces: map[string]*sdtypes.Namespace{}, vpcs: map[string]string{},
+		services: map[string]*sdtypes.Service{}, operations: map[string]*sdtypes.Operation{}}
 	e.addJSONService("Route53AutoNaming_v20170314", "ServiceDiscovery", false, map[string]jsonOp{
-		"GetNamespace":        op(s.getNamespace),
-		"ListNamespaces":      op(s.listNamespaces),
-		"CreateHttpNamespace": op(s.createHTTPNamespace),
-		"GetOperation":        op(s.getOperation),
+		"GetNamespace":              op(s.getNamespace),
+		"ListNamespaces":            op(s.listNamespaces),
+		"CreateHttpNamespace":       op(s.createHTTPNamespace),
+		"CreatePrivateDnsNamespace": op(s.createPrivateDNSNamespace),
+		"CreatePublicDnsNamespace":  op(s.createPublicDNSNamespace),
+		"GetOperation":              op(s.getOperation),
+		"CreateService":             op(s.createService),
+		"GetService":                op(s.getService),
+		"ListServices":              op(s.listServices),
+		"DeleteService":             op(s.deleteService),
 	})
 	return s
 }
 
-// PutNamespace creates a Cloud Map namespace and returns its ARN; a name
-// already used returns the existing namespace's ARN.
+// PutNamespace creates a Cloud Map namespace, and the services its spec
+// lists, and returns its ARN; a name already used returns the existing
+// namespace's ARN.
 func (e *Emulator) PutNamespace(spec NamespaceSpec) (string, error) {
 	ns, err := e.services.sd.put(spec, false)
 	if err != nil {
 		return "", fmt.Errorf("put Cloud Map namespace %q: %w", spec.Name, err)
+	}
+	for i, svc := range spec.Services {
+		if _, err := e.services.sd.putService(aws.ToString(ns.Id), svc); err != nil {
+			return "", fmt.Errorf("put Cloud Map namespace %q: services[%d]: %w", spec.Name, i, err)
+		}
 	}
 	return aws.ToString(ns.Arn), nil
 }
@@ -82,6 +102,9 @@ func (s *sdService) put(spec NamespaceSpec, mustBeNew bool) (*sdtypes.Namespace,
 	default:
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, DNS_PRIVATE, DNS_PUBLIC]", typ)
 	}
+	if typ == sdtypes.NamespaceTypeDnsPrivate && spec.VPC == "" && mustBeNew {
+		return nil, apiErr("InvalidInput", "1 validation error detected: Value null at 'vpc' failed to satisfy constraint: Member must not be null")
+	}
 	if !namespaceName.MatchString(spec.Name) || len(spec.Name) > 1024 {
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[!-~]{1,1024}$", spec.Name)
 	}
@@ -111,6 +134,9 @@ func (s *sdService) put(spec NamespaceSpec, mustBeNew bool) (*sdtypes.Namespace,
 		ns.Description = aws.String(spec.Description)
 	}
 	s.namespaces[id] = ns
+	if typ == sdtypes.NamespaceTypeDnsPrivate {
+		s.vpcs[id] = spec.VPC
+	}
 	return ns, nil
 }
 
@@ -222,23 +248,54 @@ func conditionOf(f sdtypes.NamespaceFilter) sdtypes.FilterCondition {
 // createHTTPNamespace creates the namespace at once; the operation it
 // returns has already succeeded.
 func (s *sdService) createHTTPNamespace(in *servicediscovery.CreateHttpNamespaceInput) (any, error) {
-	if in.Name == nil {
-		return nil, apiErr("InvalidInput", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
-	}
-	ns, err := s.put(NamespaceSpec{Name: aws.ToString(in.Name), Type: string(sdtypes.NamespaceTypeHttp), Description: aws.ToString(in.Description)}, true)
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeHttp), Description: aws.ToString(in.Description)})
 	if err != nil {
 		return nil, err
 	}
+	return &servicediscovery.CreateHttpNamespaceOutput{OperationId: opID}, nil
+}
+
+func (s *sdService) createPrivateDNSNamespace(in *servicediscovery.CreatePrivateDnsNamespaceInput) (any, error) {
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPrivate), Description: aws.ToString(in.Description), VPC: aws.ToString(in.Vpc)})
+	if err != nil {
+		return nil, err
+	}
+	return &servicediscovery.CreatePrivateDnsNamespaceOutput{OperationId: opID}, nil
+}
+
+func (s *sdService) createPublicDNSNamespace(in *servicediscovery.CreatePublicDnsNamespaceInput) (any, error) {
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPublic), Description: aws.ToString(in.Description)})
+	if err != nil {
+		return nil, err
+	}
+	return &servicediscovery.CreatePublicDnsNamespaceOutput{OperationId: opID}, nil
+}
+
+// createNamespace creates the namespace at once and records a
+// CREATE_NAMESPACE operation that has already succeeded.
+func (s *sdService) createNamespace(name *string, spec NamespaceSpec) (*string, error) {
+	if name == nil {
+		return nil, apiErr("InvalidInput", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	spec.Name = aws.ToString(name)
+	ns, err := s.put(spec, true)
+	if err != nil {
+		return nil, err
+	}
+	return aws.String(s.succeeded(sdtypes.OperationTypeCreateNamespace, sdtypes.OperationTargetTypeNamespace, aws.ToString(ns.Id))), nil
+}
+
+func (s *sdService) succeeded(typ sdtypes.OperationType, target sdtypes.OperationTargetType, id string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.e.now()
 	opID := s.e.newID(16)
 	s.operations[opID] = &sdtypes.Operation{
-		Id: aws.String(opID), Type: sdtypes.OperationTypeCreateNamespace, Status: sdtypes.OperationStatusSuccess,
+		Id: aws.String(opID), Type: typ, Status: sdtypes.OperationStatusSuccess,
 		CreateDate: aws.Time(now), UpdateDate: aws.Time(now),
-		Targets: map[string]string{string(sdtypes.OperationTargetTypeNamespace): aws.ToString(ns.Id)},
+		Targets: map[string]string{string(target): id},
 	}
-	return &servicediscovery.CreateHttpNamespaceOutput{OperationId: aws.String(opID)}, nil
+	return opID
 }
 
 func (s *sdService) getOperation(in *servicediscovery.GetOperationInput) (any, error) {

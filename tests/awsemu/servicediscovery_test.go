@@ -134,3 +134,176 @@ func primaryNamespace(t *testing.T, f *ecsFixture) string {
 	t.Fatalf("no PRIMARY deployment with Service Connect: %+v", svc.Deployments)
 	return ""
 }
+
+// A Cloud Map service for ECS service discovery, made as ecs-cli's users
+// (and the ECS tutorial) make it: a private DNS namespace in a VPC, then a
+// service with A records and an ECS-managed health check.
+func TestCloudMapServices(t *testing.T) {
+	f := newECSFixture(t)
+	sd := servicediscovery.NewFromConfig(sdkConfig(t, f.e, 1))
+	if _, err := sd.CreatePrivateDnsNamespace(f.ctx, &servicediscovery.CreatePrivateDnsNamespaceInput{Name: aws.String("tutorial")}); err == nil {
+		t.Fatal("CreatePrivateDnsNamespace without a VPC succeeded")
+	}
+	created, err := sd.CreatePrivateDnsNamespace(f.ctx, &servicediscovery.CreatePrivateDnsNamespaceInput{Name: aws.String("tutorial"), Vpc: aws.String("vpc-abcd1234")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := sd.GetOperation(f.ctx, &servicediscovery.GetOperationInput{OperationId: created.OperationId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsID := op.Operation.Targets["NAMESPACE"]
+	ns, err := sd.GetNamespace(f.ctx, &servicediscovery.GetNamespaceInput{Id: aws.String(nsID)})
+	if err != nil || ns.Namespace.Type != sdtypes.NamespaceTypeDnsPrivate || ns.Namespace.Properties.DnsProperties == nil {
+		t.Fatalf("GetNamespace = %+v, %v", ns, err)
+	}
+	pub, err := sd.CreatePublicDnsNamespace(f.ctx, &servicediscovery.CreatePublicDnsNamespaceInput{Name: aws.String("example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubOp, _ := sd.GetOperation(f.ctx, &servicediscovery.GetOperationInput{OperationId: pub.OperationId})
+	pubID := pubOp.Operation.Targets["NAMESPACE"]
+
+	dns := &sdtypes.DnsConfig{DnsRecords: []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(300)}}}
+	out, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{
+		Name: aws.String("myapplication"), NamespaceId: aws.String(nsID), DnsConfig: dns, CreatorRequestId: aws.String("req-1"),
+		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := out.Service
+	if !regexp.MustCompile(`^arn:aws:servicediscovery:us-east-1:123456789012:service/srv-[0-9a-f]{16}$`).MatchString(aws.ToString(svc.Arn)) ||
+		svc.DnsConfig.RoutingPolicy != sdtypes.RoutingPolicyMultivalue || aws.ToInt32(svc.HealthCheckCustomConfig.FailureThreshold) != 1 {
+		t.Fatalf("CreateService = %+v", svc)
+	}
+	// The same request again returns the same service; another request
+	// for the same name is refused.
+	again, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("myapplication"), NamespaceId: aws.String(nsID), DnsConfig: dns, CreatorRequestId: aws.String("req-1")})
+	if err != nil || aws.ToString(again.Service.Id) != aws.ToString(svc.Id) {
+		t.Fatalf("retried CreateService = %+v, %v", again, err)
+	}
+	var exists *sdtypes.ServiceAlreadyExists
+	if _, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("myapplication"), NamespaceId: aws.String(nsID), DnsConfig: dns}); !errors.As(err, &exists) {
+		t.Fatalf("second CreateService: %v", err)
+	}
+	var nsNF *sdtypes.NamespaceNotFound
+	if _, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("x"), NamespaceId: aws.String("ns-0000000000000000"), DnsConfig: dns}); !errors.As(err, &nsNF) {
+		t.Fatalf("CreateService in no namespace: %v", err)
+	}
+	var invalid *sdtypes.InvalidInput
+	if _, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("x"), NamespaceId: aws.String(nsID),
+		DnsConfig: &sdtypes.DnsConfig{DnsRecords: []sdtypes.DnsRecord{{Type: "MX", TTL: aws.Int64(60)}}}}); !errors.As(err, &invalid) {
+		t.Fatalf("CreateService with an MX record: %v", err)
+	}
+	if _, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("www"), NamespaceId: aws.String(pubID), DnsConfig: dns}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ref := range []string{aws.ToString(svc.Id), aws.ToString(svc.Arn)} {
+		got, err := sd.GetService(f.ctx, &servicediscovery.GetServiceInput{Id: aws.String(ref)})
+		if err != nil || aws.ToString(got.Service.Name) != "myapplication" || aws.ToString(got.Service.NamespaceId) != nsID {
+			t.Fatalf("GetService %s = %+v, %v", ref, got, err)
+		}
+	}
+	list, err := sd.ListServices(f.ctx, &servicediscovery.ListServicesInput{Filters: []sdtypes.ServiceFilter{
+		{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{nsID}, Condition: sdtypes.FilterConditionEq},
+	}})
+	if err != nil || len(list.Services) != 1 || aws.ToString(list.Services[0].Name) != "myapplication" {
+		t.Fatalf("ListServices NAMESPACE_ID=%s = %+v, %v", nsID, list, err)
+	}
+	all, err := sd.ListServices(f.ctx, &servicediscovery.ListServicesInput{})
+	if err != nil || len(all.Services) != 2 {
+		t.Fatalf("ListServices = %+v, %v", all, err)
+	}
+	nsNow, _ := sd.GetNamespace(f.ctx, &servicediscovery.GetNamespaceInput{Id: aws.String(nsID)})
+	if aws.ToInt32(nsNow.Namespace.ServiceCount) != 1 {
+		t.Fatalf("ServiceCount = %d", aws.ToInt32(nsNow.Namespace.ServiceCount))
+	}
+
+	// ECS registers its tasks in the service: the registry must exist and
+	// the service then holds it, and Cloud Map refuses to delete it.
+	td := f.register(fargateTD("web", "nginx:latest"))
+	create := func(regs ...ecstypes.ServiceRegistry) error {
+		_, err := f.c.CreateService(f.ctx, &ecs.CreateServiceInput{
+			Cluster: aws.String("app"), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+			DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+			ServiceRegistries: regs,
+		})
+		return err
+	}
+	for _, bad := range []ecstypes.ServiceRegistry{
+		{RegistryArn: aws.String("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0000000000000000")},
+		{RegistryArn: ns.Namespace.Arn},
+		{RegistryArn: svc.Arn, Port: aws.Int32(80)},
+		{RegistryArn: svc.Arn, ContainerName: aws.String("nope"), ContainerPort: aws.Int32(80)},
+	} {
+		var ip *ecstypes.InvalidParameterException
+		if err := create(bad); !errors.As(err, &ip) {
+			t.Errorf("CreateService with registry %+v: %v", bad, err)
+		}
+	}
+	if err := create(ecstypes.ServiceRegistry{RegistryArn: svc.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.service("web").ServiceRegistries; len(got) != 1 || aws.ToString(got[0].RegistryArn) != aws.ToString(svc.Arn) {
+		t.Fatalf("service registries = %+v", got)
+	}
+	var ip *ecstypes.InvalidParameterException
+	if _, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"),
+		ServiceRegistries: []ecstypes.ServiceRegistry{{RegistryArn: aws.String("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0000000000000001")}}}); !errors.As(err, &ip) {
+		t.Fatalf("UpdateService to a missing registry: %v", err)
+	}
+	var inUse *sdtypes.ResourceInUse
+	if _, err := sd.DeleteService(f.ctx, &servicediscovery.DeleteServiceInput{Id: svc.Id}); !errors.As(err, &inUse) {
+		t.Fatalf("DeleteService of a registry in use: %v", err)
+	}
+	www := f.e.CloudMapServiceARN("example.com", "www")
+	if _, err := sd.DeleteService(f.ctx, &servicediscovery.DeleteServiceInput{Id: aws.String(www)}); err != nil {
+		t.Fatal(err)
+	}
+	var nf *sdtypes.ServiceNotFound
+	if _, err := sd.GetService(f.ctx, &servicediscovery.GetServiceInput{Id: aws.String(www)}); !errors.As(err, &nf) {
+		t.Fatalf("GetService after DeleteService: %v", err)
+	}
+}
+
+// The seed makes namespaces with their services, as Terraform would.
+func TestCloudMapServiceSeed(t *testing.T) {
+	f := newECSFixture(t)
+	seed, err := ParseSeed([]byte(`servicediscovery:
+  namespaces:
+    - name: corp.internal
+      type: DNS_PRIVATE
+      vpc: vpc-1
+      services:
+        - {name: api, dns_records: [SRV], ttl: 30, failure_threshold: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.e.ApplySeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	arn := f.e.CloudMapServiceARN("corp.internal", "api")
+	sd := servicediscovery.NewFromConfig(sdkConfig(t, f.e, 1))
+	got, err := sd.GetService(f.ctx, &servicediscovery.GetServiceInput{Id: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := got.Service.DnsConfig.DnsRecords
+	if len(rec) != 1 || rec[0].Type != sdtypes.RecordTypeSrv || aws.ToInt64(rec[0].TTL) != 30 || aws.ToInt32(got.Service.HealthCheckCustomConfig.FailureThreshold) != 2 {
+		t.Fatalf("seeded service = %+v", got.Service)
+	}
+	// SRV records need the container and port (or port) in ECS.
+	td := f.register(fargateTD("web", "nginx:latest"))
+	_, err = f.c.CreateService(f.ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("app"), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+		ServiceRegistries: []ecstypes.ServiceRegistry{{RegistryArn: aws.String(arn)}},
+	})
+	var ip *ecstypes.InvalidParameterException
+	if !errors.As(err, &ip) {
+		t.Fatalf("SRV registry without a port: %v", err)
+	}
+}
