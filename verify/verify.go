@@ -41,6 +41,8 @@ type Service struct {
 	HealthCheckGracePeriodSeconds *int32
 	// DeploymentConfiguration: its strategy and lifecycle hooks (blue/green).
 	DeploymentConfiguration *ecstypes.DeploymentConfiguration
+	// ServiceRegistries: the Cloud Map services ECS registers tasks in.
+	ServiceRegistries []ecstypes.ServiceRegistry
 }
 
 // Input is what to verify.
@@ -222,6 +224,9 @@ func (r *runner) build() []*Check {
 		sn.add(rulesCheck(ServiceRules(r.in)))
 		for i, lb := range s.LoadBalancers {
 			r.loadBalancerCheck(sn, i, lb)
+		}
+		for i, reg := range s.ServiceRegistries {
+			r.registryCheck(sn, i, reg)
 		}
 		r.networkCheck(sn)
 		r.blueGreenChecks(sn, s)

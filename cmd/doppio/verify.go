@@ -86,6 +86,7 @@ func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Serv
 		NetworkConfiguration:          sd.NetworkConfiguration,
 		HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
 		DeploymentConfiguration:       sd.DeploymentConfiguration,
+		ServiceRegistries:             sd.ServiceRegistries,
 	}
 }
 
