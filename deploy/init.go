@@ -282,6 +282,10 @@ func definitionFile(doc map[string]any, rw *tfstateRewriter, imageTagEnv string,
 	return []byte(out), nil
 }
 
+// EnvLookup is the value init writes for "the environment variable name":
+// {{ must_env `name` }} in JSON, std.native('must_env')('name') in Jsonnet.
+func EnvLookup(name string) string { return "@@must_env(" + name + ")@@" }
+
 // withImageTagEnv replaces each container image's tag with a must_env
 // lookup. Images pinned by digest stay as they are: a digest is not a tag CI
 // picks.
@@ -333,7 +337,7 @@ func imageWithTagEnv(img, name string) string {
 	if colon := strings.LastIndex(img, ":"); colon > strings.LastIndex(img, "/") {
 		img = img[:colon]
 	}
-	return prefix + img + ":@@must_env(" + name + ")@@"
+	return prefix + img + ":" + EnvLookup(name)
 }
 
 func configFile(opts ImportOptions, withService, withTFState bool) ([]byte, error) {

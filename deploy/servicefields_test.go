@@ -139,6 +139,10 @@ func TestEveryUpdateServiceFieldDeploysWhatDiffShows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// ECS refuses a registry that does not exist.
+	if _, err := emu.PutNamespace(awsemu.NamespaceSpec{Name: "corp.internal", Type: "DNS_PRIVATE", Services: []awsemu.CloudMapServiceSpec{{ID: "srv-1", Name: "web"}}}); err != nil {
+		t.Fatal(err)
+	}
 	td := taskDef("nginx:1", nil)
 	td.ContainerDefinitions[0].PortMappings = []ecstypes.PortMapping{{ContainerPort: aws.Int32(80), Name: aws.String("http")}}
 	td.Volumes = []ecstypes.Volume{{Name: aws.String("data"), ConfiguredAtLaunch: aws.Bool(true)}}

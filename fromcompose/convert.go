@@ -47,6 +47,12 @@ type Options struct {
 	// RoleARN turns an IAM role name (ecs-params accepts names) into an ARN;
 	// nil makes role names an error.
 	RoleARN func(name string) (string, error)
+	// CloudMap looks up run_params.service_discovery's namespace and
+	// service; nil makes service_discovery an error.
+	CloudMap CloudMap
+	// EnvLookup writes the lookup of an environment variable into a
+	// definition (init's must_env marker); nil writes {{ must_env `NAME` }}.
+	EnvLookup func(name string) string
 }
 
 // Note is a compose or ecs-params key that was not converted, and why.
@@ -63,6 +69,10 @@ type Result struct {
 	TaskDefinition *ecs.RegisterTaskDefinitionInput
 	Service        *render.ServiceDefinition // nil without Options.Service
 	Notes          []Note
+	// Actions are what the user must do before deploying (e.g. create the
+	// Cloud Map service ecs-cli created), and where AWS differs from the
+	// compose project.
+	Actions []Note
 }
 
 // RejectedError lists what ECS would refuse for the launch type; nothing is
@@ -82,6 +92,7 @@ func (e *RejectedError) Error() string {
 }
 
 type converter struct {
+	ctx     context.Context
 	opts    Options
 	project *types.Project
 	params  *ecsParams
@@ -89,6 +100,7 @@ type converter struct {
 	fargate bool
 	mode    string // network mode
 	notes   []Note
+	actions []Note
 	rejects []Note
 	noted   map[string]bool
 	volumes map[string]*ecstypes.Volume
@@ -111,7 +123,7 @@ func Convert(ctx context.Context, opts Options) (*Result, error) {
 	if len(opts.ComposeFiles) == 0 {
 		return nil, errors.New("init --compose: no compose file given")
 	}
-	c := &converter{opts: opts, noted: map[string]bool{}, volumes: map[string]*ecstypes.Volume{}}
+	c := &converter{ctx: ctx, opts: opts, noted: map[string]bool{}, volumes: map[string]*ecstypes.Volume{}}
 	switch c.launch = strings.ToUpper(opts.LaunchType); c.launch {
 	case "":
 		c.launch = "EC2"
@@ -146,7 +158,7 @@ func Convert(ctx context.Context, opts Options) (*Result, error) {
 		return nil, &RejectedError{LaunchType: c.launch, Problems: c.rejects}
 	}
 	sort.SliceStable(c.notes, func(i, j int) bool { return c.notes[i].Path < c.notes[j].Path })
-	return &Result{Project: proj.Name, TaskDefinition: td, Service: sd, Notes: c.notes}, nil
+	return &Result{Project: proj.Name, TaskDefinition: td, Service: sd, Notes: c.notes, Actions: c.actions}, nil
 }
 
 func load(ctx context.Context, opts Options) (*types.Project, error) {
@@ -466,7 +478,7 @@ func (c *converter) checkStatic(td *ecs.RegisterTaskDefinitionInput, sd *render.
 		in.Service = &verify.Service{
 			Name: c.opts.Service, LaunchType: sd.LaunchType, CapacityProviderStrategy: sd.CapacityProviderStrategy,
 			PlatformVersion: sd.PlatformVersion, LoadBalancers: sd.LoadBalancers, NetworkConfiguration: sd.NetworkConfiguration,
-			HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
+			HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds, ServiceRegistries: sd.ServiceRegistries,
 		}
 	}
 	var fs []verify.Finding
@@ -489,6 +501,8 @@ func (c *converter) checkStatic(td *ecs.RegisterTaskDefinitionInput, sd *render.
 			path = "ecs-params task_definition.task_execution_role"
 		case "service-network-configuration", "service-subnets":
 			path = "ecs-params run_params.network_configuration.awsvpc_configuration"
+		case "service-registries":
+			path = sdPath
 		}
 		c.reject(path, "%s (verify rule %s)", msg, f.Rule)
 	}
@@ -554,9 +568,7 @@ func (c *converter) serviceDefinition(td *ecs.RegisterTaskDefinitionInput) *rend
 		}
 		sd.PlacementConstraints = append(sd.PlacementConstraints, ecstypes.PlacementConstraint{Type: ecstypes.PlacementConstraintType(pc.Type), Expression: nonEmpty(pc.Expression)})
 	}
-	if rp.ServiceDiscovery != nil {
-		c.note("ecs-params run_params.service_discovery", "doppio does not create Cloud Map namespaces or services (ecs-cli did): create them (e.g. with Terraform) and add serviceRegistries with their registryArn to the service definition")
-	}
+	c.serviceDiscovery(sd)
 
 	// deploy.replicas / scale / deploy.mode: one ECS task holds every
 	// container, so the service has one count.

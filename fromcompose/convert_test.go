@@ -23,6 +23,47 @@ type caseOptions struct {
 	Service     string            `yaml:"service"`
 	LaunchType  string            `yaml:"launch_type"`
 	Env         map[string]string `yaml:"env"`
+	// CloudMap is what the fake Cloud Map holds.
+	CloudMap []fakeNamespace `yaml:"cloud_map"`
+}
+
+type fakeNamespace struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Type     string `yaml:"type"`
+	Services []struct {
+		Name             string   `yaml:"name"`
+		ARN              string   `yaml:"arn"`
+		Records          []string `yaml:"records"`
+		TTL              *int64   `yaml:"ttl"`
+		FailureThreshold *int32   `yaml:"failure_threshold"`
+	} `yaml:"services"`
+}
+
+// fakeCloudMap answers from options.yml's cloud_map, as Cloud Map would.
+type fakeCloudMap []fakeNamespace
+
+func (f fakeCloudMap) Namespaces(_ context.Context, typ, id, name string) ([]CloudMapNamespace, error) {
+	var out []CloudMapNamespace
+	for _, ns := range f {
+		if ns.Type == typ && ((id != "" && ns.ID == id) || (id == "" && ns.Name == name)) {
+			out = append(out, CloudMapNamespace{ID: ns.ID, Name: ns.Name, Type: ns.Type})
+		}
+	}
+	return out, nil
+}
+
+func (f fakeCloudMap) Services(_ context.Context, nsID string) ([]CloudMapService, error) {
+	var out []CloudMapService
+	for _, ns := range f {
+		if ns.ID != nsID {
+			continue
+		}
+		for _, s := range ns.Services {
+			out = append(out, CloudMapService{ARN: s.ARN, Name: s.Name, RecordTypes: s.Records, TTL: s.TTL, FailureThreshold: s.FailureThreshold})
+		}
+	}
+	return out, nil
 }
 
 // TestGolden converts every project under testdata and compares the notes,
@@ -53,6 +94,7 @@ func TestGolden(t *testing.T) {
 				RoleARN: func(name string) (string, error) {
 					return "arn:aws:iam::123456789012:role/" + name, nil
 				},
+				CloudMap: fakeCloudMap(co.CloudMap),
 			}
 			for k, v := range co.Env {
 				opts.Env = append(opts.Env, k+"="+v)
@@ -84,6 +126,12 @@ func convertText(t *testing.T, opts Options) string {
 	b.WriteString("notes:\n")
 	for _, n := range res.Notes {
 		b.WriteString("  " + n.String() + "\n")
+	}
+	if len(res.Actions) > 0 {
+		b.WriteString("actions:\n")
+		for _, n := range res.Actions {
+			b.WriteString("  " + n.String() + "\n")
+		}
 	}
 	td, sd, err := res.Documents()
 	if err != nil {

@@ -121,7 +121,36 @@ type runParams struct {
 		Strategy    []strategy   `yaml:"strategy"`
 		Constraints []constraint `yaml:"constraints"`
 	} `yaml:"task_placement"`
-	ServiceDiscovery map[string]any `yaml:"service_discovery"`
+	ServiceDiscovery *serviceDiscoveryParams `yaml:"service_discovery"`
+}
+
+// serviceDiscoveryParams is run_params.service_discovery: where ecs-cli
+// registered the service's tasks in Cloud Map (it created the namespace
+// and the Cloud Map service; doppio looks them up).
+type serviceDiscoveryParams struct {
+	ContainerName       string `yaml:"container_name"`
+	ContainerPort       *int32 `yaml:"container_port"`
+	PrivateDNSNamespace struct {
+		VPC         string `yaml:"vpc"`
+		ID          string `yaml:"id"`
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+	} `yaml:"private_dns_namespace"`
+	PublicDNSNamespace struct {
+		ID   string `yaml:"id"`
+		Name string `yaml:"name"`
+	} `yaml:"public_dns_namespace"`
+	ServiceDiscoveryService struct {
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+		DNSConfig   struct {
+			Type string `yaml:"type"`
+			TTL  *int64 `yaml:"ttl"`
+		} `yaml:"dns_config"`
+		HealthCheckCustomConfig struct {
+			FailureThreshold *int32 `yaml:"failure_threshold"`
+		} `yaml:"healthcheck_custom_config"`
+	} `yaml:"service_discovery_service"`
 }
 
 // scalar is a YAML scalar read as text: ecs-params mixes 256, "256" and

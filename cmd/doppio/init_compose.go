@@ -9,7 +9,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sirupsen/logrus"
 
@@ -21,7 +24,7 @@ import (
 // ComposeFlags are init's flags for converting a compose project.
 type ComposeFlags struct {
 	Compose     []string `help:"Convert a Docker Compose project instead of importing a running service (repeatable, merged in order like docker compose -f). See docs/init.md." placeholder:"FILE" type:"path" xor:"what"`
-	ECSParams   string   `name:"ecs-params" help:"ecs-cli's ecs-params.yml for --compose (roles, network mode, task size, per-container settings, run_params)." placeholder:"FILE" type:"path"`
+	ECSParams   string   `name:"ecs-params" help:"ecs-cli's ecs-params.yml for --compose (roles, network mode, task size, per-container settings, run_params: network, placement, and service discovery, whose Cloud Map namespace and service are looked up, never created)." placeholder:"FILE" type:"path"`
 	ProjectName string   `name:"project-name" help:"Task definition family for --compose (default: compose's project name)." placeholder:"NAME"`
 	LaunchType  string   `name:"launch-type" help:"Launch type --compose converts for: EC2 or FARGATE (default EC2, as ecs-cli)." enum:"EC2,FARGATE," default:""`
 }
@@ -38,6 +41,8 @@ func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, config
 		LaunchType:   c.LaunchType,
 		Region:       region,
 		RoleARN:      roleARNResolver(g.Context, clients),
+		CloudMap:     cloudMapLookup{clients.ServiceDiscovery},
+		EnvLookup:    deploy.EnvLookup,
 	})
 	if err != nil {
 		return err
@@ -49,6 +54,10 @@ func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, config
 		for _, n := range res.Notes {
 			slog.Warn("compose: " + n.String())
 		}
+	}
+	for _, a := range res.Actions {
+		// Before deploying: what init did not do in AWS (it creates nothing).
+		slog.Warn("before deploying: " + a.String())
 	}
 	td, sd, err := res.Documents()
 	if err != nil {
@@ -99,6 +108,76 @@ func roleARNResolver(ctx context.Context, clients *awsapi.Clients) func(string) 
 		}
 		return prefix + strings.TrimPrefix(name, "/"), nil
 	}
+}
+
+// cloudMapLookup finds ecs-params service_discovery's namespace and
+// service, read-only (servicediscovery:GetNamespace, ListNamespaces,
+// ListServices).
+type cloudMapLookup struct{ sd *servicediscovery.Client }
+
+func (l cloudMapLookup) Namespaces(ctx context.Context, typ, id, name string) ([]fromcompose.CloudMapNamespace, error) {
+	if id != "" {
+		out, err := l.sd.GetNamespace(ctx, &servicediscovery.GetNamespaceInput{Id: aws.String(id)})
+		var nf *sdtypes.NamespaceNotFound
+		if errors.As(err, &nf) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("servicediscovery GetNamespace %s: %w", id, err)
+		}
+		if string(out.Namespace.Type) != typ {
+			return nil, nil
+		}
+		return []fromcompose.CloudMapNamespace{{ID: id, Name: aws.ToString(out.Namespace.Name), Type: typ}}, nil
+	}
+	var found []fromcompose.CloudMapNamespace
+	p := servicediscovery.NewListNamespacesPaginator(l.sd, &servicediscovery.ListNamespacesInput{Filters: []sdtypes.NamespaceFilter{
+		{Name: sdtypes.NamespaceFilterNameName, Values: []string{name}, Condition: sdtypes.FilterConditionEq},
+		{Name: sdtypes.NamespaceFilterNameType, Values: []string{typ}, Condition: sdtypes.FilterConditionEq},
+	}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("servicediscovery ListNamespaces: %w", err)
+		}
+		for _, ns := range page.Namespaces {
+			// Filters narrow; the name and type are compared here as well.
+			if aws.ToString(ns.Name) == name && string(ns.Type) == typ {
+				found = append(found, fromcompose.CloudMapNamespace{ID: aws.ToString(ns.Id), Name: name, Type: typ})
+			}
+		}
+	}
+	return found, nil
+}
+
+func (l cloudMapLookup) Services(ctx context.Context, namespaceID string) ([]fromcompose.CloudMapService, error) {
+	var out []fromcompose.CloudMapService
+	p := servicediscovery.NewListServicesPaginator(l.sd, &servicediscovery.ListServicesInput{Filters: []sdtypes.ServiceFilter{
+		{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{namespaceID}, Condition: sdtypes.FilterConditionEq},
+	}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("servicediscovery ListServices: %w", err)
+		}
+		for _, s := range page.Services {
+			cs := fromcompose.CloudMapService{ARN: aws.ToString(s.Arn), Name: aws.ToString(s.Name)}
+			if s.DnsConfig != nil {
+				for _, r := range s.DnsConfig.DnsRecords {
+					cs.RecordTypes = append(cs.RecordTypes, string(r.Type))
+					cs.TTL = r.TTL
+				}
+			}
+			if s.HealthCheckCustomConfig != nil {
+				cs.FailureThreshold = s.HealthCheckCustomConfig.FailureThreshold
+				if cs.FailureThreshold == nil {
+					cs.FailureThreshold = aws.Int32(1)
+				}
+			}
+			out = append(out, cs)
+		}
+	}
+	return out, nil
 }
 
 // composeWarningsToSlog sends the compose loader's warnings (it logs with

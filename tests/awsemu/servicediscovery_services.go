@@ -15,6 +15,8 @@ import (
 // CloudMapServiceSpec describes a Cloud Map service to seed inside a
 // namespace (NamespaceSpec.Services).
 type CloudMapServiceSpec struct {
+	// ID (srv-...) is generated when left out.
+	ID          string `json:"id,omitempty" yaml:"id,omitempty"`
 	Name        string `json:"name" yaml:"name"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 	// DNSRecords are the record types (A, AAAA, SRV, CNAME) of a DNS
@@ -65,7 +67,7 @@ func (s *sdService) putService(nsID string, spec CloudMapServiceSpec) (*sdtypes.
 	if spec.FailureThreshold > 0 {
 		in.HealthCheckCustomConfig = &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(spec.FailureThreshold)}
 	}
-	return s.create(in)
+	return s.create(in, spec.ID)
 }
 
 func nonEmptyString(v string) *string {
@@ -93,7 +95,7 @@ func serviceNameOK(name string) bool {
 var serviceLabel = regexp.MustCompile(`^([a-zA-Z0-9_][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9_])$`)
 
 func (s *sdService) createService(in *servicediscovery.CreateServiceInput) (any, error) {
-	svc, err := s.create(in)
+	svc, err := s.create(in, "")
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +106,7 @@ func (s *sdService) createService(in *servicediscovery.CreateServiceInput) (any,
 // create validates as CreateService does: the namespace exists, DNS
 // records only in DNS namespaces, one kind of health check, a name unique
 // in the namespace (the same CreatorRequestId returns the service again).
-func (s *sdService) create(in *servicediscovery.CreateServiceInput) (*sdtypes.Service, error) {
+func (s *sdService) create(in *servicediscovery.CreateServiceInput, id string) (*sdtypes.Service, error) {
 	name := aws.ToString(in.Name)
 	if in.Name == nil {
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
@@ -170,7 +172,11 @@ func (s *sdService) create(in *servicediscovery.CreateServiceInput) (*sdtypes.Se
 		}
 		return nil, apiErr("ServiceAlreadyExists", "Service already exists. ServiceId: %s", aws.ToString(old.Id))
 	}
-	id := "srv-" + s.e.newID(8)
+	if id == "" {
+		id = "srv-" + s.e.newID(8)
+	} else if !strings.HasPrefix(id, "srv-") || s.services[id] != nil {
+		return nil, apiErr("InvalidInput", "service ID %q: want srv-..., not used yet", id)
+	}
 	svc := &sdtypes.Service{
 		Id:                      aws.String(id),
 		Arn:                     aws.String(fmt.Sprintf("arn:aws:servicediscovery:%s:%s:service/%s", s.e.Region(), s.e.AccountID(), id)),
