@@ -192,6 +192,9 @@ func load(ctx context.Context, opts Options) (*types.Project, error) {
 		// specification does not have.
 		if m, ok := strings.CutSuffix(msg, " false schema"); ok {
 			msg = m + ": not a compose key (misspelled?)"
+			if k := m[strings.LastIndex(m, ".")+1:]; oldFormatKeys[k] != "" {
+				msg = m + ": " + oldFormatKeys[k]
+			}
 		}
 		return nil, fmt.Errorf("init --compose %s: %s", strings.Join(opts.ComposeFiles, ", "), msg)
 	}
@@ -199,6 +202,16 @@ func load(ctx context.Context, opts Options) (*types.Project, error) {
 		return nil, fmt.Errorf("init --compose %s: no services (are they all behind inactive profiles?)", strings.Join(opts.ComposeFiles, ", "))
 	}
 	return proj, nil
+}
+
+// oldFormatKeys are compose file format 1 and 2 keys (ecs-cli read them)
+// that the compose specification, and so compose-go, no longer accepts.
+var oldFormatKeys = map[string]string{
+	"log_driver":    "a compose file format 2 key the compose specification replaced: write logging: {driver: awslogs, options: {...}}",
+	"log_opt":       "a compose file format 2 key the compose specification replaced: write logging: {driver: ..., options: {...}}",
+	"net":           "a compose file format 1 key: write network_mode (ECS takes the network mode from ecs-params task_definition.ecs_network_mode)",
+	"dockerfile":    "a compose file format 1 key: write build: {dockerfile: ...} (ECS does not build: push the image and set image)",
+	"volume_driver": "a compose file format 2 key the compose specification dropped: declare the driver on the top-level volume (volumes: NAME: {driver: ...})",
 }
 
 func (c *converter) serviceNames() []string {

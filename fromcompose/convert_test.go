@@ -12,6 +12,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/apijson"
 	"github.com/doppio-ecs/doppio/internal/golden"
+	"github.com/doppio-ecs/doppio/verify"
 )
 
 // caseOptions is testdata/<case>/options.yml: the flags of `doppio init
@@ -121,6 +122,7 @@ func convertText(t *testing.T, opts Options) string {
 		abs, _ := filepath.Abs(".")
 		return "error: " + strings.ReplaceAll(err.Error(), abs+string(filepath.Separator), "") + "\n"
 	}
+	staticRulesPass(t, res)
 	var b strings.Builder
 	b.WriteString("family: " + res.Project + "\n")
 	b.WriteString("notes:\n")
@@ -150,4 +152,27 @@ func convertText(t *testing.T, opts Options) string {
 		b.WriteString("service definition:\n" + string(enc))
 	}
 	return b.String()
+}
+
+// staticRulesPass: what init writes passes verify's static rules (checked
+// here on its own, not through Convert's use of them).
+func staticRulesPass(t *testing.T, res *Result) {
+	t.Helper()
+	in := verify.Input{TaskDefinition: res.TaskDefinition, Region: "us-east-1"}
+	if sd := res.Service; sd != nil {
+		in.Service = &verify.Service{
+			Name: "svc", LaunchType: sd.LaunchType, CapacityProviderStrategy: sd.CapacityProviderStrategy,
+			PlatformVersion: sd.PlatformVersion, LoadBalancers: sd.LoadBalancers, NetworkConfiguration: sd.NetworkConfiguration,
+			HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds, ServiceRegistries: sd.ServiceRegistries,
+		}
+	}
+	fs := append(verify.TaskRules(in), verify.ServiceRules(in)...)
+	for _, cd := range res.TaskDefinition.ContainerDefinitions {
+		fs = append(fs, verify.ContainerRules(in, cd)...)
+	}
+	for _, f := range fs {
+		if f.Status == verify.NG {
+			t.Errorf("verify static rule %s: %s", f.Rule, f.Message)
+		}
+	}
 }
