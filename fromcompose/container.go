@@ -82,6 +82,7 @@ func (c *converter) container(name string, s types.ServiceConfig, p containerPar
 	c.ports(name, s, &cd)
 	c.healthCheck(name, s, p, &cd)
 	c.logging(name, s, &cd)
+	c.logSecretOptions(name, p, &cd)
 	c.linuxParameters(name, s, p, &cd)
 	c.mounts(name, s, &cd)
 	c.dependsOn(name, s, p, &cd)
@@ -337,6 +338,9 @@ func (c *converter) healthCheck(name string, s types.ServiceConfig, p containerP
 	if h := p.Healthcheck; h != nil {
 		path = "ecs-params task_definition.services." + name + ".healthcheck"
 		test := h.Test
+		if len(test) > 0 && len(h.Command) > 0 {
+			c.reject(path, "test and command both set; give one (ecs-cli refused both too)")
+		}
 		if len(test) == 0 {
 			test = h.Command
 		}
@@ -460,6 +464,26 @@ func (c *converter) logging(name string, s types.ServiceConfig, cd *ecstypes.Con
 		lc.Options = opts
 	}
 	cd.LogConfiguration = lc
+}
+
+// logSecretOptions: ecs-params services.NAME.logging.secret_options are the
+// log driver's secret options (e.g. a Splunk token from Secrets Manager).
+func (c *converter) logSecretOptions(name string, p containerParams, cd *ecstypes.ContainerDefinition) {
+	if p.Logging == nil || len(p.Logging.SecretOptions) == 0 {
+		return
+	}
+	path := "ecs-params task_definition.services." + name + ".logging.secret_options"
+	if cd.LogConfiguration == nil {
+		c.reject(path, "secret options need a log driver: set services.%s.logging.driver", name)
+		return
+	}
+	for i, so := range p.Logging.SecretOptions {
+		if so.Name == "" || so.ValueFrom == "" {
+			c.reject(fmt.Sprintf("%s[%d]", path, i), "a secret option needs name and value_from")
+			continue
+		}
+		cd.LogConfiguration.SecretOptions = append(cd.LogConfiguration.SecretOptions, ecstypes.Secret{Name: aws.String(so.Name), ValueFrom: aws.String(so.ValueFrom)})
+	}
 }
 
 func (c *converter) linuxParameters(name string, s types.ServiceConfig, p containerParams, cd *ecstypes.ContainerDefinition) {

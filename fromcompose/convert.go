@@ -140,7 +140,11 @@ func Convert(ctx context.Context, opts Options) (*Result, error) {
 	c.project = proj
 	c.params = &ecsParams{}
 	if opts.ECSParams != "" {
-		if c.params, err = readECSParams(opts.ECSParams); err != nil {
+		env := opts.Env
+		if env == nil {
+			env = os.Environ()
+		}
+		if c.params, err = readECSParams(opts.ECSParams, env); err != nil {
 			return nil, fmt.Errorf("init --compose: %w", err)
 		}
 	}

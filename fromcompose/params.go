@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -50,6 +51,9 @@ type containerParams struct {
 	Healthcheck           *healthcheckParam `yaml:"healthcheck"`
 	FirelensConfiguration *firelensParam    `yaml:"firelens_configuration"`
 	Secrets               []secretParam     `yaml:"secrets"`
+	Logging               *struct {
+		SecretOptions []secretParam `yaml:"secret_options"`
+	} `yaml:"logging"`
 }
 
 type dependsOnParam struct {
@@ -198,10 +202,34 @@ func (l *stringOrList) UnmarshalYAML(b []byte) error {
 	return nil
 }
 
-func readECSParams(path string) (*ecsParams, error) {
-	src, err := os.ReadFile(path)
+// readECSParams reads the file with its environment variables expanded, as
+// ecs-cli did ($VAR and ${VAR}; $$ is a literal $). Unlike ecs-cli, which
+// made an unset variable empty, an unset variable is an error: an empty
+// subnet or role must not be written silently.
+func readECSParams(path string, env []string) (*ecsParams, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("ecs-params: %w", err)
+	}
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	var unset []string
+	src := []byte(os.Expand(string(raw), func(name string) string {
+		if name == "$" {
+			return "$"
+		}
+		v, ok := vars[name]
+		if !ok && !slices.Contains(unset, name) {
+			unset = append(unset, name)
+		}
+		return v
+	}))
+	if len(unset) > 0 {
+		return nil, fmt.Errorf("ecs-params %s: environment variable(s) %s not set (ecs-params expands $VAR and ${VAR} like ecs-cli; write $$ for a literal $)", path, strings.Join(unset, ", "))
 	}
 	var p ecsParams
 	dec := yaml.NewDecoder(bytes.NewReader(src), yaml.DisallowUnknownField())
