@@ -429,13 +429,20 @@ func (c *converter) taskSize(td *ecs.RegisterTaskDefinitionInput) {
 		td.Memory = aws.String(fmt.Sprint(mem))
 		return
 	}
+	// ECS needs memory on every container of a task without task memory;
+	// ecs-cli gave such a container 512 MiB, so its services run with it.
 	for i, cd := range td.ContainerDefinitions {
 		if cd.Memory == nil && cd.MemoryReservation == nil {
-			name := aws.ToString(td.ContainerDefinitions[i].Name)
-			c.reject("services."+name+".mem_limit", "ECS needs memory for every container of an EC2 task without task memory: set mem_limit or mem_reservation (or ecs-params task_definition.services.%s.mem_limit, or task_size.mem_limit)", name)
+			name := aws.ToString(cd.Name)
+			td.ContainerDefinitions[i].Memory = aws.Int32(ecsCLIDefaultMemory)
+			c.note("services."+name+".mem_limit", "not given, and the task has no memory: set to %d MiB, ecs-cli's default (ECS needs memory for each container of such a task); set mem_limit or mem_reservation to choose", ecsCLIDefaultMemory)
 		}
 	}
 }
+
+// ecsCLIDefaultMemory is the memory limit (MiB) ecs-cli gave a container
+// without mem_limit or mem_reservation when the task had no memory.
+const ecsCLIDefaultMemory = 512
 
 func containerSums(cds []ecstypes.ContainerDefinition) (cpu, mem int64) {
 	for _, cd := range cds {
