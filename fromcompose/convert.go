@@ -527,6 +527,8 @@ func (c *converter) checkStatic(td *ecs.RegisterTaskDefinitionInput, sd *render.
 			path = "ecs-params run_params.network_configuration.awsvpc_configuration"
 		case "service-registries":
 			path = sdPath
+		case "essential-container":
+			path = "ecs-params task_definition.services.*.essential"
 		}
 		c.reject(path, "%s (verify rule %s)", msg, f.Rule)
 	}
