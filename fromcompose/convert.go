@@ -229,9 +229,13 @@ func (c *converter) serviceNames() []string {
 
 func (c *converter) taskDefinition() *ecs.RegisterTaskDefinitionInput {
 	tp := c.params.TaskDefinition
-	td := &ecs.RegisterTaskDefinitionInput{
-		Family:                  aws.String(c.project.Name),
-		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.Compatibility(c.launch)},
+	td := &ecs.RegisterTaskDefinitionInput{Family: aws.String(c.project.Name)}
+	// As ecs-cli: requiresCompatibilities only for a launch type given
+	// (ecs-cli configure --default-launch-type, here --launch-type), so that
+	// the task definition of a service ecs-cli created without one compares
+	// equal. ECS checks a task definition without it for EC2.
+	if c.opts.LaunchType != "" {
+		td.RequiresCompatibilities = []ecstypes.Compatibility{ecstypes.Compatibility(c.launch)}
 	}
 	c.mode = tp.NetworkMode
 	switch c.mode {

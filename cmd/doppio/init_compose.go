@@ -26,7 +26,7 @@ type ComposeFlags struct {
 	Compose     []string `help:"Convert a Docker Compose project instead of importing a running service (repeatable, merged in order like docker compose -f). See docs/init.md." placeholder:"FILE" type:"path" xor:"what"`
 	ECSParams   string   `name:"ecs-params" help:"ecs-cli's ecs-params.yml for --compose (roles, network mode, task size, per-container settings, run_params: network, placement, and service discovery, whose Cloud Map namespace and service are looked up, never created)." placeholder:"FILE" type:"path"`
 	ProjectName string   `name:"project-name" help:"Task definition family for --compose (default: compose's project name)." placeholder:"NAME"`
-	LaunchType  string   `name:"launch-type" help:"Launch type --compose converts for: EC2 or FARGATE (default EC2, as ecs-cli)." enum:"EC2,FARGATE," default:""`
+	LaunchType  string   `name:"launch-type" help:"Launch type --compose converts for: EC2 or FARGATE (default EC2, as ecs-cli; given, it is also written as requiresCompatibilities)." enum:"EC2,FARGATE," default:""`
 }
 
 // runCompose converts the compose project and writes the files the way init
