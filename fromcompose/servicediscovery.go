@@ -155,7 +155,7 @@ func (c *converter) lookupRegistry(p *serviceDiscoveryParams, typ string) (strin
 	}
 	nss, err := c.opts.CloudMap.Namespaces(c.ctx, nsType, id, name)
 	if err != nil {
-		c.reject(sdPath+"."+kind, "look up the namespace: %v", err)
+		c.reject(sdPath+"."+kind, "look up the namespace: %v (init reads Cloud Map with servicediscovery:GetNamespace, ListNamespaces and ListServices)", err)
 		return "", false
 	}
 	switch {
@@ -176,7 +176,7 @@ func (c *converter) lookupRegistry(p *serviceDiscoveryParams, typ string) (strin
 	ns := nss[0]
 	svcs, err := c.opts.CloudMap.Services(c.ctx, ns.ID)
 	if err != nil {
-		c.reject(sdPath, "list the Cloud Map services of namespace %s: %v", ns.ID, err)
+		c.reject(sdPath, "list the Cloud Map services of namespace %s: %v (init needs servicediscovery:ListServices)", ns.ID, err)
 		return "", false
 	}
 	for _, s := range svcs {

@@ -126,7 +126,7 @@ func (l cloudMapLookup) Namespaces(ctx context.Context, typ, id, name string) ([
 			return nil, fmt.Errorf("servicediscovery GetNamespace %s: %w", id, err)
 		}
 		if string(out.Namespace.Type) != typ {
-			return nil, nil
+			return nil, fmt.Errorf("namespace %s is %s, not %s: give it as %s", id, out.Namespace.Type, typ, namespaceKey(string(out.Namespace.Type)))
 		}
 		return []fromcompose.CloudMapNamespace{{ID: id, Name: aws.ToString(out.Namespace.Name), Type: typ}}, nil
 	}
@@ -148,6 +148,16 @@ func (l cloudMapLookup) Namespaces(ctx context.Context, typ, id, name string) ([
 		}
 	}
 	return found, nil
+}
+
+func namespaceKey(typ string) string {
+	if typ == string(sdtypes.NamespaceTypeDnsPublic) {
+		return "public_dns_namespace"
+	}
+	if typ == string(sdtypes.NamespaceTypeDnsPrivate) {
+		return "private_dns_namespace"
+	}
+	return "a DNS namespace (ECS service discovery registers DNS records; HTTP namespaces are for Service Connect)"
 }
 
 func (l cloudMapLookup) Services(ctx context.Context, namespaceID string) ([]fromcompose.CloudMapService, error) {
