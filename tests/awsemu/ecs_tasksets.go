@@ -275,6 +275,9 @@ func (s *ecsService) addTaskSet(svc *ecsSvc, in *ecs.CreateTaskSetInput, now tim
 		return nil, err
 	}
 	spec.loadBalancers, spec.serviceRegistries = in.LoadBalancers, in.ServiceRegistries
+	if err := s.e.serviceRegistries(spec.serviceRegistries, td); err != nil {
+		return nil, err
+	}
 	scale := 100.0
 	if in.Scale != nil {
 		if in.Scale.Value < 0 || in.Scale.Value > 100 {

@@ -307,3 +307,35 @@ func TestCloudMapServiceSeed(t *testing.T) {
 		t.Fatalf("SRV registry without a port: %v", err)
 	}
 }
+
+// A task set of an EXTERNAL service registers in Cloud Map too: its
+// registry must exist.
+func TestTaskSetServiceRegistries(t *testing.T) {
+	f := newECSFixture(t)
+	if _, err := f.e.PutNamespace(NamespaceSpec{Name: "corp.internal", Type: "DNS_PRIVATE", Services: []CloudMapServiceSpec{{Name: "web"}}}); err != nil {
+		t.Fatal(err)
+	}
+	td := f.register(fargateTD("web", "nginx:latest"))
+	if _, err := f.c.CreateService(f.ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("app"), ServiceName: aws.String("web"), DesiredCount: aws.Int32(1), TaskDefinition: aws.String(td),
+		LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+		DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeExternal},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	create := func(arn string) error {
+		_, err := f.c.CreateTaskSet(f.ctx, &ecs.CreateTaskSetInput{
+			Cluster: aws.String("app"), Service: aws.String("web"), TaskDefinition: aws.String(td),
+			LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork,
+			ServiceRegistries: []ecstypes.ServiceRegistry{{RegistryArn: aws.String(arn)}},
+		})
+		return err
+	}
+	var ip *ecstypes.InvalidParameterException
+	if err := create("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0000000000000000"); !errors.As(err, &ip) {
+		t.Fatalf("task set with a missing registry: %v", err)
+	}
+	if err := create(f.e.CloudMapServiceARN("corp.internal", "web")); err != nil {
+		t.Fatal(err)
+	}
+}
