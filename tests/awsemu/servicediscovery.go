@@ -23,6 +23,7 @@ type sdService struct {
 	vpcs       map[string]string             // private DNS namespace ID -> VPC
 	services   map[string]*sdtypes.Service   // by ID
 	operations map[string]*sdtypes.Operation // by ID
+	tags       map[string]map[string]string  // by resource ARN
 }
 
 // NamespaceSpec describes a Cloud Map namespace to seed.
@@ -56,6 +57,10 @@ func newServiceDiscoveryService(e *Emulator) *sdService {
 		"GetService":                op(s.getService),
 		"ListServices":              op(s.listServices),
 		"DeleteService":             op(s.deleteService),
+		"DeleteNamespace":           op(s.deleteNamespace),
+		"ListTagsForResource":       op(s.listTags),
+		"TagResource":               op(s.tagResource),
+		"UntagResource":             op(s.untagResource),
 	})
 	return s
 }
@@ -248,7 +253,7 @@ func conditionOf(f sdtypes.NamespaceFilter) sdtypes.FilterCondition {
 // createHTTPNamespace creates the namespace at once; the operation it
 // returns has already succeeded.
 func (s *sdService) createHTTPNamespace(in *servicediscovery.CreateHttpNamespaceInput) (any, error) {
-	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeHttp), Description: aws.ToString(in.Description)})
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeHttp), Description: aws.ToString(in.Description)}, in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +261,7 @@ func (s *sdService) createHTTPNamespace(in *servicediscovery.CreateHttpNamespace
 }
 
 func (s *sdService) createPrivateDNSNamespace(in *servicediscovery.CreatePrivateDnsNamespaceInput) (any, error) {
-	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPrivate), Description: aws.ToString(in.Description), VPC: aws.ToString(in.Vpc)})
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPrivate), Description: aws.ToString(in.Description), VPC: aws.ToString(in.Vpc)}, in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +269,7 @@ func (s *sdService) createPrivateDNSNamespace(in *servicediscovery.CreatePrivate
 }
 
 func (s *sdService) createPublicDNSNamespace(in *servicediscovery.CreatePublicDnsNamespaceInput) (any, error) {
-	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPublic), Description: aws.ToString(in.Description)})
+	opID, err := s.createNamespace(in.Name, NamespaceSpec{Type: string(sdtypes.NamespaceTypeDnsPublic), Description: aws.ToString(in.Description)}, in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +278,7 @@ func (s *sdService) createPublicDNSNamespace(in *servicediscovery.CreatePublicDn
 
 // createNamespace creates the namespace at once and records a
 // CREATE_NAMESPACE operation that has already succeeded.
-func (s *sdService) createNamespace(name *string, spec NamespaceSpec) (*string, error) {
+func (s *sdService) createNamespace(name *string, spec NamespaceSpec, tags []sdtypes.Tag) (*string, error) {
 	if name == nil {
 		return nil, apiErr("InvalidInput", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
 	}
@@ -282,6 +287,9 @@ func (s *sdService) createNamespace(name *string, spec NamespaceSpec) (*string, 
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	s.setTags(aws.ToString(ns.Arn), tags)
+	s.mu.Unlock()
 	return aws.String(s.succeeded(sdtypes.OperationTypeCreateNamespace, sdtypes.OperationTargetTypeNamespace, aws.ToString(ns.Id))), nil
 }
 

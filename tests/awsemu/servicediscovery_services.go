@@ -197,6 +197,7 @@ func (s *sdService) create(in *servicediscovery.CreateServiceInput, id string) (
 		svc.HealthCheckCustomConfig = &cp
 	}
 	s.services[id] = svc
+	s.setTags(aws.ToString(svc.Arn), in.Tags)
 	ns.ServiceCount = aws.Int32(aws.ToInt32(ns.ServiceCount) + 1)
 	return svc, nil
 }
@@ -332,6 +333,7 @@ func (s *sdService) deleteService(in *servicediscovery.DeleteServiceInput) (any,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.services, aws.ToString(svc.Id))
+	delete(s.tags, aws.ToString(svc.Arn))
 	if ns := s.namespaces[aws.ToString(svc.NamespaceId)]; ns != nil && aws.ToInt32(ns.ServiceCount) > 0 {
 		ns.ServiceCount = aws.Int32(aws.ToInt32(ns.ServiceCount) - 1)
 	}

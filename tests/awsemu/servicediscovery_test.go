@@ -339,3 +339,59 @@ func TestTaskSetServiceRegistries(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// What Terraform calls around the creates: tags, and DeleteNamespace that
+// refuses a namespace with services.
+func TestCloudMapTagsAndDeleteNamespace(t *testing.T) {
+	f := newECSFixture(t)
+	sd := servicediscovery.NewFromConfig(sdkConfig(t, f.e, 1))
+	created, err := sd.CreatePrivateDnsNamespace(f.ctx, &servicediscovery.CreatePrivateDnsNamespaceInput{
+		Name: aws.String("corp.internal"), Vpc: aws.String("vpc-1"), Tags: []sdtypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := sd.GetOperation(f.ctx, &servicediscovery.GetOperationInput{OperationId: created.OperationId})
+	nsID := op.Operation.Targets["NAMESPACE"]
+	nsARN := f.e.NamespaceARN("corp.internal")
+	tags, err := sd.ListTagsForResource(f.ctx, &servicediscovery.ListTagsForResourceInput{ResourceARN: aws.String(nsARN)})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "web" {
+		t.Fatalf("ListTagsForResource = %+v, %v", tags, err)
+	}
+	svc, err := sd.CreateService(f.ctx, &servicediscovery.CreateServiceInput{Name: aws.String("api"), NamespaceId: aws.String(nsID),
+		DnsConfig: &sdtypes.DnsConfig{DnsRecords: []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(60)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sd.TagResource(f.ctx, &servicediscovery.TagResourceInput{ResourceARN: svc.Service.Arn, Tags: []sdtypes.Tag{{Key: aws.String("a"), Value: aws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sd.UntagResource(f.ctx, &servicediscovery.UntagResourceInput{ResourceARN: svc.Service.Arn, TagKeys: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tags, err := sd.ListTagsForResource(f.ctx, &servicediscovery.ListTagsForResourceInput{ResourceARN: svc.Service.Arn}); err != nil || len(tags.Tags) != 0 {
+		t.Fatalf("tags after untag = %+v, %v", tags, err)
+	}
+	var rnf *sdtypes.ResourceNotFoundException
+	if _, err := sd.ListTagsForResource(f.ctx, &servicediscovery.ListTagsForResourceInput{ResourceARN: aws.String(nsARN + "0")}); !errors.As(err, &rnf) {
+		t.Fatalf("ListTagsForResource of nothing: %v", err)
+	}
+	var inUse *sdtypes.ResourceInUse
+	if _, err := sd.DeleteNamespace(f.ctx, &servicediscovery.DeleteNamespaceInput{Id: aws.String(nsID)}); !errors.As(err, &inUse) {
+		t.Fatalf("DeleteNamespace with a service: %v", err)
+	}
+	if _, err := sd.DeleteService(f.ctx, &servicediscovery.DeleteServiceInput{Id: svc.Service.Id}); err != nil {
+		t.Fatal(err)
+	}
+	del, err := sd.DeleteNamespace(f.ctx, &servicediscovery.DeleteNamespaceInput{Id: aws.String(nsID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op, err := sd.GetOperation(f.ctx, &servicediscovery.GetOperationInput{OperationId: del.OperationId}); err != nil || op.Operation.Type != sdtypes.OperationTypeDeleteNamespace {
+		t.Fatalf("delete operation = %+v, %v", op, err)
+	}
+	var nf *sdtypes.NamespaceNotFound
+	if _, err := sd.GetNamespace(f.ctx, &servicediscovery.GetNamespaceInput{Id: aws.String(nsID)}); !errors.As(err, &nf) {
+		t.Fatalf("GetNamespace after delete: %v", err)
+	}
+}
