@@ -244,3 +244,36 @@ func TestAWSCLIEC2(t *testing.T) {
 		t.Fatalf("a subnet without a route out reaches ECR (ok %v, known %v)", ok, known)
 	}
 }
+
+// The commands doppio init --compose prints for a missing Cloud Map service
+// (ecs-params service_discovery) work as printed, and ECS takes the result.
+func TestAWSCLICloudMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one Python start per command")
+	}
+	e := startEmulator(t, Options{})
+	cli := newCLIRunner(t, e)
+	opID := dig(cli.run("servicediscovery", "create-private-dns-namespace", "--name", "corp.internal", "--vpc", "vpc-0a"), "OperationId").(string)
+	nsID := dig(cli.run("servicediscovery", "get-operation", "--operation-id", opID), "Operation", "Targets", "NAMESPACE").(string)
+	svc := cli.run("servicediscovery", "create-service", "--name", "shop", "--namespace-id", nsID,
+		"--dns-config", "RoutingPolicy=MULTIVALUE,DnsRecords=[{Type=A,TTL=60}]", "--health-check-custom-config", "FailureThreshold=1")
+	arn, _ := dig(svc, "Service", "Arn").(string)
+	if dig(svc, "Service", "DnsConfig", "DnsRecords", 0, "Type") != "A" || arn == "" {
+		t.Fatalf("create-service = %v", svc)
+	}
+	list := cli.run("servicediscovery", "list-services", "--filters", "Name=NAMESPACE_ID,Values="+nsID+",Condition=EQ")
+	if dig(list, "Services", 0, "Arn") != arn {
+		t.Fatalf("list-services = %v", list)
+	}
+	if err := e.CreateCluster("demo"); err != nil {
+		t.Fatal(err)
+	}
+	cli.run("ecs", "register-task-definition", "--family", "shop", "--network-mode", "awsvpc", "--requires-compatibilities", "FARGATE",
+		"--cpu", "256", "--memory", "512", "--container-definitions", `[{"name":"web","image":"nginx","portMappings":[{"containerPort":8080}]}]`)
+	out := cli.run("ecs", "create-service", "--cluster", "demo", "--service-name", "shop", "--task-definition", "shop",
+		"--desired-count", "1", "--launch-type", "FARGATE",
+		"--network-configuration", "awsvpcConfiguration={subnets=[subnet-1]}", "--service-registries", "registryArn="+arn)
+	if dig(out, "service", "serviceRegistries", 0, "registryArn") != arn {
+		t.Fatalf("ecs create-service = %v", out)
+	}
+}
