@@ -105,6 +105,8 @@ func (r *runner) registryCheck(parent *Check, i int, reg ecstypes.ServiceRegistr
 		}
 		pair := reg.ContainerName != nil && reg.ContainerPort != nil
 		switch {
+		case !srv && !awsvpc && len(types) > 0:
+			c.set(NG, "%s has %s records, and with network mode %s ECS registers tasks only with SRV records", aws.ToString(svc.Name), strings.Join(types, ", "), networkModeName(r.in.TaskDefinition.NetworkMode))
 		case srv && !awsvpc && !pair:
 			c.set(NG, "%s has SRV records and the task uses network mode %s: set containerName and containerPort", aws.ToString(svc.Name), networkModeName(r.in.TaskDefinition.NetworkMode))
 		case srv && reg.Port == nil && !pair:

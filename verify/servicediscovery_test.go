@@ -50,6 +50,18 @@ func TestRunServiceRegistries(t *testing.T) {
 		}
 	}
 
+	// In bridge mode ECS registers tasks with SRV records only.
+	bridgeTD := *f.td
+	bridgeTD.NetworkMode = ecstypes.NetworkModeBridge
+	bsvc := verify.Service{Name: "web", ServiceRegistries: []ecstypes.ServiceRegistry{{RegistryArn: aws.String(web)}}}
+	rep, err := verify.Run(context.Background(), clients, verify.Input{TaskDefinition: &bridgeTD, Service: &bsvc, Cluster: f.cluster}, verify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := findPath(rep, "ServiceDefinition[web]/ServiceRegistry[0 "+web+"]"); c == nil || c.Status != verify.NG || !strings.Contains(c.Reason, "only with SRV records") {
+		t.Errorf("bridge mode with A records: got %+v", c)
+	}
+
 	// Static rules: the container and port must be in the task definition.
 	svc := *f.svc
 	svc.ServiceRegistries = []ecstypes.ServiceRegistry{{RegistryArn: aws.String(srv), ContainerName: aws.String("web"), ContainerPort: aws.Int32(8443)}}
@@ -66,7 +78,7 @@ func TestRunServiceRegistries(t *testing.T) {
 	denied := denyingClients(t, emu, "GetService")
 	svc = *f.svc
 	svc.ServiceRegistries = []ecstypes.ServiceRegistry{{RegistryArn: aws.String(web)}}
-	rep, err := verify.Run(context.Background(), denied, verify.Input{TaskDefinition: f.td, Service: &svc, Cluster: f.cluster}, verify.Options{})
+	rep, err = verify.Run(context.Background(), denied, verify.Input{TaskDefinition: f.td, Service: &svc, Cluster: f.cluster}, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -372,16 +372,19 @@ func (e *Emulator) serviceRegistries(regs []ecstypes.ServiceRegistry, td *ecsTas
 	if r.Port != nil && hasContainer {
 		return apiErr("InvalidParameterException", "Specify a value for either 'port' or the 'containerName' and 'containerPort' combination, but not both. Remove one and retry.")
 	}
+	awsvpc := td != nil && td.td.NetworkMode == ecstypes.NetworkModeAwsvpc
+	if !srv && !awsvpc && svc.DnsConfig != nil {
+		return apiErr("InvalidParameterException", "The task definition uses network mode %s, for which a service registry needs SRV records.", networkModeOf(td))
+	}
 	if !srv {
 		if r.Port != nil {
 			return apiErr("InvalidParameterException", "A port was provided but is not required by the specified service registry.")
 		}
 		return e.registryContainer(r, td)
 	}
-	awsvpc := td != nil && td.td.NetworkMode == ecstypes.NetworkModeAwsvpc
 	switch {
 	case r.Port != nil && !awsvpc:
-		return apiErr("InvalidParameterException", "The service registry has SRV records and the task definition uses network mode %s: specify containerName and containerPort.", td.td.NetworkMode)
+		return apiErr("InvalidParameterException", "The service registry has SRV records and the task definition uses network mode %s: specify containerName and containerPort.", networkModeOf(td))
 	case r.Port == nil && (r.ContainerName == nil || r.ContainerPort == nil):
 		return apiErr("InvalidParameterException", "The service registry has SRV records: specify 'port' or both 'containerName' and 'containerPort'.")
 	}
@@ -413,3 +416,10 @@ func (e *Emulator) registryContainer(r ecstypes.ServiceRegistry, td *ecsTaskDef)
 }
 
 var serviceRegistryARN = regexp.MustCompile(`^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:service/srv-[a-z0-9]+$`)
+
+func networkModeOf(td *ecsTaskDef) string {
+	if td == nil || td.td.NetworkMode == "" {
+		return "bridge"
+	}
+	return string(td.td.NetworkMode)
+}

@@ -306,6 +306,33 @@ func TestCloudMapServiceSeed(t *testing.T) {
 	if !errors.As(err, &ip) {
 		t.Fatalf("SRV registry without a port: %v", err)
 	}
+	// In bridge mode ECS registers SRV records only.
+	aARN, err := f.e.PutNamespace(NamespaceSpec{Name: "corp.internal", Type: "DNS_PRIVATE", Services: []CloudMapServiceSpec{{Name: "web"}}})
+	if err != nil || aARN == "" {
+		t.Fatal(err)
+	}
+	bridge := f.register(&ecs.RegisterTaskDefinitionInput{Family: aws.String("br"), ContainerDefinitions: []ecstypes.ContainerDefinition{{
+		Name: aws.String("app"), Image: aws.String("nginx"), Memory: aws.Int32(128), PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(80)}},
+	}}})
+	for name, reg := range map[string]ecstypes.ServiceRegistry{
+		"A records":               {RegistryArn: aws.String(f.e.CloudMapServiceARN("corp.internal", "web")), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)},
+		"SRV without a container": {RegistryArn: aws.String(arn), Port: aws.Int32(80)},
+	} {
+		_, err = f.c.CreateService(f.ctx, &ecs.CreateServiceInput{
+			Cluster: aws.String("app"), ServiceName: aws.String("br"), TaskDefinition: aws.String(bridge), DesiredCount: aws.Int32(0),
+			LaunchType: ecstypes.LaunchTypeEc2, ServiceRegistries: []ecstypes.ServiceRegistry{reg},
+		})
+		if !errors.As(err, &ip) {
+			t.Errorf("bridge mode, %s: %v", name, err)
+		}
+	}
+	_, err = f.c.CreateService(f.ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("app"), ServiceName: aws.String("br"), TaskDefinition: aws.String(bridge), DesiredCount: aws.Int32(0),
+		LaunchType: ecstypes.LaunchTypeEc2, ServiceRegistries: []ecstypes.ServiceRegistry{{RegistryArn: aws.String(arn), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}},
+	})
+	if err != nil {
+		t.Fatalf("bridge mode, SRV with the container: %v", err)
+	}
 }
 
 // A task set of an EXTERNAL service registers in Cloud Map too: its
