@@ -209,7 +209,11 @@ func judgeCodeDeploy(info *cdtypes.DeploymentInfo, target *cdtypes.ECSTarget, un
 			}
 			switch e.Status {
 			case cdtypes.LifecycleEventStatusSucceeded, cdtypes.LifecycleEventStatusSkipped:
-				return verdict{done: true, class: Completed, reason: fmt.Sprintf("lifecycle event %s of CodeDeploy deployment %s is %s%s", ev, id, strings.ToLower(string(e.Status)), trafficSuffix(target))}
+				word := "succeeded"
+				if e.Status == cdtypes.LifecycleEventStatusSkipped {
+					word = "was skipped"
+				}
+				return verdict{done: true, class: Completed, reason: fmt.Sprintf("lifecycle event %s of CodeDeploy deployment %s %s%s", ev, id, word, trafficSuffix(target))}
 			case cdtypes.LifecycleEventStatusFailed:
 				return verdict{done: true, class: Failed, reason: fmt.Sprintf("CodeDeploy deployment %s: %s", id, lifecycleFailure{name: ev, message: diagnostics(e)}.String())}
 			}

@@ -371,6 +371,9 @@ func waitingFor(t WaitTarget, until WaitUntil) string {
 	if t.DeploymentID != "" {
 		what = "deployment " + t.DeploymentID + " (" + shortTD(t.TaskDefinition) + ")"
 	}
+	if t.CodeDeployID != "" {
+		what = "CodeDeploy deployment " + t.CodeDeployID + " (" + shortTD(t.TaskDefinition) + ")"
+	}
 	switch {
 	case t.Rollback:
 		return "the rollback to " + shortTD(t.TaskDefinition) + " to complete"
