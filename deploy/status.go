@@ -35,7 +35,8 @@ type Status struct {
 	CreatedAt          *time.Time         `json:"createdAt,omitempty"`
 	Deployments        []StatusDeployment `json:"deployments"`
 	Lifecycle          *StatusLifecycle   `json:"serviceDeployment,omitempty"` // BLUE_GREEN, LINEAR, CANARY
-	// Controller is the deployment controller (ECS, CODE_DEPLOY, EXTERNAL).
+	// Controller is the deployment controller when it is not ECS
+	// (CODE_DEPLOY, EXTERNAL).
 	Controller  string             `json:"deploymentController,omitempty"`
 	CodeDeploy  *StatusCodeDeploy  `json:"codeDeploy,omitempty"` // CODE_DEPLOY
 	AutoScaling *AutoScalingStatus `json:"autoScaling,omitempty"`
@@ -247,8 +248,8 @@ func (s *Status) Lines() []string {
 const timeFormat = "2006/01/02 15:04:05"
 
 func controllerOf(svc *ecstypes.Service) string {
-	if svc.DeploymentController == nil || svc.DeploymentController.Type == "" {
-		return string(ecstypes.DeploymentControllerTypeEcs)
+	if svc.DeploymentController == nil || svc.DeploymentController.Type == ecstypes.DeploymentControllerTypeEcs {
+		return ""
 	}
 	return string(svc.DeploymentController.Type)
 }
