@@ -106,11 +106,14 @@ func (c *codeDeployController) judge(ctx context.Context, svc *ecstypes.Service,
 		c.warn("%v (will retry)", err)
 		return verdict{}
 	}
-	target, err := c.cd.Target(ctx, c.id, c.w.Cluster, c.w.Service)
-	if err != nil {
-		target = nil // the deployment's status still decides; progress waits
+	if aws.ToString(info.DeploymentId) != aws.ToString(idOf(c.info)) {
+		c.target = nil
 	}
-	c.info, c.target = info, target
+	c.info = info
+	if t, err := c.cd.Target(ctx, c.id, c.w.Cluster, c.w.Service); err == nil {
+		c.target = t
+	} // else the deployment's status still decides; the last target read stays
+	target := c.target
 	c.progress(info, target)
 	if c.rollback {
 		// The deployment we stopped hands over to CodeDeploy's rollback
@@ -256,6 +259,13 @@ func rollbackDeployment(info *cdtypes.DeploymentInfo) *string {
 		return nil
 	}
 	return info.RollbackInfo.RollbackDeploymentId
+}
+
+func idOf(info *cdtypes.DeploymentInfo) *string {
+	if info == nil {
+		return nil
+	}
+	return info.DeploymentId
 }
 
 func rollbackOf(info *cdtypes.DeploymentInfo) *string {
