@@ -385,3 +385,32 @@ func (c *codeDeployController) explainWant(want expectation) expectation {
 	}
 	return want
 }
+
+// advice is the next step after a failed lifecycle event: the hook's
+// function and where its log is.
+func (c *codeDeployController) advice() string {
+	if c.target == nil {
+		return ""
+	}
+	for _, e := range c.target.LifecycleEvents {
+		if e.Status != cdtypes.LifecycleEventStatusFailed || e.Diagnostics == nil {
+			continue
+		}
+		fn := functionName(aws.ToString(e.Diagnostics.ScriptName))
+		if fn == "" {
+			return fmt.Sprintf("the %s lifecycle event failed: see the deployment's page in the CodeDeploy console (%s).", aws.ToString(e.LifecycleEventName), c.cd.ConsoleURL(c.id))
+		}
+		return fmt.Sprintf("the %s hook (Lambda function %s) reported failure: read its log group /aws/lambda/%s, fix the cause, then deploy again.", aws.ToString(e.LifecycleEventName), fn, fn)
+	}
+	return ""
+}
+
+// functionName is the name of a Lambda function given by name or ARN.
+func functionName(ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		if parts := strings.Split(ref, ":"); len(parts) >= 7 {
+			return parts[6]
+		}
+	}
+	return ref
+}

@@ -349,6 +349,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				withDeployment(o, ctl)
 				if v.class != Completed {
 					o.Explanation = w.explain(ctx, svc, explainWant(ctl, want), fresh)
+					if c, ok := ctl.(*codeDeployController); ok {
+						o.Explanation.Advice = c.advice()
+					}
 				}
 				return o
 			}
