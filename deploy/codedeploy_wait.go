@@ -414,3 +414,27 @@ func functionName(ref string) string {
 	}
 	return ref
 }
+
+// waitingFor says what the wait is at, for the live view.
+func (c *codeDeployController) waitingFor() string {
+	if c.id == "" {
+		return "the service's task set to be steady"
+	}
+	what := "CodeDeploy deployment " + c.id + " to complete"
+	var at []string
+	if c.target != nil {
+		for _, e := range c.target.LifecycleEvents {
+			if e.Status == cdtypes.LifecycleEventStatusInProgress {
+				at = append(at, "at "+aws.ToString(e.LifecycleEventName))
+				break
+			}
+		}
+		if g := replacement(c.target); g != nil {
+			at = append(at, percent(g.TrafficWeight)+" of traffic on the replacement")
+		}
+	}
+	if len(at) > 0 {
+		what += " (" + strings.Join(at, ", ") + ")"
+	}
+	return what
+}
