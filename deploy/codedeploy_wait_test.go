@@ -182,3 +182,25 @@ func TestTaskDefinitionOfAppSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestControllerForCodeDeploy: CODE_DEPLOY services get the CodeDeploy
+// controller; codedeploy:<Event> on another service, and ecs:<STAGE> on a
+// CODE_DEPLOY one, end the wait with an error instead of waiting forever.
+func TestControllerForCodeDeploy(t *testing.T) {
+	ctx := t.Context()
+	cdSvc := &ecstypes.Service{ServiceName: aws.String("web"), DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy}}
+	ecsSvc := &ecstypes.Service{ServiceName: aws.String("web")}
+	w := &Waiter{Service: "web", Until: "codedeploy:AllowTraffic", CodeDeploy: &CodeDeploy{}}
+	if _, ok := w.controllerFor(cdSvc, WaitTarget{CodeDeployID: "d-AAAAAAAAA"}).(*codeDeployController); !ok {
+		t.Fatal("a CODE_DEPLOY service without the CodeDeploy controller")
+	}
+	v := w.controllerFor(ecsSvc, WaitTarget{}).judge(ctx, ecsSvc, expectation{until: w.Until})
+	if !v.done || v.class != Error || !strings.Contains(v.reason, "needs a service under the CODE_DEPLOY deployment controller") {
+		t.Fatalf("codedeploy:<Event> on an ECS service: %+v", v)
+	}
+	w.Until = "ecs:BAKE_TIME"
+	v = w.controllerFor(cdSvc, WaitTarget{}).judge(ctx, cdSvc, expectation{until: w.Until})
+	if !v.done || v.class != Error || !strings.Contains(v.reason, "codedeploy:<LifecycleEvent>") {
+		t.Fatalf("ecs:<STAGE> on a CODE_DEPLOY service: %+v", v)
+	}
+}
