@@ -19,6 +19,9 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// WallClock is the real time, the default Clock.
+func WallClock() Clock { return wallClock{} }
+
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
