@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -63,6 +64,8 @@ type Clients struct {
 	EC2 *ec2.Client
 	// Lambda looks up the functions of lifecycle hooks (verify).
 	Lambda *lambda.Client
+	// CodeDeploy runs blue/green deployments of CODE_DEPLOY services.
+	CodeDeploy *codedeploy.Client
 
 	mu        sync.Mutex
 	ecrByRegn map[string]*ecr.Client
@@ -123,6 +126,7 @@ func FromConfig(cfg aws.Config) *Clients {
 		ServiceDiscovery: servicediscovery.NewFromConfig(cfg),
 		EC2:              ec2.NewFromConfig(cfg),
 		Lambda:           lambda.NewFromConfig(cfg),
+		CodeDeploy:       codedeploy.NewFromConfig(cfg),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Emulators and S3-compatible stores rarely serve virtual-hosted
 			// bucket names; a configured endpoint therefore means path style.

@@ -41,6 +41,8 @@ type Service struct {
 	HealthCheckGracePeriodSeconds *int32
 	// DeploymentConfiguration: its strategy and lifecycle hooks (blue/green).
 	DeploymentConfiguration *ecstypes.DeploymentConfiguration
+	// DeploymentController: CODE_DEPLOY adds the CodeDeploy checks.
+	DeploymentController *ecstypes.DeploymentController
 }
 
 // Input is what to verify.
@@ -49,6 +51,9 @@ type Input struct {
 	Service        *Service // nil when the project has no service definition
 	Cluster        string   // "" means "default"
 	Region         string   // default region for names without an ARN; "" means the clients' region
+	// CodeDeploy is the config's codedeploy section and appspec hooks, for a
+	// CODE_DEPLOY service (nil: discover the group, no hooks).
+	CodeDeploy *CodeDeploy
 }
 
 // Options tune a run.
@@ -225,6 +230,7 @@ func (r *runner) build() []*Check {
 		}
 		r.networkCheck(sn)
 		r.blueGreenChecks(sn, s)
+		r.codeDeployChecks(sn)
 		checks = append(checks, sn)
 	} else {
 		checks = append(checks, &Check{Name: "ServiceDefinition", Status: SKIP, Reason: "no service definition"})
