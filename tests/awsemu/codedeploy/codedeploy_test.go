@@ -42,6 +42,14 @@ var ctx = context.Background()
 func setup(t *testing.T, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
 	t.Helper()
 	clock := awsemu.NewManualClock(time.Time{})
+	f := setupWithClock(t, clock, mutate)
+	f.clock = clock
+	return f
+}
+
+// setupWithClock is setup on any clock (f.clock stays nil unless manual).
+func setupWithClock(t *testing.T, clock awsemu.Clock, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
+	t.Helper()
 	e := awsemu.New(awsemu.Options{Clock: clock})
 	if err := e.Start(""); err != nil {
 		t.Fatal(err)
@@ -60,7 +68,7 @@ func setup(t *testing.T, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
 		t.Fatal(err)
 	}
 	cfg.HTTPClient = awsapi.InMemoryBodies(cfg.HTTPClient)
-	f := &fixture{t: t, e: e, clock: clock, ecs: ecs.NewFromConfig(cfg), cd: cd.NewFromConfig(cfg), fns: lambda.NewFromConfig(cfg)}
+	f := &fixture{t: t, e: e, ecs: ecs.NewFromConfig(cfg), cd: cd.NewFromConfig(cfg), fns: lambda.NewFromConfig(cfg)}
 	f.must(f.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo")}))
 	f.tdV1, f.tdV2 = f.register("v1"), f.register("v2")
 	f.must(f.ecs.CreateService(ctx, &ecs.CreateServiceInput{
@@ -512,7 +520,7 @@ codedeploy:
         terminateBlueInstancesOnDeploymentSuccess: {action: TERMINATE, terminationWaitTimeInMinutes: 0}
   hooks:
     smoke: {status: Failed, message: boom}
-  timings: {event: 2s, hook: 3s}
+  timings: {event: 2s, hook: 3s, hookTimeout: 10m}
 `))
 	if err != nil {
 		t.Fatal(err)

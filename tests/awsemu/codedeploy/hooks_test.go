@@ -11,6 +11,7 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/tests/awsemu"
 	"github.com/doppio-ecs/doppio/tests/awsemu/codedeploy"
 )
 
@@ -130,5 +131,25 @@ func TestSetHookResultOverridesTheFunction(t *testing.T) {
 	ev := f.event(id, "BeforeAllowTraffic")
 	if ev.Status != cdtypes.LifecycleEventStatusFailed || aws.ToString(ev.Diagnostics.Message) != "503 from /health" {
 		t.Fatalf("BeforeAllowTraffic %s %+v", ev.Status, ev.Diagnostics)
+	}
+}
+
+// Every CodeDeploy wait is on the emulator's clock, so `awsemu --speed`
+// shortens them: at speed 3000 the 5-minute termination wait of the fixture's
+// group (and the rest of the deployment) takes a fraction of a second.
+func TestSpeedScalesTheTerminationWait(t *testing.T) {
+	clock := awsemu.NewRealClock(3000)
+	f := setupWithClock(t, clock, nil)
+	start := clock.Now()
+	id := f.deploy(f.tdV2, "", "")
+	deadline := time.Now().Add(20 * time.Second)
+	for f.deployment(id).Status != cdtypes.DeploymentStatusSucceeded {
+		if time.Now().After(deadline) {
+			t.Fatalf("not Succeeded after 20 s real (%s emulated): %s", clock.Now().Sub(start), f.deployment(id).Status)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a running clock, as a client would
+	}
+	if d := f.deployment(id); d.CompleteTime.Sub(*d.CreateTime) < 5*time.Minute {
+		t.Fatalf("the termination wait (5 min emulated) was skipped: %s", d.CompleteTime.Sub(*d.CreateTime))
 	}
 }
