@@ -52,7 +52,22 @@ func codeDeployRules(in Input) []Finding {
 	if !codeDeployService(in.Service) {
 		return nil
 	}
+	s := in.Service
 	var out []Finding
+	if dc := s.DeploymentConfiguration; dc != nil {
+		if dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable {
+			out = append(out, ng("codedeploy-circuit-breaker", "deploymentConfiguration.deploymentCircuitBreaker works with the ECS deployment controller only; CodeDeploy rolls back by the deployment group's autoRollbackConfiguration: remove it"))
+		}
+		if dc.Strategy != "" && dc.Strategy != ecstypes.DeploymentStrategyRolling {
+			out = append(out, ng("codedeploy-strategy", "deploymentConfiguration.strategy %s is ECS's own blue/green and needs the ECS deployment controller; with CODE_DEPLOY the deployment group's config decides (remove strategy)", dc.Strategy))
+		}
+	}
+	if len(s.VolumeConfigurations) > 0 {
+		out = append(out, ng("codedeploy-volume-configurations", "volumeConfigurations (EBS volumes attached at launch) are not supported with the CODE_DEPLOY deployment controller"))
+	}
+	if s.ServiceConnectConfiguration != nil && s.ServiceConnectConfiguration.Enabled {
+		out = append(out, ng("codedeploy-service-connect", "Service Connect is not supported with the CODE_DEPLOY deployment controller; remove serviceConnectConfiguration or deploy with the ECS controller"))
+	}
 	if len(in.Service.LoadBalancers) == 0 {
 		out = append(out, ng("codedeploy-load-balancer", "a CODE_DEPLOY service needs loadBalancers: CodeDeploy shifts traffic between the deployment group's two target groups, and the AppSpec names the first load balancer's container and port"))
 	}

@@ -43,6 +43,10 @@ type Service struct {
 	DeploymentConfiguration *ecstypes.DeploymentConfiguration
 	// DeploymentController: CODE_DEPLOY adds the CodeDeploy checks.
 	DeploymentController *ecstypes.DeploymentController
+	// ServiceConnectConfiguration and VolumeConfigurations: what a
+	// CODE_DEPLOY service cannot have.
+	ServiceConnectConfiguration *ecstypes.ServiceConnectConfiguration
+	VolumeConfigurations        []ecstypes.ServiceVolumeConfiguration
 }
 
 // Input is what to verify.

@@ -92,6 +92,8 @@ func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Serv
 		HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
 		DeploymentConfiguration:       sd.DeploymentConfiguration,
 		DeploymentController:          sd.DeploymentController,
+		ServiceConnectConfiguration:   sd.ServiceConnectConfiguration,
+		VolumeConfigurations:          sd.VolumeConfigurations,
 	}
 }
 
