@@ -64,7 +64,8 @@ type Clients struct {
 	EC2 *ec2.Client
 	// Lambda looks up the functions of lifecycle hooks (verify).
 	Lambda *lambda.Client
-	// CodeDeploy runs blue/green deployments of CODE_DEPLOY services.
+	// CodeDeploy deploys, follows and rolls back services under the
+	// CODE_DEPLOY deployment controller.
 	CodeDeploy *codedeploy.Client
 
 	mu        sync.Mutex

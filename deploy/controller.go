@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -14,7 +15,10 @@ import (
 //   - rollingController: ECS rolling updates (the DescribeServices
 //     deployments, confirmed by the service deployment);
 //   - blueGreenController: ECS-native BLUE_GREEN, LINEAR and CANARY
-//     (lifecycle stages, traffic shift, lifecycle hooks; bluegreen.go).
+//     (lifecycle stages, traffic shift, lifecycle hooks; bluegreen.go);
+//   - codeDeployController: services under the CODE_DEPLOY controller
+//     (the CodeDeploy deployment, its lifecycle events and the task sets'
+//     traffic split; codedeploy_wait.go).
 type controller interface {
 	// judge decides on one observed service state; a zero verdict means
 	// "not over yet".
@@ -23,6 +27,12 @@ type controller interface {
 
 // controllerFor picks the controller for the service as first observed.
 func (w *Waiter) controllerFor(svc *ecstypes.Service, t WaitTarget) controller {
+	if svc != nil && isCodeDeploy(svc) {
+		return &codeDeployController{w: w, cd: w.CodeDeploy, id: t.CodeDeployID, rollback: t.Rollback}
+	}
+	if _, ok := w.Until.LifecycleEvent(); ok {
+		return refusal{reason: fmt.Sprintf("--wait-until %s needs a service under the CODE_DEPLOY deployment controller; service %s is deployed by ECS (use deployed, stable or ecs:<STAGE>)", w.Until, w.Service)}
+	}
 	rolling := &rollingController{w: w, rollback: t.Rollback}
 	if usesLifecycle(svc) || w.Until.needsLifecycle() {
 		return &blueGreenController{w: w, rollback: t.Rollback, rolling: rolling, said: map[string]bool{}}
@@ -41,6 +51,13 @@ func usesLifecycle(svc *ecstypes.Service) bool {
 		return false
 	}
 	return true
+}
+
+// refusal ends a wait that cannot apply to the service.
+type refusal struct{ reason string }
+
+func (r refusal) judge(context.Context, *ecstypes.Service, expectation) verdict {
+	return verdict{done: true, class: Error, reason: r.reason}
 }
 
 type rollingController struct {

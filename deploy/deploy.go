@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/awsapi"
@@ -37,6 +38,9 @@ type Options struct {
 	// OnConflict is what to do when another deployment is in progress:
 	// "wait" (default) waits for it to end first, "fail" stops.
 	OnConflict string
+	// RollbackEvents are --rollback-events: the CodeDeploy deployment's
+	// auto-rollback events (nil: the deployment group's configuration).
+	RollbackEvents []cdtypes.AutoRollbackEvent
 }
 
 // Validate rejects contradictory flags before any AWS call.
@@ -81,8 +85,11 @@ type Deployer struct {
 	// EC2 lets a failure explanation check the tasks' network (optional).
 	EC2 netcheck.EC2API
 	// ECR resolves image tags per region, to notice moved tags (optional).
-	ECR      func(region string) ECRImagesAPI
-	Reporter Reporter
+	ECR func(region string) ECRImagesAPI
+	// CodeDeploy deploys services under the CODE_DEPLOY controller
+	// (optional for the others).
+	CodeDeploy *CodeDeploy
+	Reporter   Reporter
 	// Region is named in the deploy's header line.
 	Region string
 	// MinInterval and MaxInterval tune the waiter (zero: PollIntervals()).
@@ -114,7 +121,7 @@ func (d *Deployer) warn(format string, args ...any) {
 }
 
 func (d *Deployer) waiter(cluster, service string, until WaitUntil) *Waiter {
-	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, ELB: d.ELB, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter,
+	return &Waiter{ECS: d.ECS, Logs: d.Logs, EC2: d.EC2, ELB: d.ELB, CodeDeploy: d.CodeDeploy, Cluster: cluster, Service: service, Until: until, Reporter: d.Reporter,
 		Clock: d.Clock, MinInterval: d.MinInterval, MaxInterval: d.MaxInterval}
 }
 
@@ -141,7 +148,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 				Reason: fmt.Sprintf("another deployment is in progress on service %s (%s, %s); not deploying (--on-conflict fail)", spec.Service, plan.InProgress.ID, plan.InProgress.TaskDefinition)}, nil
 		}
 		d.info("another deployment is in progress (%s, %s): waiting for it to end first", plan.InProgress.ID, plan.InProgress.TaskDefinition)
-		o := d.waiter(spec.Cluster, spec.Service, UntilDeployed).Wait(ctx, WaitTarget{TaskDefinition: plan.CurrentTaskDefinition, DeploymentID: plan.InProgress.ID, KnownEvents: eventIDs(plan.live)})
+		o := d.waiter(spec.Cluster, spec.Service, UntilDeployed).Wait(ctx, WaitTarget{TaskDefinition: plan.CurrentTaskDefinition, DeploymentID: plan.InProgress.ID, KnownEvents: eventIDs(plan.live), CodeDeployID: plan.CodeDeployInProgress})
 		switch o.Class {
 		case Timeout, Interrupted, Error:
 			o.Reason = "while waiting for the deployment already in progress: " + o.Reason
@@ -170,6 +177,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		d.warn("%v; the service was updated and its rollout is under way: waiting for it", err)
 	}
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN, DeploymentID: applied.DeploymentID}
+	if applied.CodeDeployID != "" {
+		out.DeploymentID, out.DeploymentURL = applied.CodeDeployID, d.CodeDeploy.ConsoleURL(applied.CodeDeployID)
+	}
 	switch {
 	case applied.NothingToDo:
 		// Nothing changes, but the service's own state still decides: a
@@ -192,6 +202,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		}
 		o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{TaskDefinition: applied.TaskDefinitionARN, KnownEvents: eventIDs(plan.live)})
 		return plan, o, nil
+	case opts.NoWait && applied.CodeDeployID != "":
+		out.Class, out.Reason = Submitted, fmt.Sprintf("CodeDeploy deployment %s of %s started (not waiting: --no-wait)", applied.CodeDeployID, shortTD(applied.TaskDefinitionARN))
+		return plan, withNotes(out, plan, applied, partial), nil
 	case opts.NoWait:
 		out.Class, out.Reason = Submitted, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
 		return plan, withNotes(out, plan, applied, partial), nil
@@ -201,6 +214,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		DeploymentID:   applied.DeploymentID,
 		KnownEvents:    applied.KnownEvents,
 		Service:        applied.Service,
+		CodeDeployID:   applied.CodeDeployID,
 	})
 	return plan, withNotes(o, plan, applied, partial), nil
 }
@@ -286,8 +300,11 @@ type Applied struct {
 	// Service is the CreateService or UpdateService answer, the waiter's
 	// first state.
 	Service *ecstypes.Service
-	// ServiceChanged: CreateService or UpdateService took effect.
+	// ServiceChanged: CreateService or UpdateService took effect (or a
+	// CodeDeploy deployment started).
 	ServiceChanged bool
+	// CodeDeployID is the CodeDeploy deployment started, if any.
+	CodeDeployID string
 	// Done says, in words, each change made ("registered web:2").
 	Done []string
 }
@@ -343,6 +360,12 @@ func (d *Deployer) Apply(ctx context.Context, spec *Spec, plan *Plan) (*Applied,
 		a.ServiceChanged = true
 		a.Done = append(a.Done, fmt.Sprintf("created service %s running %s", spec.Service, shortTD(a.TaskDefinitionARN)))
 		d.info("created service %s (desired count %d)", spec.Service, aws.ToInt32(plan.DesiredCount))
+	case plan.CodeDeploy:
+		updated, err := d.applyCodeDeploy(ctx, spec, plan, a)
+		if err != nil {
+			return a, err
+		}
+		svc = updated
 	default:
 		in := plan.update
 		if in == nil {

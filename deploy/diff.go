@@ -210,6 +210,9 @@ var absenceRemoves = map[string]any{
 	"serviceConnectConfiguration": map[string]any{"enabled": false},
 }
 
+// codeDeployTargetGroup is ignored on CODE_DEPLOY services.
+const codeDeployTargetGroup = "loadBalancers[].targetGroupArn"
+
 // CompareService is the one comparison of a service definition with the
 // live service (nil: it does not exist). diff prints it; the deploy plan, and
 // so deploy --dry-run, sends exactly the members it finds changed (Members).
@@ -233,6 +236,11 @@ func CompareService(local *render.ServiceDefinition, live *ecstypes.Service, ig 
 	// A nested member is set when the file wrote it or the SDK sends it
 	// anyway (a required boolean such as deploymentCircuitBreaker.rollback).
 	sets := func(path string) bool { return local.Sets(path) || hasPath(lm, path) }
+	if live != nil && isCodeDeploy(live) && !slices.Contains(ig.Fields, codeDeployTargetGroup) {
+		// CodeDeploy swaps the target groups of blue and green at each
+		// deployment: the live one is no desired state (ecspresso #936).
+		ig.Fields = append(slices.Clone(ig.Fields), codeDeployTargetGroup)
+	}
 	opts := normalize.ServiceOptions{KeepDesiredCount: true, Ignore: ig, Members: managed, Sets: sets}
 	rd := &ResourceDiff{Kind: KindService, Exists: live != nil}
 	if live == nil {

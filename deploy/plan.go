@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -109,6 +110,18 @@ type Plan struct {
 	// Warnings are shown with the plan.
 	Warnings []string
 
+	// CodeDeploy: the service uses the CODE_DEPLOY controller; the task
+	// definition goes out in a CodeDeploy deployment of CodeDeployGroup.
+	CodeDeploy      bool
+	CodeDeployGroup *DeploymentGroupRef
+	// AppSpecAttributes are changed attributes the AppSpec carries
+	// (network, platform version, capacity providers, load balancer).
+	AppSpecAttributes []string
+	// CodeDeployInProgress is the group's deployment in progress, if any.
+	CodeDeployInProgress string
+	appSpecSource        AppSpecService
+	rollbackEvents       []cdtypes.AutoRollbackEvent
+
 	taskDefInput *ecs.RegisterTaskDefinitionInput
 	create       *ecs.CreateServiceInput
 	update       *ecs.UpdateServiceInput
@@ -129,7 +142,7 @@ func (p *Plan) changesService() bool {
 	if !sameTaskDefinition(p.TaskDefinitionARN, p.CurrentTaskDefinition) {
 		return true
 	}
-	if len(p.Attributes) > 0 || len(p.TagsToSet) > 0 || len(p.TagsToRemove) > 0 {
+	if len(p.Attributes) > 0 || len(p.AppSpecAttributes) > 0 || len(p.TagsToSet) > 0 || len(p.TagsToRemove) > 0 {
 		return true
 	}
 	return p.DesiredCount != nil && *p.DesiredCount != p.CurrentCount
@@ -186,6 +199,7 @@ func (p *Plan) Lines() []string {
 	if p.ForceNewDeployment {
 		l = append(l, "  force a new deployment")
 	}
+	l = append(l, p.codeDeployLines()...)
 	if p.AutoScaling != nil {
 		l = append(l, p.AutoScaling.Lines()...)
 	}
@@ -231,9 +245,10 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 		p.CreateService = true
 		p.UpdateService = true
 	} else {
-		if c := svc.DeploymentController; c != nil && c.Type != ecstypes.DeploymentControllerTypeEcs {
-			return nil, fmt.Errorf("service %s uses the %s deployment controller; doppio deploy supports the ECS controller (rolling, and ECS-native blue/green) only", spec.Service, c.Type)
+		if c := svc.DeploymentController; c != nil && c.Type == ecstypes.DeploymentControllerTypeExternal {
+			return nil, fmt.Errorf("service %s uses the EXTERNAL deployment controller, whose task sets another tool manages; doppio deploys services under the ECS and CODE_DEPLOY controllers", spec.Service)
 		}
+		p.CodeDeploy = isCodeDeploy(svc)
 		p.CurrentTaskDefinition = aws.ToString(svc.TaskDefinition)
 		p.CurrentCount = svc.DesiredCount
 		if dep := primaryOf(svc); dep != nil && (dep.RolloutState == ecstypes.DeploymentRolloutStateInProgress || len(svc.Deployments) > 1) {
@@ -259,6 +274,11 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 		}
 	} else if sd != nil && p.UpdateService {
 		if err := planUpdate(spec, p); err != nil {
+			return nil, err
+		}
+	}
+	if p.CodeDeploy {
+		if err := d.planCodeDeploy(ctx, spec, opts, p); err != nil {
 			return nil, err
 		}
 	}

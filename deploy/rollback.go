@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -20,6 +21,9 @@ type RollbackOptions struct {
 	// DeregisterTaskDefinition deregisters the revision rolled back from,
 	// only after the rollback completed.
 	DeregisterTaskDefinition bool
+	// RollbackEvents are the auto-rollback events of a CodeDeploy
+	// deployment the rollback creates (nil: the group's configuration).
+	RollbackEvents []cdtypes.AutoRollbackEvent
 }
 
 // RollbackPlan is what a rollback does.
@@ -37,8 +41,14 @@ type RollbackPlan struct {
 	StopDeployment string
 	// Deregister is the revision deregistered after a completed rollback.
 	Deregister string
+	// StopCodeDeploy is the CodeDeploy deployment in progress that is
+	// stopped with auto-rollback (CODE_DEPLOY services); when empty on such
+	// a service, a new CodeDeploy deployment of Target is created.
+	StopCodeDeploy string
 
-	live *ecstypes.Service
+	live            *ecstypes.Service
+	codeDeployGroup *DeploymentGroupRef
+	appSpec         string
 }
 
 // Lines renders the rollback plan.
@@ -46,6 +56,11 @@ func (p *RollbackPlan) Lines() []string {
 	l := []string{fmt.Sprintf("Service %s in cluster %s", p.Service, p.Cluster)}
 	if p.StopDeployment != "" {
 		l = append(l, fmt.Sprintf("  stop the deployment in progress (%s) with rollback", shortID(p.StopDeployment)))
+	}
+	if p.StopCodeDeploy != "" {
+		l = append(l, fmt.Sprintf("  stop CodeDeploy deployment %s with auto-rollback", p.StopCodeDeploy))
+	} else if g := p.codeDeployGroup; g != nil {
+		l = append(l, fmt.Sprintf("  create a CodeDeploy deployment in %s/%s", g.Application, g.DeploymentGroup))
 	}
 	l = append(l, fmt.Sprintf("  roll back from %s to %s (%s)", shortTD(p.Current), shortTD(p.Target), p.TargetSource))
 	if p.Deregister != "" {
@@ -74,6 +89,15 @@ func (d *Deployer) PlanRollback(ctx context.Context, cluster, service string, op
 		return nil, fmt.Errorf("service %s does not exist in cluster %s: nothing to roll back", service, cluster)
 	}
 	p := &RollbackPlan{Cluster: cluster, Service: service, Current: aws.ToString(svc.TaskDefinition), live: svc}
+	if isCodeDeploy(svc) {
+		if err := d.planCodeDeployRollback(ctx, p, svc); err != nil {
+			return nil, err
+		}
+		if opts.DeregisterTaskDefinition && !opts.NoWait && !sameTaskDefinition(p.Current, p.Target) {
+			p.Deregister = p.Current
+		}
+		return p, nil
+	}
 
 	inFlight, err := d.ECS.ListServiceDeployments(ctx, &ecs.ListServiceDeploymentsInput{
 		Cluster: aws.String(cluster), Service: aws.String(service),
@@ -247,7 +271,14 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		return plan, out, nil
 	}
 	target := WaitTarget{TaskDefinition: plan.Target, KnownEvents: eventIDs(plan.live)}
-	if plan.StopDeployment != "" {
+	if plan.codeDeployGroup != nil {
+		t, failed := d.rollbackCodeDeploy(ctx, plan, opts)
+		if failed != nil {
+			return plan, failed, nil
+		}
+		target = t
+		out.DeploymentID, out.DeploymentURL = t.CodeDeployID, d.CodeDeploy.ConsoleURL(t.CodeDeployID)
+	} else if plan.StopDeployment != "" {
 		if _, err := d.ECS.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{
 			ServiceDeploymentArn: aws.String(plan.StopDeployment),
 			StopType:             ecstypes.StopServiceDeploymentStopTypeRollback,

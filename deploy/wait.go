@@ -116,8 +116,12 @@ type Outcome struct {
 	TaskDefinition string
 	// Lifecycle is what a blue/green, linear or canary wait observed.
 	Lifecycle *LifecycleRecord
-	// DeploymentID is the ECS deployment (ecs-svc/...) that was followed, when known.
+	// DeploymentID is the deployment that was followed, when known: the
+	// ECS deployment (ecs-svc/...), or the CodeDeploy deployment (d-...)
+	// of a service under the CODE_DEPLOY controller.
 	DeploymentID string
+	// DeploymentURL is the console page of a CodeDeploy deployment.
+	DeploymentURL string
 	// Explanation is gathered on failure and timeout.
 	Explanation *Explanation
 	// Err is the underlying error for Class Error.
@@ -205,6 +209,9 @@ type Waiter struct {
 	Service  string
 	Until    WaitUntil
 	Reporter Reporter
+	// CodeDeploy follows services under the CODE_DEPLOY controller
+	// (optional for the others).
+	CodeDeploy *CodeDeploy
 	// Clock is the wall clock when nil.
 	Clock Clock
 	// MinInterval and MaxInterval set the fastest poll interval and the
@@ -232,6 +239,9 @@ type WaitTarget struct {
 	// Service is the state the caller just read (the UpdateService
 	// answer): the waiter starts from it instead of polling at once.
 	Service *ecstypes.Service
+	// CodeDeployID is the CodeDeploy deployment (d-...) to follow on a
+	// CODE_DEPLOY service; empty follows the one in progress, if any.
+	CodeDeployID string
 }
 
 func (w *Waiter) reporter() Reporter {
@@ -302,7 +312,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			svc, err = pollService(ctx, w.ECS, w.Cluster, w.Service)
 		}
 		if ctx.Err() != nil {
-			return w.stopped(ctx, out, lastSvc, want, fresh)
+			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
 		}
 		now := clk.Now()
 		if err != nil {
@@ -336,8 +346,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			if v.done {
 				o := out(v.class, v.reason)
 				o.Lifecycle = lifecycleOf(ctl)
+				withDeployment(o, ctl)
 				if v.class != Completed {
-					o.Explanation = w.explain(ctx, svc, want, fresh)
+					o.Explanation = w.explain(ctx, svc, explainWant(ctl, want), fresh)
 				}
 				return o
 			}
@@ -349,7 +360,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			p = sched.next(now, svc, want)
 		}
 		if err := w.sleep(ctx, clk, p, &lastWaiting); err != nil {
-			return w.stopped(ctx, out, lastSvc, want, fresh)
+			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
 		}
 	}
 }
@@ -359,6 +370,9 @@ func waitingFor(t WaitTarget, until WaitUntil) string {
 	what := "the deployment of " + shortTD(t.TaskDefinition)
 	if t.DeploymentID != "" {
 		what = "deployment " + t.DeploymentID + " (" + shortTD(t.TaskDefinition) + ")"
+	}
+	if t.CodeDeployID != "" {
+		what = "CodeDeploy deployment " + t.CodeDeployID + " (" + shortTD(t.TaskDefinition) + ")"
 	}
 	switch {
 	case t.Rollback:
@@ -422,6 +436,33 @@ func (w *Waiter) drainDelay(ctx context.Context, svc *ecstypes.Service) time.Dur
 		}
 	}
 	return longest
+}
+
+// stoppedBy is stopped with what the controller knows: the deployment it
+// followed and, for a timeout, where that deployment stood.
+func (w *Waiter) stoppedBy(ctx context.Context, ctl controller, out func(Class, string) *Outcome, svc *ecstypes.Service, want expectation, fresh []ServiceEvent) *Outcome {
+	o := w.stopped(ctx, out, svc, explainWant(ctl, want), fresh)
+	withDeployment(o, ctl)
+	if c, ok := ctl.(*codeDeployController); ok && o.Class == Timeout {
+		o.Reason += c.timeoutDetail()
+	}
+	return o
+}
+
+// withDeployment names the CodeDeploy deployment a controller followed.
+func withDeployment(o *Outcome, ctl controller) {
+	if c, ok := ctl.(*codeDeployController); ok {
+		if id, url := c.deployment(); id != "" {
+			o.DeploymentID, o.DeploymentURL = id, url
+		}
+	}
+}
+
+func explainWant(ctl controller, want expectation) expectation {
+	if c, ok := ctl.(*codeDeployController); ok {
+		return c.explainWant(want)
+	}
+	return want
 }
 
 // stopped builds the outcome when ctx ended the wait: a deadline is a

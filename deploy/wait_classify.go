@@ -25,13 +25,16 @@ func ParseWaitUntil(s string) (WaitUntil, error) {
 	if u, ok, err := parseStageWaitUntil(s); ok {
 		return u, err
 	}
+	if u, ok, err := parseEventWaitUntil(s); ok {
+		return u, err
+	}
 	switch WaitUntil(strings.ToLower(strings.TrimSpace(s))) {
 	case "", UntilDeployed:
 		return UntilDeployed, nil
 	case UntilStable:
 		return UntilStable, nil
 	}
-	return "", fmt.Errorf("invalid --wait-until %q: use deployed, stable, ecs:<LIFECYCLE_STAGE> or paused", s)
+	return "", fmt.Errorf("invalid --wait-until %q: use deployed, stable, ecs:<LIFECYCLE_STAGE>, paused or codedeploy:<LifecycleEvent>", s)
 }
 
 // Class is the outcome class of a deploy, a rollback or a wait. Each class

@@ -24,13 +24,13 @@ type DeployCmd struct {
 	RedeployMovedTags    bool   `help:"When nothing changed but an image tag the running tasks use (e.g. :latest in ECR) now points at another image, start a new deployment to roll it out."`
 	UpdateService        bool   `help:"Update the service attributes from the service definition (--no-update-service: only task definition and count)." negatable:"" default:"true"`
 	Wait                 bool   `help:"Wait for the rollout to end (--no-wait: return once ECS accepted the change)." negatable:"" default:"true"`
-	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
+	WaitUntil            string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition; CodeDeploy: the deployment Succeeded), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME), paused (a PAUSE lifecycle hook waits to be continued) or codedeploy:<LifecycleEvent> (that event of the CodeDeploy deployment succeeded, e.g. codedeploy:AfterAllowTraffic)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused|codedeploy:<EVENT>"`
 	SuspendAutoScaling   bool   `help:"Suspend the service's auto scaling (dynamic and scheduled)."`
 	ResumeAutoScaling    bool   `help:"Resume the service's auto scaling."`
 	AutoScalingMin       *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
 	AutoScalingMax       *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
 	OnConflict           string `help:"When another deployment is in progress: wait for it to end first, or fail." enum:"wait,fail" default:"wait"`
-	RollbackEvents       string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
+	RollbackEvents       string `help:"CodeDeploy services: the events that roll the deployment back (comma-separated DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST); empty: the deployment group's own auto-rollback configuration." placeholder:"EVENTS"`
 }
 
 // Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
@@ -40,7 +40,12 @@ func (c *DeployCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	events, err := deploy.ParseRollbackEvents(c.RollbackEvents)
+	if err != nil {
+		return err
+	}
 	opts := deploy.Options{
+		RollbackEvents:       events,
 		DryRun:               c.DryRun,
 		SkipTaskDefinition:   c.SkipTaskDefinition,
 		Revision:             c.Revision,
@@ -74,7 +79,10 @@ func (c *DeployCmd) Run(g *Globals) error {
 	}
 	rep := newProgressReporter(g)
 	defer rep.Close()
-	d := deploy.New(p.Clients, rep)
+	d, err := newDeployer(p, rep)
+	if err != nil {
+		return err
+	}
 	if c.DryRun {
 		if err := printDeployDiff(ctx, g, p); err != nil {
 			return err
@@ -82,6 +90,18 @@ func (c *DeployCmd) Run(g *Globals) error {
 	}
 	plan, out, err := d.Deploy(ctx, spec, opts)
 	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
+}
+
+// newDeployer is deploy.New with the project's CodeDeploy names and
+// AppSpec hooks, for services under the CODE_DEPLOY controller.
+func newDeployer(p *render.Project, rep deploy.Reporter) (*deploy.Deployer, error) {
+	d := deploy.New(p.Clients, rep)
+	hooks, err := appSpecHooks(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	d.CodeDeploy = deploy.NewCodeDeploy(p.Clients.CodeDeploy, p.Clients.Region(), p.Config.CodeDeploy, hooks)
+	return d, nil
 }
 
 // finishChange ends deploy and rollback alike: an error the deadline caused

@@ -46,7 +46,10 @@ func runServiceChange(g *Globals, what string, dryRun bool, opts deploy.Options)
 	spec := &deploy.Spec{Cluster: p.Config.Cluster, Service: p.Config.Service, Ignore: deploy.IgnoreOf(p.Config)}
 	rep := newProgressReporter(g)
 	defer rep.Close()
-	d := deploy.New(p.Clients, rep)
+	d, err := newDeployer(p, rep)
+	if err != nil {
+		return err
+	}
 	if _, err := deploy.FindService(ctx, p.Clients.ECS, spec.Cluster, spec.Service); err != nil {
 		return timeoutError(ctx, err)
 	}

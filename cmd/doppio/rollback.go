@@ -14,11 +14,15 @@ type RollbackCmd struct {
 	DeregisterTaskDefinition bool   `help:"Deregister the task definition rolled back from, once the rollback completed (never the target, never one still running)." negatable:"" default:"true"`
 	Wait                     bool   `help:"Wait for the rollback to end (--no-wait: return once ECS accepted it; nothing is deregistered)." negatable:"" default:"true"`
 	WaitUntil                string `help:"What ends the wait: stable (ecspresso's default: one deployment, running == desired) or deployed (the rollback deployment is COMPLETED)." enum:"deployed,stable" default:"stable"`
-	RollbackEvents           string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
+	RollbackEvents           string `help:"CodeDeploy services: the auto-rollback events of the deployment a rollback after success creates (comma-separated DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST)." placeholder:"EVENTS"`
 }
 
 // Run rolls back; exit codes as deploy.
 func (c *RollbackCmd) Run(g *Globals) error {
+	events, err := deploy.ParseRollbackEvents(c.RollbackEvents)
+	if err != nil {
+		return err
+	}
 	p, err := g.LoadProject()
 	if err != nil {
 		return err
@@ -27,8 +31,12 @@ func (c *RollbackCmd) Run(g *Globals) error {
 	defer cancel()
 	rep := newProgressReporter(g)
 	defer rep.Close()
-	d := deploy.New(p.Clients, rep)
+	d, err := newDeployer(p, rep)
+	if err != nil {
+		return err
+	}
 	opts := deploy.RollbackOptions{
+		RollbackEvents:           events,
 		DryRun:                   c.DryRun,
 		NoWait:                   !c.Wait,
 		WaitUntil:                deploy.WaitUntil(c.WaitUntil),

@@ -10,7 +10,7 @@ import (
 // WaitCmd follows the service's current deployment with the deploy waiter.
 // It makes no mutating AWS call.
 type WaitCmd struct {
-	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired), deployed (the rollout is COMPLETED), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"stable" aliases:"until" placeholder:"stable|deployed|ecs:<STAGE>|paused"`
+	WaitUntil string `help:"What ends the wait: stable (one deployment, running == desired), deployed (the rollout is COMPLETED; CodeDeploy: the deployment in progress Succeeded), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME), paused (a PAUSE lifecycle hook waits to be continued) or codedeploy:<LifecycleEvent> (that event of the CodeDeploy deployment in progress succeeded)." default:"stable" aliases:"until" placeholder:"stable|deployed|ecs:<STAGE>|paused|codedeploy:<EVENT>"`
 }
 
 // Run waits; exit codes as deploy: 0 completed, 3 failed or rolled back,
@@ -35,7 +35,8 @@ func (c *WaitCmd) Run(g *Globals) error {
 	rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("waiting for service %s in cluster %s (%s) to be %s", p.Config.Service, p.Config.Cluster, target.TaskDefinition, c.WaitUntil)})
 	w := &deploy.Waiter{
 		ECS: p.Clients.ECS, Logs: p.Clients.Logs, EC2: p.Clients.EC2, ELB: p.Clients.ELBv2,
-		Cluster: p.Config.Cluster, Service: p.Config.Service,
+		CodeDeploy: deploy.NewCodeDeploy(p.Clients.CodeDeploy, p.Clients.Region(), p.Config.CodeDeploy, nil),
+		Cluster:    p.Config.Cluster, Service: p.Config.Service,
 		Until: until, Reporter: rep,
 	}
 	out := w.Wait(ctx, target)
