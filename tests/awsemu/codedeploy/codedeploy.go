@@ -154,6 +154,16 @@ func op[I any](s *Service, fn func(in *I, now time.Time) (any, error)) core.JSON
 	})
 }
 
+// Advance replays the lifecycle steps due up to now. CodeDeploy requests do
+// it themselves; ECS calls it before each request, so a client that only
+// polls ECS (DescribeServices, DescribeTaskSets) sees the task sets
+// CodeDeploy has changed meanwhile, as in AWS.
+func (s *Service) Advance() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(s.srv.Now())
+}
+
 // SetTimings changes lifecycle event durations for events started from now on.
 func (s *Service) SetTimings(t Timings) {
 	s.mu.Lock()

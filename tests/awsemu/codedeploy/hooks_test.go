@@ -153,3 +153,17 @@ func TestSpeedScalesTheTerminationWait(t *testing.T) {
 		t.Fatalf("the termination wait (5 min emulated) was skipped: %s", d.CompleteTime.Sub(*d.CreateTime))
 	}
 }
+
+// CodeDeploy goes on whoever polls: a client reading only ECS sees the
+// replacement task set become PRIMARY and the original go.
+func TestECSReadsSeeCodeDeployProgress(t *testing.T) {
+	f := setup(t, func(in *cd.CreateDeploymentGroupInput) {
+		in.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes = 0
+	})
+	f.deploy(f.tdV2, "", "")
+	f.clock.Advance(time.Minute)
+	svc := f.service() // an ECS call only
+	if len(svc.TaskSets) != 1 || aws.ToString(svc.TaskSets[0].TaskDefinition) != f.tdV2 || aws.ToString(svc.TaskSets[0].Status) != "PRIMARY" {
+		t.Fatalf("after the deployment, ECS shows the replacement alone: %+v", svc.TaskSets)
+	}
+}
