@@ -85,7 +85,7 @@ var ErrNoDeploymentGroup = errors.New("no CodeDeploy deployment group found")
 // does, since accounts with many applications throttle). It is looked up
 // once per run.
 func (cd *CodeDeploy) Group(ctx context.Context, cluster, service string) (*DeploymentGroupRef, error) {
-	key := cluster + "/" + service
+	key := bareCluster(cluster) + "/" + service
 	cd.mu.Lock()
 	if g := cd.found[key]; g != nil {
 		cd.mu.Unlock()

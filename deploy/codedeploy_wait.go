@@ -106,11 +106,14 @@ func (c *codeDeployController) judge(ctx context.Context, svc *ecstypes.Service,
 		c.warn("%v (will retry)", err)
 		return verdict{}
 	}
-	target, err := c.cd.Target(ctx, c.id, c.w.Cluster, c.w.Service)
-	if err != nil {
-		target = nil // the deployment's status still decides; progress waits
+	if aws.ToString(info.DeploymentId) != aws.ToString(idOf(c.info)) {
+		c.target = nil
 	}
-	c.info, c.target = info, target
+	c.info = info
+	if t, err := c.cd.Target(ctx, c.id, c.w.Cluster, c.w.Service); err == nil {
+		c.target = t
+	} // else the deployment's status still decides; the last target read stays
+	target := c.target
 	c.progress(info, target)
 	if c.rollback {
 		// The deployment we stopped hands over to CodeDeploy's rollback
@@ -258,6 +261,13 @@ func rollbackDeployment(info *cdtypes.DeploymentInfo) *string {
 	return info.RollbackInfo.RollbackDeploymentId
 }
 
+func idOf(info *cdtypes.DeploymentInfo) *string {
+	if info == nil {
+		return nil
+	}
+	return info.DeploymentId
+}
+
 func rollbackOf(info *cdtypes.DeploymentInfo) *string {
 	if info.RollbackInfo == nil {
 		return nil
@@ -374,4 +384,57 @@ func (c *codeDeployController) explainWant(want expectation) expectation {
 		want.deploymentID = aws.ToString(g.Identifer)
 	}
 	return want
+}
+
+// advice is the next step after a failed lifecycle event: the hook's
+// function and where its log is.
+func (c *codeDeployController) advice() string {
+	if c.target == nil {
+		return ""
+	}
+	for _, e := range c.target.LifecycleEvents {
+		if e.Status != cdtypes.LifecycleEventStatusFailed || e.Diagnostics == nil {
+			continue
+		}
+		fn := functionName(aws.ToString(e.Diagnostics.ScriptName))
+		if fn == "" {
+			return fmt.Sprintf("the %s lifecycle event failed: see the deployment's page in the CodeDeploy console (%s).", aws.ToString(e.LifecycleEventName), c.cd.ConsoleURL(c.id))
+		}
+		return fmt.Sprintf("the %s hook (Lambda function %s) reported failure: read its log group /aws/lambda/%s, fix the cause, then deploy again.", aws.ToString(e.LifecycleEventName), fn, fn)
+	}
+	return ""
+}
+
+// functionName is the name of a Lambda function given by name or ARN.
+func functionName(ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		if parts := strings.Split(ref, ":"); len(parts) >= 7 {
+			return parts[6]
+		}
+	}
+	return ref
+}
+
+// waitingFor says what the wait is at, for the live view.
+func (c *codeDeployController) waitingFor() string {
+	if c.id == "" {
+		return "the service's task set to be steady"
+	}
+	what := "CodeDeploy deployment " + c.id + " to complete"
+	var at []string
+	if c.target != nil {
+		for _, e := range c.target.LifecycleEvents {
+			if e.Status == cdtypes.LifecycleEventStatusInProgress {
+				at = append(at, "at "+aws.ToString(e.LifecycleEventName))
+				break
+			}
+		}
+		if g := replacement(c.target); g != nil {
+			at = append(at, percent(g.TrafficWeight)+" of traffic on the replacement")
+		}
+	}
+	if len(at) > 0 {
+		what += " (" + strings.Join(at, ", ") + ")"
+	}
+	return what
 }

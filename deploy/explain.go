@@ -32,6 +32,9 @@ type Explanation struct {
 	// Problems are what could not be gathered (permissions, throttling);
 	// an explanation is best effort and never fails the command.
 	Problems []string
+	// Advice, when set by the controller (a failed CodeDeploy lifecycle
+	// hook), is the next step instead of the one read from the tasks.
+	Advice string
 }
 
 // StoppedGroup is a set of stopped tasks that died the same way.
@@ -414,6 +417,9 @@ func (ex *Explanation) Lines() []string {
 func (ex *Explanation) NextStep() string {
 	if ex == nil {
 		return ""
+	}
+	if ex.Advice != "" && len(ex.StoppedTasks) == 0 {
+		return ex.Advice
 	}
 	if len(ex.StoppedTasks) == 0 {
 		for _, e := range ex.Events {

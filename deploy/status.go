@@ -35,8 +35,12 @@ type Status struct {
 	CreatedAt          *time.Time         `json:"createdAt,omitempty"`
 	Deployments        []StatusDeployment `json:"deployments"`
 	Lifecycle          *StatusLifecycle   `json:"serviceDeployment,omitempty"` // BLUE_GREEN, LINEAR, CANARY
-	AutoScaling        *AutoScalingStatus `json:"autoScaling,omitempty"`
-	Events             []StatusEvent      `json:"events"`
+	// Controller is the deployment controller when it is not ECS
+	// (CODE_DEPLOY, EXTERNAL).
+	Controller  string             `json:"deploymentController,omitempty"`
+	CodeDeploy  *StatusCodeDeploy  `json:"codeDeploy,omitempty"` // CODE_DEPLOY
+	AutoScaling *AutoScalingStatus `json:"autoScaling,omitempty"`
+	Events      []StatusEvent      `json:"events"`
 	// Problems are parts that could not be read (e.g. no permission on
 	// Application Auto Scaling); status still shows the rest.
 	Problems []string `json:"problems,omitempty"`
@@ -119,6 +123,7 @@ func FetchStatus(ctx context.Context, api ECSReader, asr AutoScalingReader, clus
 		Running:            svc.RunningCount,
 		CreatedAt:          svc.CreatedAt,
 		Deployments:        []StatusDeployment{},
+		Controller:         controllerOf(svc),
 		Events:             []StatusEvent{},
 	}
 	for i, s := range deploymentStates(svc) {
@@ -214,6 +219,9 @@ func (s *Status) Lines() []string {
 	if s.Lifecycle != nil {
 		l = append(l, s.Lifecycle.lines()...)
 	}
+	if s.CodeDeploy != nil {
+		l = append(l, s.CodeDeploy.lines()...)
+	}
 	if a := s.AutoScaling; a != nil {
 		l = append(l, "AutoScaling:")
 		l = append(l, fmt.Sprintf("  Capacity: min %d, max %d", a.Min, a.Max))
@@ -238,6 +246,13 @@ func (s *Status) Lines() []string {
 }
 
 const timeFormat = "2006/01/02 15:04:05"
+
+func controllerOf(svc *ecstypes.Service) string {
+	if svc.DeploymentController == nil || svc.DeploymentController.Type == ecstypes.DeploymentControllerTypeEcs {
+		return ""
+	}
+	return string(svc.DeploymentController.Type)
+}
 
 // CurrentDeployment returns what `doppio wait` follows: the service's task
 // definition, its PRIMARY deployment and the events already there.

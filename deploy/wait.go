@@ -349,6 +349,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				withDeployment(o, ctl)
 				if v.class != Completed {
 					o.Explanation = w.explain(ctx, svc, explainWant(ctl, want), fresh)
+					if c, ok := ctl.(*codeDeployController); ok {
+						o.Explanation.Advice = c.advice()
+					}
 				}
 				return o
 			}
@@ -358,6 +361,12 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			}
 			sched.observe(now, svc, want)
 			p = sched.next(now, svc, want)
+			if c, ok := ctl.(*codeDeployController); ok {
+				// The task sets' ECS view does not tell when CodeDeploy
+				// moves on: poll at the back-off bound and say what
+				// CodeDeploy is doing.
+				p = plan{delay: min(p.delay, sched.hi), waitingFor: c.waitingFor()}
+			}
 		}
 		if err := w.sleep(ctx, clk, p, &lastWaiting); err != nil {
 			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)

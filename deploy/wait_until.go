@@ -78,4 +78,5 @@ func (u WaitUntil) needsLifecycle() bool {
 // WaitUntilHelp documents the values for --help texts.
 const WaitUntilHelp = "deployed (the service deployment is SUCCESSFUL on our task definition), stable (one deployment, running == desired), " +
 	"ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME once production traffic is on green) " +
-	"or paused (a PAUSE lifecycle hook waits for `doppio continue`)"
+	"paused (a PAUSE lifecycle hook waits for `doppio continue`) " +
+	"or codedeploy:<LifecycleEvent> (that lifecycle event of a CODE_DEPLOY service's CodeDeploy deployment succeeded, e.g. codedeploy:AfterAllowTraffic)"

@@ -106,8 +106,11 @@ type DeployReport struct {
 	// Next is the step to take after a failure.
 	Next string
 	// Timeline is drawn as a Mermaid gantt chart when it has spans.
-	Timeline       []Span
-	DeploymentID   string
+	Timeline     []Span
+	DeploymentID string
+	// DeploymentURL links the deployment (a CodeDeploy deployment's
+	// console page).
+	DeploymentURL  string
 	Phases         []Phase  // e.g. register 1.2s, rollout 48s
 	StoppedReasons []string // grouped, e.g. "3× Essential container in task exited (exit 1)"
 	Events         []string // last service events, oldest first
@@ -151,7 +154,11 @@ func DeploySummary(d DeployReport) string {
 	add("Cluster", d.Cluster)
 	add("Task definition", d.TaskDefinitionARN)
 	add("Running now", d.Running)
-	add("Deployment", d.DeploymentID)
+	if d.DeploymentURL != "" && d.DeploymentID != "" {
+		rows = append(rows, []string{"Deployment", fmt.Sprintf("[`%s`](%s)", strings.ReplaceAll(d.DeploymentID, "`", "'"), d.DeploymentURL)})
+	} else {
+		add("Deployment", d.DeploymentID)
+	}
 	var total time.Duration
 	for _, p := range d.Phases {
 		total += p.Duration

@@ -72,6 +72,11 @@ func TestDeploySummary(t *testing.T) {
 	if strings.Contains(got, "Container log") {
 		t.Error("empty log section rendered")
 	}
+	cd := DeploySummary(DeployReport{Service: "web", Outcome: "success", DeploymentID: "d-ABCDEFGHI",
+		DeploymentURL: "https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-ABCDEFGHI?region=us-east-1"})
+	if want := "| Deployment | [`d-ABCDEFGHI`](https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-ABCDEFGHI?region=us-east-1) |\n"; !strings.Contains(cd, want) {
+		t.Errorf("CodeDeploy summary lacks the link %q:\n%s", want, cd)
+	}
 	if ok := DeploySummary(DeployReport{Service: "web", Outcome: "success"}); strings.Contains(ok, "Stopped tasks") || strings.Contains(ok, "mermaid") || !strings.Contains(ok, "✅ **Succeeded**.") {
 		t.Errorf("success summary:\n%s", ok)
 	}

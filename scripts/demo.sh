@@ -93,4 +93,12 @@ run 0 doppio continue --wait-until ecs:BAKE_TIME
 section "rollback during the bake: all traffic returns to blue"
 run 0 doppio rollback --no-deregister-task-definition
 
+section "CodeDeploy blue/green (examples/codedeploy): a CODE_DEPLOY service deploys through CodeDeploy"
+start_emulator "$root/examples/codedeploy/seed.yaml" 20
+cd "$root/examples/codedeploy"
+run 0 env IMAGE_TAG=1.28 doppio deploy
+run 0 doppio status --events 0
+section "a failing AfterAllowTraffic hook: CodeDeploy rolls back, exit 3 with the hook's message"
+run 3 env IMAGE_TAG=1.29 SMOKE_HOOK=web-smoke-fails doppio deploy --rollback-events DEPLOYMENT_FAILURE
+
 printf '\n%sdemo finished: every step behaved as shown.%s\n' "$bold" "$reset"

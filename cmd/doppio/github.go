@@ -173,6 +173,7 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 		Outcome:           outcome,
 		TaskDefinitionARN: out.TaskDefinition,
 		DeploymentID:      out.DeploymentID,
+		DeploymentURL:     out.DeploymentURL,
 		Phases:            []ghactions.Phase{{Name: "Duration", Duration: time.Since(processStart)}},
 	}
 	if lc := out.Lifecycle; lc != nil {

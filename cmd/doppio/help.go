@@ -44,13 +44,16 @@ func (c *DeployCmd) Help() string {
 		"doppio deploy --dry-run              # the diff and the plan; no change",
 		"doppio deploy                        # register, update, wait until COMPLETED",
 		"doppio deploy --no-wait              # return once ECS accepted the change (SUBMITTED)",
-		"doppio deploy --skip-task-definition --tasks 4")
+		"doppio deploy --skip-task-definition --tasks 4",
+		"doppio deploy --rollback-events DEPLOYMENT_FAILURE          # CodeDeploy: roll back on failure",
+		"doppio deploy --wait-until codedeploy:AfterAllowTraffic     # CodeDeploy: done after that lifecycle event")
 }
 
 func (c *RollbackCmd) Help() string {
 	return examples(
 		"doppio rollback --dry-run",
-		"doppio rollback --deregister-task-definition")
+		"doppio rollback --deregister-task-definition",
+		"doppio rollback --no-deregister-task-definition  # CodeDeploy in progress: stop with auto-rollback, keep the revision")
 }
 
 func (c *StatusCmd) Help() string {
@@ -62,7 +65,8 @@ func (c *StatusCmd) Help() string {
 func (c *WaitCmd) Help() string {
 	return examples(
 		"doppio wait                          # after deploy --no-wait",
-		"doppio wait --wait-until ecs:BAKE_TIME  # blue/green: production traffic is on green")
+		"doppio wait --wait-until ecs:BAKE_TIME  # blue/green: production traffic is on green",
+		"doppio wait --wait-until codedeploy:AllowTraffic  # CodeDeploy: traffic is on the replacement")
 }
 
 func (c *ContinueCmd) Help() string {

@@ -28,6 +28,12 @@ func (c *StatusCmd) Run(g *Globals) error {
 	if err != nil {
 		return timeoutError(ctx, err)
 	}
+	if st.Controller == "CODE_DEPLOY" {
+		cd := deploy.NewCodeDeploy(p.Clients.CodeDeploy, p.Clients.Region(), p.Config.CodeDeploy, nil)
+		if st.CodeDeploy, err = deploy.FetchCodeDeployStatus(ctx, cd, p.Config.Cluster, p.Config.Service); err != nil {
+			st.Problems = append(st.Problems, err.Error())
+		}
+	}
 	if c.Output == "json" {
 		return writeJSON(g, st)
 	}
