@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/goccy/go-yaml"
 )
 
 // AppSpec is a CodeDeploy AppSpec for an ECS service, in the shape
@@ -13,7 +14,27 @@ import (
 type AppSpec struct {
 	Version   string            `yaml:"version"`
 	Resources []AppSpecResource `yaml:"Resources,omitempty"`
-	Hooks     []map[string]any  `yaml:"Hooks,omitempty"`
+	Hooks     []AppSpecHook     `yaml:"Hooks,omitempty"`
+}
+
+// AppSpecHook is one entry of Hooks: lifecycle event → Lambda function.
+type AppSpecHook map[string]any
+
+// AppSpecHookEvents are the lifecycle events of an ECS deployment that run a
+// hook, in the order ecspresso writes an entry's keys.
+var AppSpecHookEvents = []string{"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}
+
+// MarshalYAML writes the entry as ecspresso does: the hook events in
+// lifecycle order, other keys and empty functions left out (CodeDeploy
+// would refuse them; verify reports them).
+func (h AppSpecHook) MarshalYAML() (any, error) {
+	var out yaml.MapSlice
+	for _, ev := range AppSpecHookEvents {
+		if fn, ok := h[ev].(string); ok && fn != "" {
+			out = append(out, yaml.MapItem{Key: ev, Value: fn})
+		}
+	}
+	return out, nil
 }
 
 // AppSpecResource is one resource of an AppSpec.
@@ -37,9 +58,11 @@ type AppSpecProperties struct {
 }
 
 // AppSpecLoadBalancer is the container CodeDeploy routes traffic to.
+// Both keys are always written (null when the service leaves them out), as
+// ecspresso writes them.
 type AppSpecLoadBalancer struct {
-	ContainerName string `yaml:"ContainerName"`
-	ContainerPort int32  `yaml:"ContainerPort"`
+	ContainerName *string `yaml:"ContainerName"`
+	ContainerPort *int32  `yaml:"ContainerPort"`
 }
 
 // AppSpecNetwork is the awsvpc configuration of the replacement tasks.
@@ -79,7 +102,7 @@ func NewAppSpec(sv AppSpecService, taskDefinition string, hooks []map[string]any
 	lb := sv.LoadBalancers[0]
 	props := AppSpecProperties{
 		TaskDefinition:   taskDefinition,
-		LoadBalancerInfo: AppSpecLoadBalancer{ContainerName: aws.ToString(lb.ContainerName), ContainerPort: aws.ToInt32(lb.ContainerPort)},
+		LoadBalancerInfo: AppSpecLoadBalancer{ContainerName: lb.ContainerName, ContainerPort: lb.ContainerPort},
 		PlatformVersion:  aws.ToString(sv.PlatformVersion),
 	}
 	if nc := sv.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
@@ -93,9 +116,12 @@ func NewAppSpec(sv AppSpecService, taskDefinition string, hooks []map[string]any
 			CapacityProvider: aws.ToString(s.CapacityProvider), Base: s.Base, Weight: s.Weight,
 		})
 	}
-	return &AppSpec{
+	spec := &AppSpec{
 		Version:   "0.0",
 		Resources: []AppSpecResource{{TargetService: AppSpecTarget{Type: "AWS::ECS::Service", Properties: props}}},
-		Hooks:     hooks,
-	}, nil
+	}
+	for _, h := range hooks {
+		spec.Hooks = append(spec.Hooks, AppSpecHook(h))
+	}
+	return spec, nil
 }

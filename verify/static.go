@@ -292,7 +292,8 @@ func ServiceRules(in Input) []Finding {
 		out = append(out, ng("fargate-compatibility", "launchType is FARGATE but the task definition has no requiresCompatibilities; add [\"FARGATE\"]"))
 	}
 	out = append(out, serviceRegistryRules(in)...)
-	return append(out, blueGreenRules(s)...)
+	out = append(out, blueGreenRules(s)...)
+	return append(out, codeDeployRules(in)...)
 }
 
 // LoadBalancerTarget checks that a load balancer's container and port exist

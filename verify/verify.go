@@ -43,6 +43,12 @@ type Service struct {
 	DeploymentConfiguration *ecstypes.DeploymentConfiguration
 	// ServiceRegistries: the Cloud Map services ECS registers tasks in.
 	ServiceRegistries []ecstypes.ServiceRegistry
+	// DeploymentController: CODE_DEPLOY adds the CodeDeploy checks.
+	DeploymentController *ecstypes.DeploymentController
+	// ServiceConnectConfiguration and VolumeConfigurations: what a
+	// CODE_DEPLOY service cannot have.
+	ServiceConnectConfiguration *ecstypes.ServiceConnectConfiguration
+	VolumeConfigurations        []ecstypes.ServiceVolumeConfiguration
 }
 
 // Input is what to verify.
@@ -51,6 +57,9 @@ type Input struct {
 	Service        *Service // nil when the project has no service definition
 	Cluster        string   // "" means "default"
 	Region         string   // default region for names without an ARN; "" means the clients' region
+	// CodeDeploy is the config's codedeploy section and appspec hooks, for a
+	// CODE_DEPLOY service (nil: discover the group, no hooks).
+	CodeDeploy *CodeDeploy
 }
 
 // Options tune a run.
@@ -230,6 +239,7 @@ func (r *runner) build() []*Check {
 		}
 		r.networkCheck(sn)
 		r.blueGreenChecks(sn, s)
+		r.codeDeployChecks(sn)
 		checks = append(checks, sn)
 	} else {
 		checks = append(checks, &Check{Name: "ServiceDefinition", Status: SKIP, Reason: "no service definition"})

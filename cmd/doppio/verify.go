@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -44,6 +46,9 @@ func (c *VerifyCmd) Run(g *Globals) error {
 		Service:        verifyService(p, sd),
 		Cluster:        p.Config.Cluster,
 		Region:         p.Config.Region,
+	}
+	if in.CodeDeploy, err = verifyCodeDeploy(p.Config); err != nil {
+		return err
 	}
 	deep := c.Deep || c.GetSecrets
 	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", deep, "put_logs", c.PutLogs)
@@ -87,7 +92,29 @@ func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Serv
 		HealthCheckGracePeriodSeconds: sd.HealthCheckGracePeriodSeconds,
 		DeploymentConfiguration:       sd.DeploymentConfiguration,
 		ServiceRegistries:             sd.ServiceRegistries,
+		DeploymentController:          sd.DeploymentController,
+		ServiceConnectConfiguration:   sd.ServiceConnectConfiguration,
+		VolumeConfigurations:          sd.VolumeConfigurations,
 	}
+}
+
+// verifyCodeDeploy is the config's codedeploy section and appspec hooks.
+func verifyCodeDeploy(cfg *render.Config) (*verify.CodeDeploy, error) {
+	hooks, err := appSpecHooks(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := &verify.CodeDeploy{}
+	if cd := cfg.CodeDeploy; cd != nil {
+		out.ApplicationName, out.DeploymentGroupName, out.DeploymentConfigName = cd.ApplicationName, cd.DeploymentGroupName, cd.DeploymentConfigName
+	}
+	for _, h := range hooks {
+		for _, event := range slices.Sorted(maps.Keys(h)) {
+			fn, _ := h[event].(string)
+			out.Hooks = append(out.Hooks, verify.AppSpecHook{Event: event, Function: fn})
+		}
+	}
+	return out, nil
 }
 
 func verifyPlural(n int, what string) string {

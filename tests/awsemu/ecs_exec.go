@@ -42,6 +42,11 @@ func ecsCallerOp[I any](s *ecsService, fn func(in *I, caller identity, now time.
 		if err := c.Decode(in); err != nil {
 			return nil, err
 		}
+		// CodeDeploy moves task sets on its own schedule, whoever polls:
+		// replay it first (it takes the ECS lock itself, so not under it).
+		if cd := s.e.services.cd; cd != nil {
+			cd.Advance()
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		now := s.e.now()

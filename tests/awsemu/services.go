@@ -53,7 +53,7 @@ func (e *Emulator) registerServices() {
 	e.registerListenerOps()
 	e.registerIAMWriteOps()
 	e.services.ecs.registerTaskSetOps()
-	e.services.cd = codedeploy.New(e.core, codeDeployECS{e.services.ecs}, e.opts.Region, e.opts.AccountID)
+	e.services.cd = codedeploy.New(e.core, codeDeployECS{e.services.ecs}, e.services.lambda, e.opts.Region, e.opts.AccountID)
 }
 
 // EC2 is the emulated EC2 (VPCs, subnets, security groups, routes,

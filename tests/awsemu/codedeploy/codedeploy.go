@@ -64,16 +64,21 @@ type Timings struct {
 	// Event is the duration of an event that runs no hook and shifts no
 	// traffic (BeforeInstall without a hook, Install, AllowTestTraffic...).
 	Event time.Duration
-	// Hook is how long a hook Lambda function takes to answer.
+	// Hook is how long a hook Lambda function takes to report its status.
 	Hook time.Duration
+	// HookTimeout is how long CodeDeploy waits for a hook function that
+	// does not report (DefaultHookTimeout when zero).
+	HookTimeout time.Duration
 }
 
 // DefaultTimings are used until SetTimings is called.
-var DefaultTimings = Timings{Event: time.Second, Hook: 2 * time.Second}
+var DefaultTimings = Timings{Event: time.Second, Hook: 2 * time.Second, HookTimeout: DefaultHookTimeout}
 
-// HookResult is how an emulated hook Lambda function answers (see
-// Service.SetHookResult): "Succeeded" (the default) or "Failed" with a
-// message that becomes the lifecycle event's diagnostics.
+// HookResult is how a hook function named by SetHookResult or the seed's
+// codedeploy.hooks reports, without any Lambda function: "Succeeded" or
+// "Failed" with a message that becomes the lifecycle event's diagnostics.
+// Functions created in the emulated Lambda decide by their environment
+// instead (see startHook).
 type HookResult struct {
 	Status  string `json:"status" yaml:"status"`
 	Message string `json:"message,omitempty" yaml:"message,omitempty"`
@@ -83,6 +88,7 @@ type HookResult struct {
 type Service struct {
 	srv             *core.Server
 	ecs             ECS
+	fns             Functions
 	region, account string
 
 	mu          sync.Mutex
@@ -107,30 +113,32 @@ type group struct {
 }
 
 // New registers CodeDeploy (target prefix CodeDeploy_20141006) on srv.
-func New(srv *core.Server, ecs ECS, region, account string) *Service {
-	s := &Service{srv: srv, ecs: ecs, region: region, account: account, timings: DefaultTimings,
+// Hooks invoke their functions through fns.
+func New(srv *core.Server, ecs ECS, fns Functions, region, account string) *Service {
+	s := &Service{srv: srv, ecs: ecs, fns: fns, region: region, account: account, timings: DefaultTimings,
 		apps: map[string]*application{}, deployments: map[string]*deployment{}, hooks: map[string]HookResult{},
 		configs: map[string]*cdtypes.DeploymentConfigInfo{}}
 	srv.AddJSONService("CodeDeploy_20141006", "CodeDeploy", true, map[string]core.JSONOp{
-		"CreateApplication":        op(s, s.createApplication),
-		"GetApplication":           op(s, s.getApplication),
-		"ListApplications":         op(s, s.listApplications),
-		"CreateDeploymentGroup":    op(s, s.createDeploymentGroup),
-		"GetDeploymentGroup":       op(s, s.getDeploymentGroup),
-		"ListDeploymentGroups":     op(s, s.listDeploymentGroups),
-		"GetDeploymentConfig":      op(s, s.getDeploymentConfig),
-		"CreateDeploymentConfig":   op(s, s.createDeploymentConfig),
-		"ListDeploymentConfigs":    op(s, s.listDeploymentConfigs),
-		"CreateDeployment":         op(s, s.createDeployment),
-		"GetDeployment":            op(s, s.getDeployment),
-		"ListDeployments":          op(s, s.listDeployments),
-		"StopDeployment":           op(s, s.stopDeployment),
-		"ContinueDeployment":       op(s, s.continueDeployment),
-		"ListDeploymentTargets":    op(s, s.listDeploymentTargets),
-		"GetDeploymentTarget":      op(s, s.getDeploymentTarget),
-		"BatchGetDeployments":      op(s, s.batchGetDeployments),
-		"BatchGetApplications":     op(s, s.batchGetApplications),
-		"BatchGetDeploymentGroups": op(s, s.batchGetDeploymentGroups),
+		"CreateApplication":                    op(s, s.createApplication),
+		"GetApplication":                       op(s, s.getApplication),
+		"ListApplications":                     op(s, s.listApplications),
+		"CreateDeploymentGroup":                op(s, s.createDeploymentGroup),
+		"GetDeploymentGroup":                   op(s, s.getDeploymentGroup),
+		"ListDeploymentGroups":                 op(s, s.listDeploymentGroups),
+		"GetDeploymentConfig":                  op(s, s.getDeploymentConfig),
+		"CreateDeploymentConfig":               op(s, s.createDeploymentConfig),
+		"ListDeploymentConfigs":                op(s, s.listDeploymentConfigs),
+		"CreateDeployment":                     op(s, s.createDeployment),
+		"GetDeployment":                        op(s, s.getDeployment),
+		"ListDeployments":                      op(s, s.listDeployments),
+		"StopDeployment":                       op(s, s.stopDeployment),
+		"ContinueDeployment":                   op(s, s.continueDeployment),
+		"ListDeploymentTargets":                op(s, s.listDeploymentTargets),
+		"GetDeploymentTarget":                  op(s, s.getDeploymentTarget),
+		"BatchGetDeployments":                  op(s, s.batchGetDeployments),
+		"BatchGetApplications":                 op(s, s.batchGetApplications),
+		"BatchGetDeploymentGroups":             op(s, s.batchGetDeploymentGroups),
+		"PutLifecycleEventHookExecutionStatus": op(s, s.putLifecycleEventHookExecutionStatus),
 	})
 	return s
 }
@@ -146,6 +154,16 @@ func op[I any](s *Service, fn func(in *I, now time.Time) (any, error)) core.JSON
 	})
 }
 
+// Advance replays the lifecycle steps due up to now. CodeDeploy requests do
+// it themselves; ECS calls it before each request, so a client that only
+// polls ECS (DescribeServices, DescribeTaskSets) sees the task sets
+// CodeDeploy has changed meanwhile, as in AWS.
+func (s *Service) Advance() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(s.srv.Now())
+}
+
 // SetTimings changes lifecycle event durations for events started from now on.
 func (s *Service) SetTimings(t Timings) {
 	s.mu.Lock()
@@ -156,11 +174,15 @@ func (s *Service) SetTimings(t Timings) {
 	if t.Hook <= 0 {
 		t.Hook = DefaultTimings.Hook
 	}
+	if t.HookTimeout <= 0 {
+		t.HookTimeout = DefaultTimings.HookTimeout
+	}
 	s.timings = t
 }
 
-// SetHookResult decides how the hook Lambda function named function (a name
-// or an ARN: the last segment counts) answers from now on.
+// SetHookResult decides how the hook function named function (a name or an
+// ARN: the last segment counts) reports from now on, whether or not the
+// emulated Lambda has it; it overrides the function's own answer.
 func (s *Service) SetHookResult(function string, r HookResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,13 +197,6 @@ func functionName(ref string) string {
 		}
 	}
 	return ref
-}
-
-func (s *Service) hookResult(function string) HookResult {
-	if r, ok := s.hooks[functionName(function)]; ok && r.Status != "" {
-		return r
-	}
-	return HookResult{Status: "Succeeded"}
 }
 
 func (s *Service) arn(resource string) string {

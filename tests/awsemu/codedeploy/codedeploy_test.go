@@ -13,6 +13,8 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/awsapi"
@@ -26,6 +28,7 @@ type fixture struct {
 	clock *awsemu.ManualClock
 	ecs   *ecs.Client
 	cd    *cd.Client
+	fns   *lambda.Client
 	tdV1  string
 	tdV2  string
 }
@@ -39,6 +42,14 @@ var ctx = context.Background()
 func setup(t *testing.T, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
 	t.Helper()
 	clock := awsemu.NewManualClock(time.Time{})
+	f := setupWithClock(t, clock, mutate)
+	f.clock = clock
+	return f
+}
+
+// setupWithClock is setup on any clock (f.clock stays nil unless manual).
+func setupWithClock(t *testing.T, clock awsemu.Clock, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
+	t.Helper()
 	e := awsemu.New(awsemu.Options{Clock: clock})
 	if err := e.Start(""); err != nil {
 		t.Fatal(err)
@@ -57,7 +68,7 @@ func setup(t *testing.T, mutate func(*cd.CreateDeploymentGroupInput)) *fixture {
 		t.Fatal(err)
 	}
 	cfg.HTTPClient = awsapi.InMemoryBodies(cfg.HTTPClient)
-	f := &fixture{t: t, e: e, clock: clock, ecs: ecs.NewFromConfig(cfg), cd: cd.NewFromConfig(cfg)}
+	f := &fixture{t: t, e: e, ecs: ecs.NewFromConfig(cfg), cd: cd.NewFromConfig(cfg), fns: lambda.NewFromConfig(cfg)}
 	f.must(f.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("demo")}))
 	f.tdV1, f.tdV2 = f.register("v1"), f.register("v2")
 	f.must(f.ecs.CreateService(ctx, &ecs.CreateServiceInput{
@@ -96,6 +107,26 @@ func (f *fixture) must(_ any, err error) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+// function creates a hook function through lambda:CreateFunction, as a
+// user's own setup would; env decides what it answers.
+func (f *fixture) function(name string, env map[string]string) {
+	f.t.Helper()
+	f.must(f.fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String("arn:aws:iam::123456789012:role/hook"),
+		Runtime: lambdatypes.RuntimePython312, Handler: aws.String("index.handler"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("PK")},
+		Environment: &lambdatypes.Environment{Variables: env}}))
+}
+
+func (f *fixture) event(id, name string) cdtypes.LifecycleEvent {
+	f.t.Helper()
+	for _, ev := range f.target(id).LifecycleEvents {
+		if aws.ToString(ev.LifecycleEventName) == name {
+			return ev
+		}
+	}
+	f.t.Fatalf("no lifecycle event %s", name)
+	return cdtypes.LifecycleEvent{}
 }
 
 func (f *fixture) register(tag string) string {
@@ -294,6 +325,7 @@ func TestStopDeploymentRollsBack(t *testing.T) {
 func TestFailingHookRollsBack(t *testing.T) {
 	f := setup(t, nil)
 	f.e.CodeDeploy().SetHookResult("arn:aws:lambda:us-east-1:123456789012:function:smoke", codedeploy.HookResult{Status: "Failed", Message: "smoke test: 503 from /health"})
+	f.function("ok", nil)
 	id := f.deploy(f.tdV2, "", "Hooks:\n  - AfterAllowTraffic: \"arn:aws:lambda:us-east-1:123456789012:function:smoke\"\n  - BeforeInstall: ok\n")
 	f.clock.Advance(time.Minute)
 	d := f.deployment(id)
@@ -488,7 +520,7 @@ codedeploy:
         terminateBlueInstancesOnDeploymentSuccess: {action: TERMINATE, terminationWaitTimeInMinutes: 0}
   hooks:
     smoke: {status: Failed, message: boom}
-  timings: {event: 2s, hook: 3s}
+  timings: {event: 2s, hook: 3s, hookTimeout: 10m}
 `))
 	if err != nil {
 		t.Fatal(err)

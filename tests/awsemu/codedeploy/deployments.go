@@ -46,8 +46,10 @@ type deployment struct {
 	updated  time.Time
 	original string // task set ids
 	replace  string
-	traffic  float64 // percent of production traffic on the replacement
-	primary  bool    // the replacement was made PRIMARY
+	traffic  float64           // percent of production traffic on the replacement
+	primary  bool              // the replacement was made PRIMARY
+	hook     *hookExec         // the running event's hook, if it has one
+	hookIDs  map[string]string // hook execution ids so far, by event
 
 	rollbackOf *deployment
 }
@@ -231,8 +233,8 @@ func (s *Service) startEvent(d *deployment, i int, at time.Time) {
 	ev.Status, ev.StartTime = cdtypes.LifecycleEventStatusInProgress, aws.Time(at)
 	switch {
 	case hookEvents[name]:
-		if _, ok := d.hooks[name]; ok {
-			d.due = at.Add(s.timings.Hook)
+		if fn, ok := d.hooks[name]; ok {
+			s.startHook(d, i, fn, at)
 		} else {
 			d.due = at.Add(s.timings.Event)
 		}
@@ -261,20 +263,28 @@ func (s *Service) startEvent(d *deployment, i int, at time.Time) {
 func (s *Service) endEvent(d *deployment, at time.Time) {
 	ev := &d.events[d.cur]
 	name := aws.ToString(ev.LifecycleEventName)
-	if fn, ok := d.hooks[name]; ok {
-		r := s.hookResult(fn)
-		if r.Status != "Succeeded" {
-			msg := r.Message
+	if fn, ok := d.hooks[name]; ok && d.hook != nil && d.hook.event == d.cur {
+		status, msg := s.hookOutcome(d, at)
+		switch status {
+		case "":
+			return // still running; hookOutcome set d.due
+		case "Failed", "TimedOut":
+			code := cdtypes.LifecycleErrorCodeScriptFailed
+			if status == "TimedOut" {
+				code = cdtypes.LifecycleErrorCodeScriptTimedOut
+			}
 			if msg == "" {
 				msg = fmt.Sprintf("The %s hook %s reported failure.", name, fn)
 			}
+			d.hook = nil
 			ev.Status, ev.EndTime = cdtypes.LifecycleEventStatusFailed, aws.Time(at)
-			ev.Diagnostics = &cdtypes.Diagnostics{ErrorCode: cdtypes.LifecycleErrorCodeScriptFailed, Message: aws.String(msg),
+			ev.Diagnostics = &cdtypes.Diagnostics{ErrorCode: code, Message: aws.String(msg),
 				ScriptName: aws.String(fn), LogTail: aws.String(msg)}
 			s.fail(d, at, cdtypes.DeploymentStatusFailed, cdtypes.ErrorCodeHookExecutionFailure,
 				"The deployment failed because one or more of the lifecycle event hooks failed. "+name+": "+msg, false)
 			return
 		}
+		d.hook = nil
 	}
 	if name == "Install" {
 		// Install lasts until the replacement task set runs its tasks.

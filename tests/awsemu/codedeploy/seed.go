@@ -17,12 +17,15 @@ import (
 type Seed struct {
 	Applications     []json.RawMessage `json:"applications,omitempty" yaml:"applications,omitempty"`
 	DeploymentGroups []json.RawMessage `json:"deploymentGroups,omitempty" yaml:"deploymentGroups,omitempty"`
-	// Hooks are the answers of hook Lambda functions, by function name.
+	// Hooks are the reports of hook functions, by function name: the older
+	// convention, kept as an alias of functions created in the emulated
+	// Lambda (whose environment decides; see the package awsemu README).
 	Hooks map[string]HookResult `json:"hooks,omitempty" yaml:"hooks,omitempty"`
-	// Timings are Go durations: {event: 1s, hook: 2s}.
+	// Timings are Go durations: {event: 1s, hook: 2s, hookTimeout: 1h}.
 	Timings *struct {
-		Event string `json:"event,omitempty" yaml:"event,omitempty"`
-		Hook  string `json:"hook,omitempty" yaml:"hook,omitempty"`
+		Event       string `json:"event,omitempty" yaml:"event,omitempty"`
+		Hook        string `json:"hook,omitempty" yaml:"hook,omitempty"`
+		HookTimeout string `json:"hookTimeout,omitempty" yaml:"hookTimeout,omitempty"`
 	} `json:"timings,omitempty" yaml:"timings,omitempty"`
 }
 
@@ -36,7 +39,7 @@ func (s *Service) ApplySeed(seed *Seed) error {
 		for _, f := range []struct {
 			name, v string
 			dst     *time.Duration
-		}{{"event", t.Event, &tm.Event}, {"hook", t.Hook, &tm.Hook}} {
+		}{{"event", t.Event, &tm.Event}, {"hook", t.Hook, &tm.Hook}, {"hookTimeout", t.HookTimeout, &tm.HookTimeout}} {
 			if f.v == "" {
 				continue
 			}
