@@ -87,6 +87,32 @@ func validateDeploymentConfiguration(file string, sd *render.ServiceDefinition, 
 	return nil
 }
 
+// validateWaitUntil refuses --wait-until ecs:<STAGE> or paused for a
+// service that will deploy ROLLING: no service deployment of it walks
+// lifecycle stages or has PAUSE hooks, so the wait could only end in error
+// after the update. The strategy is the file's, over the live service's, over
+// ECS's default (ROLLING).
+func validateWaitUntil(spec *Spec, p *Plan, until WaitUntil) error {
+	if !until.needsLifecycle() {
+		return nil
+	}
+	strategy, from := ecstypes.DeploymentStrategyRolling, "ECS's default"
+	if p.live != nil && p.live.DeploymentConfiguration != nil && p.live.DeploymentConfiguration.Strategy != "" {
+		strategy, from = p.live.DeploymentConfiguration.Strategy, "service "+spec.Service
+	}
+	if sd := spec.ServiceDefinition; sd != nil && sd.DeploymentConfiguration != nil && sd.DeploymentConfiguration.Strategy != "" {
+		strategy, from = sd.DeploymentConfiguration.Strategy, spec.ServiceDefinitionFile
+		if from == "" {
+			from = "the service definition"
+		}
+	}
+	if strategy != ecstypes.DeploymentStrategyRolling {
+		return nil
+	}
+	return fmt.Errorf("--wait-until %s needs a BLUE_GREEN, LINEAR or CANARY deployment strategy, but the service deploys ROLLING (deploymentConfiguration.strategy from %s); "+
+		"use --wait-until deployed or stable, or set deploymentConfiguration.strategy", until, from)
+}
+
 // taskDefinitionToDeploy returns the container definitions the plan deploys:
 // the rendered file, or the chosen revision (read-only DescribeTaskDefinition).
 func (d *Deployer) taskDefinitionToDeploy(ctx context.Context, spec *Spec, p *Plan) (*ecs.RegisterTaskDefinitionInput, string, error) {
