@@ -186,6 +186,28 @@ func TestStaticRules(t *testing.T) {
 			s.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE")}}
 			return s
 		}, []string{"fargate-privileged"}},
+		{"blue/green complete", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+			s.LoadBalancers = []ecstypes.LoadBalancer{blueGreenLB("arn:tg/green")}
+			return s
+		}, nil},
+		{"blue/green alternate group is the primary", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary}
+			s.LoadBalancers = []ecstypes.LoadBalancer{blueGreenLB("arn:tg/blue")}
+			return s
+		}, []string{"blue-green-load-balancer"}},
+		{"linear without advancedConfiguration", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear}
+			lb := blueGreenLB("arn:tg/green")
+			lb.AdvancedConfiguration = nil
+			s.LoadBalancers = []ecstypes.LoadBalancer{lb}
+			return s
+		}, []string{"blue-green-load-balancer"}},
+		{"pause hook at a traffic shift, hooks on a rolling service", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
+				LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStageTestTrafficShift}}}}
+			return s
+		}, []string{"lifecycle-hooks-strategy", "pause-hook-stage"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,4 +278,11 @@ func TestFargateSizes(t *testing.T) {
 			t.Errorf("%v accepted", p)
 		}
 	}
+}
+
+// blueGreenLB is a load balancer of fargateService's container with an
+// advancedConfiguration whose alternate target group is alt.
+func blueGreenLB(alt string) ecstypes.LoadBalancer {
+	return ecstypes.LoadBalancer{TargetGroupArn: aws.String("arn:tg/blue"), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80),
+		AdvancedConfiguration: &ecstypes.AdvancedConfiguration{AlternateTargetGroupArn: aws.String(alt), ProductionListenerRule: aws.String("arn:rule/prod"), RoleArn: aws.String("arn:role/infra")}}
 }

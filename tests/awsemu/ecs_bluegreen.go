@@ -156,8 +156,10 @@ func (s *ecsService) validateStrategy(dc *ecstypes.DeploymentConfiguration, lbs 
 			}
 		}
 		if tc := h.TimeoutConfiguration; tc != nil {
-			if tc.TimeoutInMinutes != nil && (*tc.TimeoutInMinutes < 1 || *tc.TimeoutInMinutes > 1440) {
-				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.timeoutInMinutes must be between 1 and 1440.", i)
+			// API_DeploymentLifecycleHookTimeoutConfiguration: "Valid Range:
+			// Minimum value of 1. Maximum value of 20160."
+			if tc.TimeoutInMinutes != nil && (*tc.TimeoutInMinutes < 1 || *tc.TimeoutInMinutes > 20160) {
+				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.timeoutInMinutes must be between 1 and 20160.", i)
 			}
 			if a := tc.Action; a != "" && a != ecstypes.DeploymentLifecycleHookActionContinue && a != ecstypes.DeploymentLifecycleHookActionRollback {
 				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.action %q is not valid. Valid values are CONTINUE and ROLLBACK.", i, a)

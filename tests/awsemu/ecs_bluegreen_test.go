@@ -476,8 +476,20 @@ func TestECSBlueGreenValidation(t *testing.T) {
 		f.loadBalancers(), "stepPercent must be")
 	bad(&ecstypes.DeploymentConfiguration{LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
 		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp}}}}, nil, "only supported with the BLUE_GREEN")
+	pause := func(minutes int32) *ecstypes.DeploymentConfiguration {
+		return &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{
+			TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+			TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(minutes)}}}}
+	}
+	bad(pause(20161), f.loadBalancers(), "timeoutInMinutes must be between 1 and 20160")
+	bad(pause(0), f.loadBalancers(), "timeoutInMinutes must be between 1 and 20160")
 	if out, _ := f.c.ListServices(f.ctx, &ecs.ListServicesInput{Cluster: aws.String("app")}); len(out.ServiceArns) != 0 {
 		t.Errorf("a refused CreateService made %v", out.ServiceArns)
+	}
+	// Two weeks is the longest a hook may wait (API reference: 20160 minutes).
+	if _, err := f.c.CreateService(f.ctx, &ecs.CreateServiceInput{Cluster: aws.String("app"), ServiceName: aws.String("ok"), TaskDefinition: aws.String(f.td1),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork, LoadBalancers: f.loadBalancers(), DeploymentConfiguration: pause(20160)}); err != nil {
+		t.Errorf("timeoutInMinutes 20160: %v", err)
 	}
 }
 
@@ -506,6 +518,19 @@ func TestLambdaAndListenerAPIs(t *testing.T) {
 	failing := f.function("broken", map[string]string{emulambda.EnvFunctionError: "boom"})
 	if out, err := f.lambda.Invoke(f.ctx, &lambda.InvokeInput{FunctionName: aws.String(failing)}); err != nil || aws.ToString(out.FunctionError) != "Unhandled" {
 		t.Errorf("failing function: %v %+v", err, out)
+	}
+	// A weighted default action through ModifyListener (an NLB's listener
+	// is its own production or test "rule").
+	if _, err := f.elb.ModifyListener(f.ctx, &elb.ModifyListenerInput{ListenerArn: aws.String(f.testListen), DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward,
+		ForwardConfig: &elbtypes.ForwardActionConfig{TargetGroups: []elbtypes.TargetGroupTuple{{TargetGroupArn: aws.String(f.blueTG), Weight: aws.Int32(0)}, {TargetGroupArn: aws.String(f.greenTG), Weight: aws.Int32(100)}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, g := f.weights(f.testListen, true); b != 0 || g != 100 {
+		t.Errorf("weights after ModifyListener: %d/%d", b, g)
+	}
+	var lnf *elbtypes.ListenerNotFoundException
+	if _, err := f.elb.ModifyListener(f.ctx, &elb.ModifyListenerInput{ListenerArn: aws.String(f.testListen + "0")}); !errors.As(err, &lnf) {
+		t.Errorf("missing listener: %v", err)
 	}
 	// Weighted forwards through ModifyRule, then DeleteRule.
 	_, err = f.elb.ModifyRule(f.ctx, &elb.ModifyRuleInput{RuleArn: aws.String(f.prodRule), Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward,
