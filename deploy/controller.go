@@ -23,9 +23,9 @@ type controller interface {
 
 // controllerFor picks the controller for the service as first observed.
 func (w *Waiter) controllerFor(svc *ecstypes.Service, t WaitTarget) controller {
-	rolling := &rollingController{w: w, rollback: t.Rollback}
+	rolling := &rollingController{w: w, rollback: t.Rollback, prior: t.PriorServiceDeployment}
 	if usesLifecycle(svc) || w.Until.needsLifecycle() {
-		return &blueGreenController{w: w, rollback: t.Rollback, rolling: rolling, said: map[string]bool{}}
+		return &blueGreenController{w: w, rollback: t.Rollback, rolling: rolling, prior: t.PriorServiceDeployment, said: map[string]bool{}}
 	}
 	return rolling
 }
@@ -46,13 +46,14 @@ func usesLifecycle(svc *ecstypes.Service) bool {
 type rollingController struct {
 	w        *Waiter
 	rollback bool
+	prior    string // WaitTarget.PriorServiceDeployment
 }
 
 func (c *rollingController) judge(ctx context.Context, svc *ecstypes.Service, want expectation) verdict {
 	v := classify(svc, want)
 	if v.done && v.class == Completed {
 		// Whatever --wait-until says: a deployment ECS rolled back is no success.
-		v = c.w.confirmServiceDeployment(ctx, v, c.rollback, want.until)
+		v = c.w.confirmServiceDeployment(ctx, v, c.rollback, want.until, c.prior)
 	}
 	return v
 }
