@@ -291,7 +291,7 @@ func ServiceRules(in Input) []Finding {
 	if s.LaunchType == ecstypes.LaunchTypeFargate && len(td.RequiresCompatibilities) == 0 {
 		out = append(out, ng("fargate-compatibility", "launchType is FARGATE but the task definition has no requiresCompatibilities; add [\"FARGATE\"]"))
 	}
-	return append(out, blueGreenRules(s)...)
+	return append(out, BlueGreenRules(s)...)
 }
 
 // LoadBalancerTarget checks that a load balancer's container and port exist

@@ -203,6 +203,21 @@ func TestStaticRules(t *testing.T) {
 			s.LoadBalancers = []ecstypes.LoadBalancer{lb}
 			return s
 		}, []string{"blue-green-load-balancer"}},
+		{"linear and canary ranges", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear, BakeTimeInMinutes: aws.Int32(1441),
+				LinearConfiguration: &ecstypes.LinearConfiguration{StepPercent: aws.Float64(2.5), StepBakeTimeInMinutes: aws.Int32(6)},
+				CanaryConfiguration: &ecstypes.CanaryConfiguration{CanaryPercent: aws.Float64(0.05)},
+				LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+					TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(20161)}}}}
+			return s
+		}, []string{"deployment-configuration-range", "deployment-configuration-range", "deployment-configuration-range", "deployment-configuration-range"}},
+		{"linear and canary within range", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary, BakeTimeInMinutes: aws.Int32(1440),
+				CanaryConfiguration: &ecstypes.CanaryConfiguration{CanaryPercent: aws.Float64(0.1), CanaryBakeTimeInMinutes: aws.Int32(0)},
+				LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+					TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(20160)}}}}
+			return s
+		}, nil},
 		{"pause hook at a traffic shift, hooks on a rolling service", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
 			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
 				LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStageTestTrafficShift}}}}
