@@ -21,6 +21,9 @@ type blueGreenController struct {
 	w        *Waiter
 	rollback bool
 	rolling  *rollingController
+	// prior is WaitTarget.PriorServiceDeployment: still current, it is not
+	// this deploy's, and the rolling view judges.
+	prior string
 	// said keeps the progress line and the pause notices already reported.
 	said       map[string]bool
 	lastLine   string
@@ -61,7 +64,7 @@ func (c *blueGreenController) judge(ctx context.Context, svc *ecstypes.Service, 
 		c.w.reporter().Report(Event{Time: time.Now(), Kind: EventWarning, Message: fmt.Sprintf("%v (will retry)", err)})
 		return verdict{}
 	}
-	if sd == nil {
+	if sd == nil || c.prior != "" && aws.ToString(sd.ServiceDeploymentArn) == c.prior {
 		return c.rolling.judge(ctx, svc, want)
 	}
 	c.progress(sd)

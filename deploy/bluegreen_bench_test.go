@@ -27,11 +27,14 @@ func BenchmarkBlueGreenBakeTimeExit(b *testing.B) {
 	clock := awsemu.NewRealClock(1)
 	f := newFixture(b, clock, false)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	blue, err := f.emu.PutTargetGroup(awsemu.TargetGroupSpec{Name: "web-blue", ID: "00000000000000b1"})
+	// No connection draining (ELB's default is 300 s): the rollback between
+	// two deploys would wait it out in real time.
+	noDrain := map[string]string{"deregistration_delay.timeout_seconds": "0"}
+	blue, err := f.emu.PutTargetGroup(awsemu.TargetGroupSpec{Name: "web-blue", ID: "00000000000000b1", Attributes: noDrain})
 	if err != nil {
 		b.Fatal(err)
 	}
-	green, err := f.emu.PutTargetGroup(awsemu.TargetGroupSpec{Name: "web-green", ID: "00000000000000b2"})
+	green, err := f.emu.PutTargetGroup(awsemu.TargetGroupSpec{Name: "web-green", ID: "00000000000000b2", Attributes: noDrain})
 	if err != nil {
 		b.Fatal(err)
 	}

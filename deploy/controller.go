@@ -33,9 +33,9 @@ func (w *Waiter) controllerFor(svc *ecstypes.Service, t WaitTarget) controller {
 	if _, ok := w.Until.LifecycleEvent(); ok {
 		return refusal{reason: fmt.Sprintf("--wait-until %s needs a service under the CODE_DEPLOY deployment controller; service %s is deployed by ECS (use deployed, stable or ecs:<STAGE>)", w.Until, w.Service)}
 	}
-	rolling := &rollingController{w: w, rollback: t.Rollback}
+	rolling := &rollingController{w: w, rollback: t.Rollback, prior: t.PriorServiceDeployment}
 	if usesLifecycle(svc) || w.Until.needsLifecycle() {
-		return &blueGreenController{w: w, rollback: t.Rollback, rolling: rolling, said: map[string]bool{}}
+		return &blueGreenController{w: w, rollback: t.Rollback, rolling: rolling, prior: t.PriorServiceDeployment, said: map[string]bool{}}
 	}
 	return rolling
 }
@@ -63,13 +63,14 @@ func (r refusal) judge(context.Context, *ecstypes.Service, expectation) verdict 
 type rollingController struct {
 	w        *Waiter
 	rollback bool
+	prior    string // WaitTarget.PriorServiceDeployment
 }
 
 func (c *rollingController) judge(ctx context.Context, svc *ecstypes.Service, want expectation) verdict {
 	v := classify(svc, want)
 	if v.done && v.class == Completed {
 		// Whatever --wait-until says: a deployment ECS rolled back is no success.
-		v = c.w.confirmServiceDeployment(ctx, v, c.rollback, want.until)
+		v = c.w.confirmServiceDeployment(ctx, v, c.rollback, want.until, c.prior)
 	}
 	return v
 }

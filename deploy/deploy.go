@@ -209,13 +209,17 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 		out.Class, out.Reason = Submitted, fmt.Sprintf("deployment of %s started (not waiting: --no-wait)", shortTD(applied.TaskDefinitionARN))
 		return plan, withNotes(out, plan, applied, partial), nil
 	}
-	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, WaitTarget{
+	target := WaitTarget{
 		TaskDefinition: applied.TaskDefinitionARN,
 		DeploymentID:   applied.DeploymentID,
 		KnownEvents:    applied.KnownEvents,
 		Service:        applied.Service,
 		CodeDeployID:   applied.CodeDeployID,
-	})
+	}
+	if plan.live != nil {
+		target.PriorServiceDeployment = aws.ToString(plan.live.CurrentServiceDeployment)
+	}
+	o := d.waiter(spec.Cluster, spec.Service, opts.WaitUntil).Wait(ctx, target)
 	return plan, withNotes(o, plan, applied, partial), nil
 }
 

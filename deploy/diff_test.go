@@ -441,3 +441,63 @@ func TestMaskedJSONHidesEscapedSecrets(t *testing.T) {
 		t.Errorf("masked output is no longer JSON: %v", err)
 	}
 }
+
+// A blue/green, linear or canary service definition that leaves out what
+// ECS fills in (targetType, timeoutConfiguration, the step and canary
+// members it does not set, bakeTimeInMinutes 0) does not differ from the
+// live service that reports those defaults; a value other than the default
+// does.
+func TestDiffBlueGreenDefaultsAreNoChange(t *testing.T) {
+	const lb = `"loadBalancers": [{"targetGroupArn": "arn:tg/blue", "containerName": "c00", "containerPort": 8000,
+		"advancedConfiguration": {"alternateTargetGroupArn": "arn:tg/green", "productionListenerRule": "arn:rule/prod", "roleArn": "arn:role/infra"}}]`
+	hook := `{"hookTargetArn": "arn:fn/smoke", "roleArn": "arn:role/hooks", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]}`
+	liveHook := ecstypes.DeploymentLifecycleHook{HookTargetArn: aws.String("arn:fn/smoke"), RoleArn: aws.String("arn:role/hooks"),
+		LifecycleStages:      []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePreScaleUp, ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift},
+		TargetType:           ecstypes.DeploymentLifecycleHookTargetTypeAwsLambda,
+		TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{Action: ecstypes.DeploymentLifecycleHookActionRollback, TimeoutInMinutes: aws.Int32(1440)}}
+	for _, tc := range []struct {
+		name, file string
+		live       ecstypes.DeploymentConfiguration
+		differs    bool
+	}{
+		{"blue/green", `{"strategy": "BLUE_GREEN", "lifecycleHooks": [` + hook + `]}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, BakeTimeInMinutes: aws.Int32(0), LifecycleHooks: []ecstypes.DeploymentLifecycleHook{liveHook}}, false},
+		{"linear", `{"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 25}, "lifecycleHooks": [` + hook + `]}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear, BakeTimeInMinutes: aws.Int32(0), LifecycleHooks: []ecstypes.DeploymentLifecycleHook{liveHook},
+				LinearConfiguration: &ecstypes.LinearConfiguration{StepPercent: aws.Float64(25), StepBakeTimeInMinutes: aws.Int32(6)}}, false},
+		{"linear defaults only", `{"strategy": "LINEAR", "linearConfiguration": {}}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear,
+				LinearConfiguration: &ecstypes.LinearConfiguration{StepPercent: aws.Float64(10), StepBakeTimeInMinutes: aws.Int32(6)}}, false},
+		{"canary", `{"strategy": "CANARY", "canaryConfiguration": {"canaryBakeTimeInMinutes": 2}, "bakeTimeInMinutes": 5}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary, BakeTimeInMinutes: aws.Int32(5),
+				CanaryConfiguration: &ecstypes.CanaryConfiguration{CanaryPercent: aws.Float64(5), CanaryBakeTimeInMinutes: aws.Int32(2)}}, false},
+		{"linear step changed", `{"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 20}}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear,
+				LinearConfiguration: &ecstypes.LinearConfiguration{StepPercent: aws.Float64(10), StepBakeTimeInMinutes: aws.Int32(6)}}, true},
+		{"hook timeout changed", `{"strategy": "BLUE_GREEN", "lifecycleHooks": [{"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"], "timeoutConfiguration": {"timeoutInMinutes": 30}}]}`,
+			ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
+				LifecycleStages:      []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+				TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{Action: ecstypes.DeploymentLifecycleHookActionRollback, TimeoutInMinutes: aws.Int32(1440)}}}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			live := &f.services[0]
+			dc := tc.live
+			dc.MaximumPercent, dc.MinimumHealthyPercent = aws.Int32(200), aws.Int32(100)
+			dc.DeploymentCircuitBreaker = &ecstypes.DeploymentCircuitBreaker{}
+			live.DeploymentConfiguration = &dc
+			live.Deployments = nil // no Service Connect
+			live.LoadBalancers[0].AdvancedConfiguration = &ecstypes.AdvancedConfiguration{AlternateTargetGroupArn: aws.String("arn:tg/green"),
+				ProductionListenerRule: aws.String("arn:rule/prod"), RoleArn: aws.String("arn:role/infra")}
+			sd, err := render.DecodeServiceDefinition("sd.json", []byte(`{"launchType": "FARGATE", `+lb+`, "deploymentConfiguration": `+tc.file+`}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runDiff(t, f, Local{TaskDefinition: localTaskDefinition(1), Service: sd, ServicePath: "sd.json"}, "web", normalize.Ignore{})
+			u, _ := res.Service.Unified(false)
+			if res.Service.Differs() != tc.differs {
+				t.Errorf("differs = %v, want %v:\n%s", res.Service.Differs(), tc.differs, u)
+			}
+		})
+	}
+}

@@ -295,6 +295,11 @@ func (d *Deployer) Plan(ctx context.Context, spec *Spec, opts Options) (*Plan, e
 	if err := d.validatePlan(ctx, spec, p); err != nil {
 		return nil, err
 	}
+	if !opts.NoWait {
+		if err := validateWaitUntil(spec, p, opts.WaitUntil); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

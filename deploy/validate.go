@@ -30,6 +30,9 @@ func (d *Deployer) validatePlan(ctx context.Context, spec *Spec, p *Plan) error 
 	if err := validateDeploymentConfiguration(file, sd, p); err != nil {
 		return err
 	}
+	if err := validateStrategy(file, sd, p.live); err != nil {
+		return err
+	}
 	lbs, from := []ecstypes.LoadBalancer(nil), file
 	switch {
 	case sd != nil && sd.LoadBalancers != nil:
@@ -85,6 +88,76 @@ func validateDeploymentConfiguration(file string, sd *render.ServiceDefinition, 
 		return fmt.Errorf("%s: deploymentConfiguration.maximumPercent (%d) must not be below minimumHealthyPercent (%d): ECS could neither start nor stop a task", file, maxPct, minPct)
 	}
 	return nil
+}
+
+// validateStrategy checks the deployment strategy the service will have
+// (the file's deploymentConfiguration merged over the live one, as
+// UpdateService merges it) with verify's blue/green rules: an unknown
+// strategy, bake times and step or canary percentages out of range, hooks
+// ECS refuses, load balancers without the advancedConfiguration BLUE_GREEN,
+// LINEAR and CANARY need. ECS would refuse them only at UpdateService, after
+// the revision was registered.
+func validateStrategy(file string, sd *render.ServiceDefinition, live *ecstypes.Service) error {
+	if sd == nil || sd.DeploymentConfiguration == nil && sd.LoadBalancers == nil {
+		return nil
+	}
+	var dc ecstypes.DeploymentConfiguration
+	if live != nil && live.DeploymentConfiguration != nil {
+		dc = *live.DeploymentConfiguration
+	}
+	if f := sd.DeploymentConfiguration; f != nil {
+		if f.Strategy != "" {
+			dc.Strategy = f.Strategy
+		}
+		if f.BakeTimeInMinutes != nil {
+			dc.BakeTimeInMinutes = f.BakeTimeInMinutes
+		}
+		if f.LinearConfiguration != nil {
+			dc.LinearConfiguration = f.LinearConfiguration
+		}
+		if f.CanaryConfiguration != nil {
+			dc.CanaryConfiguration = f.CanaryConfiguration
+		}
+		if f.LifecycleHooks != nil {
+			dc.LifecycleHooks = f.LifecycleHooks
+		}
+	}
+	lbs := sd.LoadBalancers
+	if lbs == nil && live != nil {
+		lbs = live.LoadBalancers
+	}
+	for _, f := range verify.BlueGreenRules(&verify.Service{DeploymentConfiguration: &dc, LoadBalancers: lbs}) {
+		if f.Status == verify.NG {
+			return fmt.Errorf("%s: %s", file, f.Message)
+		}
+	}
+	return nil
+}
+
+// validateWaitUntil refuses --wait-until ecs:<STAGE> or paused for a
+// service that will deploy ROLLING: no service deployment of it walks
+// lifecycle stages or has PAUSE hooks, so the wait could only end in error
+// after the update. The strategy is the file's, over the live service's, over
+// ECS's default (ROLLING).
+func validateWaitUntil(spec *Spec, p *Plan, until WaitUntil) error {
+	if !until.needsLifecycle() {
+		return nil
+	}
+	strategy, from := ecstypes.DeploymentStrategyRolling, "ECS's default"
+	if p.live != nil && p.live.DeploymentConfiguration != nil && p.live.DeploymentConfiguration.Strategy != "" {
+		strategy, from = p.live.DeploymentConfiguration.Strategy, "service "+spec.Service
+	}
+	if sd := spec.ServiceDefinition; sd != nil && sd.DeploymentConfiguration != nil && sd.DeploymentConfiguration.Strategy != "" {
+		strategy, from = sd.DeploymentConfiguration.Strategy, spec.ServiceDefinitionFile
+		if from == "" {
+			from = "the service definition"
+		}
+	}
+	if strategy != ecstypes.DeploymentStrategyRolling {
+		return nil
+	}
+	return fmt.Errorf("--wait-until %s needs a BLUE_GREEN, LINEAR or CANARY deployment strategy, but the service deploys ROLLING (deploymentConfiguration.strategy from %s); "+
+		"use --wait-until deployed or stable, or set deploymentConfiguration.strategy", until, from)
 }
 
 // taskDefinitionToDeploy returns the container definitions the plan deploys:

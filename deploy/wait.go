@@ -242,6 +242,12 @@ type WaitTarget struct {
 	// CodeDeployID is the CodeDeploy deployment (d-...) to follow on a
 	// CODE_DEPLOY service; empty follows the one in progress, if any.
 	CodeDeployID string
+	// PriorServiceDeployment is the service's current service deployment
+	// before the change (its ARN). While it is still the current one, the
+	// change started no service deployment (UpdateService of
+	// deploymentConfiguration alone, say), and how that earlier one ended
+	// (a rollback, perhaps) says nothing about this deploy.
+	PriorServiceDeployment string
 }
 
 func (w *Waiter) reporter() Reporter {
@@ -498,9 +504,9 @@ func (w *Waiter) stopped(ctx context.Context, out func(Class, string) *Outcome, 
 // --wait-until deployed a service deployment still in progress (a bake time)
 // is not done yet. Without that API (older regions, permissions) the
 // DescribeServices verdict stands.
-func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollback bool, until WaitUntil) verdict {
+func (w *Waiter) confirmServiceDeployment(ctx context.Context, v verdict, rollback bool, until WaitUntil, prior string) verdict {
 	sd, err := latestServiceDeployment(ctx, w.ECS, w.Cluster, w.Service)
-	if err != nil || sd == nil {
+	if err != nil || sd == nil || prior != "" && aws.ToString(sd.ServiceDeploymentArn) == prior {
 		return v
 	}
 	if rollback {

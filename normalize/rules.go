@@ -94,7 +94,35 @@ var ServiceRules = []Rule{
 	Default("deploymentConfiguration.alarms.enable", false),
 	Default("deploymentConfiguration.alarms.rollback", false),
 	Default("deploymentConfiguration.strategy", "ROLLING"),
+	// The API reference gives bakeTimeInMinutes no default ("You must
+	// provide this parameter when you use the BLUE_GREEN deployment
+	// strategy"), and ECS reports 0 for a service that never set it (what
+	// Terraform imports of ROLLING services show: bake_time_in_minutes = 0).
 	Default("deploymentConfiguration.bakeTimeInMinutes", 0),
+	// ECS API reference, LinearConfiguration: "The default value is 10.0"
+	// (stepPercent), "The default value is 6" (stepBakeTimeInMinutes).
+	// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LinearConfiguration.html
+	Default("deploymentConfiguration.linearConfiguration.stepPercent", 10.0),
+	Default("deploymentConfiguration.linearConfiguration.stepBakeTimeInMinutes", 6),
+	// ECS API reference, CanaryConfiguration: "The default value is 5.0"
+	// (canaryPercent), "The default value is 10" (canaryBakeTimeInMinutes).
+	// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CanaryConfiguration.html
+	Default("deploymentConfiguration.canaryConfiguration.canaryPercent", 5.0),
+	Default("deploymentConfiguration.canaryConfiguration.canaryBakeTimeInMinutes", 10),
+	// ECS API reference, DeploymentLifecycleHook: targetType "If not
+	// specified, the default value is AWS_LAMBDA";
+	// DeploymentLifecycleHookTimeoutConfiguration: action "Default: ROLLBACK",
+	// timeoutInMinutes "Default: 1440 (24 hours)". A timeoutConfiguration of
+	// defaults only is then no timeoutConfiguration.
+	// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html
+	// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHookTimeoutConfiguration.html
+	Default("deploymentConfiguration.lifecycleHooks[].targetType", "AWS_LAMBDA"),
+	Default("deploymentConfiguration.lifecycleHooks[].timeoutConfiguration.action", "ROLLBACK"),
+	Default("deploymentConfiguration.lifecycleHooks[].timeoutConfiguration.timeoutInMinutes", 1440),
+	// loadBalancers[].advancedConfiguration has no defaults: every member
+	// (alternateTargetGroupArn, productionListenerRule, testListenerRule,
+	// roleArn) is the user's (API_AdvancedConfiguration), an absent
+	// testListenerRule stays absent.
 	// Service Connect switched off is no Service Connect (what removing it
 	// from the file sends).
 	Default("serviceConnectConfiguration.enabled", false),
@@ -113,6 +141,9 @@ var ServiceRules = []Rule{
 	Set("networkConfiguration.awsvpcConfiguration.subnets", ""),
 	Set("networkConfiguration.awsvpcConfiguration.securityGroups", ""),
 	Set("deploymentConfiguration.alarms.alarmNames", ""),
+	// A hook runs at each stage it names: the order of the names carries
+	// no meaning (the order of the hooks themselves is kept).
+	Set("deploymentConfiguration.lifecycleHooks[].lifecycleStages", ""),
 	Set("serviceConnectConfiguration.services", "portName"),
 	Set("serviceConnectConfiguration.services[].clientAliases", ""),
 	Set("volumeConfigurations", "name"),
@@ -178,4 +209,7 @@ var freeFormMaps = map[string]bool{
 	"options":      true,
 	"driverOpts":   true,
 	"labels":       true,
+	// A lifecycle hook's hookDetails is the user's JSON, passed to the
+	// Lambda function as written.
+	"hookDetails": true,
 }

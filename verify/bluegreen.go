@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"math"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // ECS-native blue/green, linear and canary deployments: what ECS refuses at
@@ -26,8 +27,11 @@ func lifecycleStrategy(s *Service) bool {
 	return dc != nil && dc.Strategy != "" && dc.Strategy != ecstypes.DeploymentStrategyRolling
 }
 
-// blueGreenRules are the static rules of a service's strategy and hooks.
-func blueGreenRules(s *Service) []Finding {
+// BlueGreenRules are the static rules of a service's strategy, its
+// linear, canary and bake settings, its hooks and its load balancers'
+// advancedConfiguration: what CreateService and UpdateService refuse. deploy
+// checks them before its first mutating call.
+func BlueGreenRules(s *Service) []Finding {
 	dc := s.DeploymentConfiguration
 	if dc == nil {
 		return nil
@@ -38,6 +42,7 @@ func blueGreenRules(s *Service) []Finding {
 	default:
 		out = append(out, ng("deployment-strategy", "deploymentConfiguration.strategy %q is not ROLLING, BLUE_GREEN, LINEAR or CANARY", dc.Strategy))
 	}
+	out = append(out, rangeRules(dc)...)
 	if len(dc.LifecycleHooks) > 0 && !lifecycleStrategy(s) {
 		out = append(out, ng("lifecycle-hooks-strategy", "deploymentConfiguration.lifecycleHooks need strategy BLUE_GREEN, LINEAR or CANARY (the service deploys ROLLING)"))
 	}
@@ -67,6 +72,38 @@ func blueGreenRules(s *Service) []Finding {
 			out = append(out, ng("blue-green-load-balancer", "loadBalancers[%d].advancedConfiguration needs alternateTargetGroupArn, productionListenerRule and roleArn", i))
 		case aws.ToString(ac.AlternateTargetGroupArn) == aws.ToString(lb.TargetGroupArn):
 			out = append(out, ng("blue-green-load-balancer", "loadBalancers[%d]: alternateTargetGroupArn is targetGroupArn; blue and green need two target groups", i))
+		}
+	}
+	return out
+}
+
+// rangeRules are the ranges the ECS API reference gives the strategy's
+// numbers (DeploymentConfiguration, LinearConfiguration,
+// CanaryConfiguration, DeploymentLifecycleHookTimeoutConfiguration).
+func rangeRules(dc *ecstypes.DeploymentConfiguration) []Finding {
+	var out []Finding
+	minutes := func(name string, v *int32, lo, hi int32) {
+		if v != nil && (*v < lo || *v > hi) {
+			out = append(out, ng("deployment-configuration-range", "deploymentConfiguration.%s must be between %d and %d minutes, got %d", name, lo, hi, *v))
+		}
+	}
+	percent := func(name string, v *float64, lo float64) {
+		if v != nil && (*v < lo || *v > 100 || math.Abs(*v*10-math.Round(*v*10)) > 1e-6) {
+			out = append(out, ng("deployment-configuration-range", "deploymentConfiguration.%s must be a multiple of 0.1 from %.1f to 100.0, got %v", name, lo, *v))
+		}
+	}
+	minutes("bakeTimeInMinutes", dc.BakeTimeInMinutes, 0, 1440)
+	if lc := dc.LinearConfiguration; lc != nil {
+		percent("linearConfiguration.stepPercent", lc.StepPercent, 3)
+		minutes("linearConfiguration.stepBakeTimeInMinutes", lc.StepBakeTimeInMinutes, 0, 1440)
+	}
+	if cc := dc.CanaryConfiguration; cc != nil {
+		percent("canaryConfiguration.canaryPercent", cc.CanaryPercent, 0.1)
+		minutes("canaryConfiguration.canaryBakeTimeInMinutes", cc.CanaryBakeTimeInMinutes, 0, 1440)
+	}
+	for i, h := range dc.LifecycleHooks {
+		if tc := h.TimeoutConfiguration; tc != nil {
+			minutes(fmt.Sprintf("lifecycleHooks[%d].timeoutConfiguration.timeoutInMinutes", i), tc.TimeoutInMinutes, 1, 20160)
 		}
 	}
 	return out

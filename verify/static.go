@@ -292,7 +292,7 @@ func ServiceRules(in Input) []Finding {
 		out = append(out, ng("fargate-compatibility", "launchType is FARGATE but the task definition has no requiresCompatibilities; add [\"FARGATE\"]"))
 	}
 	out = append(out, serviceRegistryRules(in)...)
-	out = append(out, blueGreenRules(s)...)
+	out = append(out, BlueGreenRules(s)...)
 	return append(out, codeDeployRules(in)...)
 }
 

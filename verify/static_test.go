@@ -186,6 +186,43 @@ func TestStaticRules(t *testing.T) {
 			s.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE")}}
 			return s
 		}, []string{"fargate-privileged"}},
+		{"blue/green complete", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+			s.LoadBalancers = []ecstypes.LoadBalancer{blueGreenLB("arn:tg/green")}
+			return s
+		}, nil},
+		{"blue/green alternate group is the primary", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary}
+			s.LoadBalancers = []ecstypes.LoadBalancer{blueGreenLB("arn:tg/blue")}
+			return s
+		}, []string{"blue-green-load-balancer"}},
+		{"linear without advancedConfiguration", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear}
+			lb := blueGreenLB("arn:tg/green")
+			lb.AdvancedConfiguration = nil
+			s.LoadBalancers = []ecstypes.LoadBalancer{lb}
+			return s
+		}, []string{"blue-green-load-balancer"}},
+		{"linear and canary ranges", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyLinear, BakeTimeInMinutes: aws.Int32(1441),
+				LinearConfiguration: &ecstypes.LinearConfiguration{StepPercent: aws.Float64(2.5), StepBakeTimeInMinutes: aws.Int32(6)},
+				CanaryConfiguration: &ecstypes.CanaryConfiguration{CanaryPercent: aws.Float64(0.05)},
+				LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+					TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(20161)}}}}
+			return s
+		}, []string{"deployment-configuration-range", "deployment-configuration-range", "deployment-configuration-range", "deployment-configuration-range"}},
+		{"linear and canary within range", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary, BakeTimeInMinutes: aws.Int32(1440),
+				CanaryConfiguration: &ecstypes.CanaryConfiguration{CanaryPercent: aws.Float64(0.1), CanaryBakeTimeInMinutes: aws.Int32(0)},
+				LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+					TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(20160)}}}}
+			return s
+		}, nil},
+		{"pause hook at a traffic shift, hooks on a rolling service", func(td *ecs.RegisterTaskDefinitionInput, s *Service) *Service {
+			s.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
+				LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStageTestTrafficShift}}}}
+			return s
+		}, []string{"lifecycle-hooks-strategy", "pause-hook-stage"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,4 +293,11 @@ func TestFargateSizes(t *testing.T) {
 			t.Errorf("%v accepted", p)
 		}
 	}
+}
+
+// blueGreenLB is a load balancer of fargateService's container with an
+// advancedConfiguration whose alternate target group is alt.
+func blueGreenLB(alt string) ecstypes.LoadBalancer {
+	return ecstypes.LoadBalancer{TargetGroupArn: aws.String("arn:tg/blue"), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80),
+		AdvancedConfiguration: &ecstypes.AdvancedConfiguration{AlternateTargetGroupArn: aws.String(alt), ProductionListenerRule: aws.String("arn:rule/prod"), RoleArn: aws.String("arn:role/infra")}}
 }

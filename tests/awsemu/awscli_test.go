@@ -3,6 +3,7 @@ package awsemu
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,29 +68,38 @@ func newCLIRunner(t *testing.T, e *Emulator) *cliRunner {
 	return &cliRunner{t: t, bin: awsCLI(t), e: e, env: env, home: home}
 }
 
-// run executes one command and decodes its JSON output (nil when empty).
+// run executes one command and decodes its JSON output (nil when empty);
+// a failure fails the test.
 func (c *cliRunner) run(args ...string) map[string]any {
 	c.t.Helper()
-	full := append(append([]string{}, args...), "--endpoint-url", c.e.URL(), "--region", c.e.Region(), "--output", "json")
-	cmd := exec.Command(c.bin, full...)
-	cmd.Env = c.env
-	cmd.Dir = c.home
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	out, stderr, err := c.try(args...)
 	c.t.Logf("aws %s (%s)", strings.Join(args[:min(2, len(args))], " "), time.Since(start).Round(time.Millisecond))
 	if err != nil {
-		c.t.Fatalf("aws %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
+		c.t.Fatalf("aws %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+// try runs one command and returns its JSON output (nil when empty), its
+// stderr and its error, without failing the test.
+func (c *cliRunner) try(args ...string) (map[string]any, string, error) {
+	full := append(append([]string{}, args...), "--endpoint-url", c.e.URL(), "--region", c.e.Region(), "--output", "json")
+	cmd := exec.Command(c.bin, full...)
+	cmd.Env, cmd.Dir = c.env, c.home
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, stderr.String(), err
 	}
 	if len(bytes.TrimSpace(stdout.Bytes())) == 0 {
-		return nil
+		return nil, stderr.String(), nil
 	}
 	var out map[string]any
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		c.t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, stdout.String())
+		return nil, stderr.String(), fmt.Errorf("output is not JSON: %v\n%s", err, stdout.String())
 	}
-	return out
+	return out, stderr.String(), nil
 }
 
 // dig walks a decoded JSON tree: dig(m, "services", 0, "status").

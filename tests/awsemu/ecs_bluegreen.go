@@ -71,8 +71,8 @@ type bgState struct {
 	stepUntil time.Time
 	bakeUntil time.Time
 	hooks     []*bgHook // executions at the current stage
-	hookStage ecstypes.DeploymentLifecycleHookStage
-	// rollingBack: traffic is back on blue and green is stopping.
+	// rollingBack: traffic is back on blue and green is stopping; the
+	// hooks of the traffic shift stages run again (rollbackHooks).
 	rollingBack bool
 }
 
@@ -84,6 +84,7 @@ type bgTraffic struct {
 
 type bgHook struct {
 	id        string
+	stage     ecstypes.DeploymentLifecycleHookStage
 	hook      ecstypes.DeploymentLifecycleHook
 	status    ecstypes.DeploymentLifecycleHookStatus
 	expiresAt time.Time
@@ -155,8 +156,10 @@ func (s *ecsService) validateStrategy(dc *ecstypes.DeploymentConfiguration, lbs 
 			}
 		}
 		if tc := h.TimeoutConfiguration; tc != nil {
-			if tc.TimeoutInMinutes != nil && (*tc.TimeoutInMinutes < 1 || *tc.TimeoutInMinutes > 1440) {
-				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.timeoutInMinutes must be between 1 and 1440.", i)
+			// API_DeploymentLifecycleHookTimeoutConfiguration: "Valid Range:
+			// Minimum value of 1. Maximum value of 20160."
+			if tc.TimeoutInMinutes != nil && (*tc.TimeoutInMinutes < 1 || *tc.TimeoutInMinutes > 20160) {
+				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.timeoutInMinutes must be between 1 and 20160.", i)
 			}
 			if a := tc.Action; a != "" && a != ecstypes.DeploymentLifecycleHookActionContinue && a != ecstypes.DeploymentLifecycleHookActionRollback {
 				return apiErr("InvalidParameterException", "lifecycleHooks[%d].timeoutConfiguration.action %q is not valid. Valid values are CONTINUE and ROLLBACK.", i, a)
@@ -231,7 +234,7 @@ func (s *ecsService) startBlueGreen(svc *ecsSvc, sd *ecsSvcDeployment, now time.
 func (s *ecsService) enterStage(svc *ecsSvc, sd *ecsSvcDeployment, stage int, at time.Time) {
 	bg := sd.bg
 	bg.stage = stage
-	bg.hooks, bg.hookStage = nil, ""
+	bg.hooks = nil
 	sd.stage, sd.updatedAt = bgStages[stage], at
 	s.addEvent(svc, at, "(service deployment %s) entered lifecycle stage %s.", lastSegment(sd.arn), bgStages[stage])
 	switch stage {
@@ -263,16 +266,12 @@ func (s *ecsService) enterStage(svc *ecsSvc, sd *ecsSvcDeployment, stage int, at
 
 func (s *ecsService) startHooks(svc *ecsSvc, sd *ecsSvcDeployment, stage ecstypes.DeploymentLifecycleHookStage, at time.Time) {
 	bg := sd.bg
-	bg.hooks, bg.hookStage = nil, stage
+	bg.hooks = nil
 	for _, h := range sd.config.LifecycleHooks {
 		if !hasInclude(h.LifecycleStages, string(stage)) {
 			continue
 		}
-		timeout := 1440 * time.Minute
-		if tc := h.TimeoutConfiguration; tc != nil && tc.TimeoutInMinutes != nil {
-			timeout = time.Duration(*tc.TimeoutInMinutes) * time.Minute
-		}
-		x := &bgHook{id: s.uuid(), hook: h, status: ecstypes.DeploymentLifecycleHookStatusInProgress, expiresAt: at.Add(timeout), nextCall: at}
+		x := &bgHook{id: s.uuid(), stage: stage, hook: h, status: ecstypes.DeploymentLifecycleHookStatusInProgress, expiresAt: at.Add(hookTimeout(h)), nextCall: at}
 		if h.TargetType == ecstypes.DeploymentLifecycleHookTargetTypePause {
 			x.status, x.nextCall = ecstypes.DeploymentLifecycleHookStatusAwaitingAction, time.Time{}
 			s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s paused the deployment at %s: waiting for ContinueServiceDeployment until %s.",
@@ -290,18 +289,21 @@ func timeoutAction(h ecstypes.DeploymentLifecycleHook) ecstypes.DeploymentLifecy
 }
 
 // runHooks moves the current stage's hooks on; it returns whether all are
-// done, and a failure reason when the deployment must roll back.
+// done, and a failure reason when the deployment must roll back. During a
+// rollback a failed or timed-out hook is reported, but there is nothing
+// left to roll back to: the others still run.
 func (s *ecsService) runHooks(svc *ecsSvc, sd *ecsSvcDeployment, at time.Time) (bool, string) {
 	all := true
+	rollingBack := sd.bg.rollingBack
 	for _, h := range sd.bg.hooks {
 		if h.done() {
 			continue
 		}
 		if !at.Before(h.expiresAt) {
 			h.status = ecstypes.DeploymentLifecycleHookStatusTimedOut
-			s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s timed out at %s.", lastSegment(sd.arn), h.id, sd.bg.hookStage)
-			if timeoutAction(h.hook) == ecstypes.DeploymentLifecycleHookActionRollback {
-				return true, fmt.Sprintf("Service deployment rolled back because lifecycle hook %s timed out at %s.", h.id, sd.bg.hookStage)
+			s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s timed out at %s.", lastSegment(sd.arn), h.id, h.stage)
+			if !rollingBack && timeoutAction(h.hook) == ecstypes.DeploymentLifecycleHookActionRollback {
+				return true, fmt.Sprintf("Service deployment rolled back because lifecycle hook %s timed out at %s.", h.id, h.stage)
 			}
 			continue
 		}
@@ -317,13 +319,18 @@ func (s *ecsService) runHooks(svc *ecsSvc, sd *ecsSvcDeployment, at time.Time) (
 		switch status {
 		case "SUCCEEDED":
 			h.status = ecstypes.DeploymentLifecycleHookStatusSucceeded
+			if rollingBack {
+				s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s succeeded at %s during the rollback.", lastSegment(sd.arn), h.id, h.stage)
+			}
 		case "IN_PROGRESS":
 			h.nextCall = at.Add(delay)
 			all = false
 		default:
 			h.status = ecstypes.DeploymentLifecycleHookStatusFailed
-			s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s failed at %s: %s", lastSegment(sd.arn), h.id, sd.bg.hookStage, h.answer)
-			return true, fmt.Sprintf("Service deployment rolled back because lifecycle hook %s failed at %s.", h.id, sd.bg.hookStage)
+			s.addEvent(svc, at, "(service deployment %s) lifecycle hook %s failed at %s: %s", lastSegment(sd.arn), h.id, h.stage, h.answer)
+			if !rollingBack {
+				return true, fmt.Sprintf("Service deployment rolled back because lifecycle hook %s failed at %s.", h.id, h.stage)
+			}
 		}
 	}
 	return all, ""
@@ -343,7 +350,7 @@ func (s *ecsService) invokeHook(svc *ecsSvc, sd *ecsSvcDeployment, h *bgHook) (s
 			"testTrafficWeights": test, "productionTrafficWeights": prod,
 			"serviceArn": svc.arn, "targetServiceRevisionArn": sd.target.revisionArn,
 		},
-		"executionId": h.id, "lifecycleStage": string(sd.bg.hookStage), "resourceArn": sd.arn,
+		"executionId": h.id, "lifecycleStage": string(h.stage), "resourceArn": sd.arn,
 		"hookDetails": hookDetailsValue(h.hook.HookDetails),
 	})
 	out, fnErr, err := s.e.services.lambda.Invoke(aws.ToString(h.hook.HookTargetArn), payload)
@@ -431,6 +438,11 @@ func (s *ecsService) stepBlueGreen(svc *ecsSvc, at time.Time) {
 func (s *ecsService) stepOnce(svc *ecsSvc, sd *ecsSvcDeployment, at time.Time) bool {
 	bg := sd.bg
 	if bg.rollingBack {
+		if len(bg.hooks) > 0 {
+			if done, _ := s.runHooks(svc, sd, at); !done {
+				return false
+			}
+		}
 		if !svc.hasUnstopped(sd.target) {
 			sd.finish(ecstypes.ServiceDeploymentStatusRollbackSuccessful, "", at)
 			s.addEvent(svc, at, "(service deployment %s) rolled back: all traffic is on revision %s.", lastSegment(sd.arn), lastSegment(bg.blue.revisionArn))
@@ -510,7 +522,7 @@ func (s *ecsService) stepOnce(svc *ecsSvc, sd *ecsSvcDeployment, at time.Time) b
 // by the clock alone (hook calls and timeouts, step and bake ends).
 func (sd *ecsSvcDeployment) nextBlueGreenEvent() (time.Time, bool) {
 	bg := sd.bg
-	if bg == nil || !sd.inProgress() || bg.rollingBack {
+	if bg == nil || !sd.inProgress() {
 		return time.Time{}, false
 	}
 	var best time.Time
@@ -526,7 +538,7 @@ func (sd *ecsSvcDeployment) nextBlueGreenEvent() (time.Time, bool) {
 			consider(h.nextCall)
 		}
 	}
-	if len(bg.hooks) == 0 {
+	if len(bg.hooks) == 0 && !bg.rollingBack {
 		switch bg.stage {
 		case bgProdShift:
 			consider(bg.stepUntil)
@@ -556,6 +568,7 @@ func (s *ecsService) rollbackBlueGreen(svc *ecsSvc, sd *ecsSvcDeployment, at tim
 	bg := sd.bg
 	green := sd.target
 	bg.rollingBack = true
+	shiftedTest, shiftedProd := bg.testPct > 0, bg.prodPct > 0
 	bg.prodPct, bg.testPct = 0, 0
 	s.applyWeights(svc, sd, at)
 	green.rollout, green.reason, green.updatedAt = ecstypes.DeploymentRolloutStateFailed, "ECS deployment rolled back.", at
@@ -572,6 +585,51 @@ func (s *ecsService) rollbackBlueGreen(svc *ecsSvc, sd *ecsSvcDeployment, at tim
 	sd.status, sd.statusReason, sd.updatedAt = ecstypes.ServiceDeploymentStatusRollbackInProgress, reason, at
 	sd.rollback = &ecstypes.Rollback{Reason: aws.String(reason), StartedAt: aws.Time(at), ServiceRevisionArn: aws.String(bg.blue.revisionArn)}
 	s.addEvent(svc, at, "(service deployment %s) rolling back to revision %s: all traffic returns to it.", lastSegment(sd.arn), lastSegment(bg.blue.revisionArn))
+	s.rollbackHooks(svc, sd, at, shiftedTest, shiftedProd)
+}
+
+// rollbackHooks starts, for a rollback, the hooks of the stages whose
+// traffic moves back. The ECS developer guide (Lifecycle hooks for Amazon
+// ECS service deployments): "When a roll back happens, Amazon ECS runs the
+// lifecycle hooks for the following lifecycle stages: PRODUCTION_TRAFFIC_SHIFT,
+// TEST_TRAFFIC_SHIFT." Only stages whose traffic had moved run (a rollback
+// before any shift moves no traffic), and the hooks of the stage being left
+// that had not finished are dropped: ECS no longer waits for them. PAUSE
+// hooks cannot be configured at those two stages.
+func (s *ecsService) rollbackHooks(svc *ecsSvc, sd *ecsSvcDeployment, at time.Time, test, prod bool) {
+	bg := sd.bg
+	kept := bg.hooks[:0]
+	for _, h := range bg.hooks {
+		if h.done() {
+			kept = append(kept, h)
+		}
+	}
+	bg.hooks = kept
+	for _, st := range []struct {
+		stage ecstypes.DeploymentLifecycleHookStage
+		moved bool
+	}{{ecstypes.DeploymentLifecycleHookStageTestTrafficShift, test}, {ecstypes.DeploymentLifecycleHookStageProductionTrafficShift, prod}} {
+		if !st.moved {
+			continue
+		}
+		for _, h := range sd.config.LifecycleHooks {
+			if !hasInclude(h.LifecycleStages, string(st.stage)) || h.TargetType == ecstypes.DeploymentLifecycleHookTargetTypePause {
+				continue
+			}
+			x := &bgHook{id: s.uuid(), stage: st.stage, hook: h, status: ecstypes.DeploymentLifecycleHookStatusInProgress, expiresAt: at.Add(hookTimeout(h)), nextCall: at}
+			bg.hooks = append(bg.hooks, x)
+			s.addEvent(svc, at, "(service deployment %s) rolling back: running lifecycle hook %s of %s.", lastSegment(sd.arn), x.id, st.stage)
+		}
+	}
+}
+
+// hookTimeout is how long ECS waits for a hook: 1440 minutes unless its
+// timeoutConfiguration says otherwise.
+func hookTimeout(h ecstypes.DeploymentLifecycleHook) time.Duration {
+	if tc := h.TimeoutConfiguration; tc != nil && tc.TimeoutInMinutes != nil {
+		return time.Duration(*tc.TimeoutInMinutes) * time.Minute
+	}
+	return 1440 * time.Minute
 }
 
 // continueServiceDeployment resolves a PAUSE hook.

@@ -476,8 +476,20 @@ func TestECSBlueGreenValidation(t *testing.T) {
 		f.loadBalancers(), "stepPercent must be")
 	bad(&ecstypes.DeploymentConfiguration{LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause,
 		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp}}}}, nil, "only supported with the BLUE_GREEN")
+	pause := func(minutes int32) *ecstypes.DeploymentConfiguration {
+		return &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{
+			TargetType: ecstypes.DeploymentLifecycleHookTargetTypePause, LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostScaleUp},
+			TimeoutConfiguration: &ecstypes.DeploymentLifecycleHookTimeoutConfiguration{TimeoutInMinutes: aws.Int32(minutes)}}}}
+	}
+	bad(pause(20161), f.loadBalancers(), "timeoutInMinutes must be between 1 and 20160")
+	bad(pause(0), f.loadBalancers(), "timeoutInMinutes must be between 1 and 20160")
 	if out, _ := f.c.ListServices(f.ctx, &ecs.ListServicesInput{Cluster: aws.String("app")}); len(out.ServiceArns) != 0 {
 		t.Errorf("a refused CreateService made %v", out.ServiceArns)
+	}
+	// Two weeks is the longest a hook may wait (API reference: 20160 minutes).
+	if _, err := f.c.CreateService(f.ctx, &ecs.CreateServiceInput{Cluster: aws.String("app"), ServiceName: aws.String("ok"), TaskDefinition: aws.String(f.td1),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork, LoadBalancers: f.loadBalancers(), DeploymentConfiguration: pause(20160)}); err != nil {
+		t.Errorf("timeoutInMinutes 20160: %v", err)
 	}
 }
 
@@ -507,6 +519,19 @@ func TestLambdaAndListenerAPIs(t *testing.T) {
 	if out, err := f.lambda.Invoke(f.ctx, &lambda.InvokeInput{FunctionName: aws.String(failing)}); err != nil || aws.ToString(out.FunctionError) != "Unhandled" {
 		t.Errorf("failing function: %v %+v", err, out)
 	}
+	// A weighted default action through ModifyListener (an NLB's listener
+	// is its own production or test "rule").
+	if _, err := f.elb.ModifyListener(f.ctx, &elb.ModifyListenerInput{ListenerArn: aws.String(f.testListen), DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward,
+		ForwardConfig: &elbtypes.ForwardActionConfig{TargetGroups: []elbtypes.TargetGroupTuple{{TargetGroupArn: aws.String(f.blueTG), Weight: aws.Int32(0)}, {TargetGroupArn: aws.String(f.greenTG), Weight: aws.Int32(100)}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, g := f.weights(f.testListen, true); b != 0 || g != 100 {
+		t.Errorf("weights after ModifyListener: %d/%d", b, g)
+	}
+	var lnf *elbtypes.ListenerNotFoundException
+	if _, err := f.elb.ModifyListener(f.ctx, &elb.ModifyListenerInput{ListenerArn: aws.String(f.testListen + "0")}); !errors.As(err, &lnf) {
+		t.Errorf("missing listener: %v", err)
+	}
 	// Weighted forwards through ModifyRule, then DeleteRule.
 	_, err = f.elb.ModifyRule(f.ctx, &elb.ModifyRuleInput{RuleArn: aws.String(f.prodRule), Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward,
 		ForwardConfig: &elbtypes.ForwardActionConfig{TargetGroups: []elbtypes.TargetGroupTuple{{TargetGroupArn: aws.String(f.blueTG), Weight: aws.Int32(70)}, {TargetGroupArn: aws.String(f.greenTG), Weight: aws.Int32(30)}}}}}})
@@ -526,5 +551,90 @@ func TestLambdaAndListenerAPIs(t *testing.T) {
 	var rnf *elbtypes.RuleNotFoundException
 	if _, err := f.elb.DescribeRules(f.ctx, &elb.DescribeRulesInput{RuleArns: []string{f.prodRule}}); !errors.As(err, &rnf) {
 		t.Errorf("deleted rule: %v", err)
+	}
+}
+
+// A circuit-breaker trip during a blue/green deployment returns all traffic
+// to blue and ends ROLLBACK_SUCCESSFUL, with the breaker TRIGGERED, as ECS
+// does; when traffic had moved, the hooks of TEST_TRAFFIC_SHIFT and
+// PRODUCTION_TRAFFIC_SHIFT run again for the way back (ECS developer guide,
+// lifecycle hooks: "When a roll back happens, Amazon ECS runs the lifecycle
+// hooks for ... PRODUCTION_TRAFFIC_SHIFT, TEST_TRAFFIC_SHIFT").
+func TestECSBlueGreenCircuitBreakerRollsBack(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		green      func(f *bgFixture) *ecs.RegisterTaskDefinitionInput
+		tripStage  ecstypes.ServiceDeploymentLifecycleStage
+		hooksAgain int
+	}{
+		{"green tasks fail to start", func(f *bgFixture) *ecs.RegisterTaskDefinitionInput {
+			return fargateTD("web", f.e.ImageURI("web", "missing"))
+		}, ecstypes.ServiceDeploymentLifecycleStageScaleUp, 0},
+		{"green tasks crash during the bake", func(f *bgFixture) *ecs.RegisterTaskDefinitionInput {
+			td := fargateTD("web", "nginx:3")
+			td.ContainerDefinitions[0].DockerLabels = map[string]string{"awsemu.exit-code": "1", "awsemu.exit-after": "90s"}
+			return td
+		}, ecstypes.ServiceDeploymentLifecycleStageBakeTime, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newBGFixture(t)
+			shift := f.function("shift-check", map[string]string{emulambda.EnvHookStatus: "SUCCEEDED"})
+			f.create(&ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, BakeTimeInMinutes: aws.Int32(30),
+				DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+				LifecycleHooks: []ecstypes.DeploymentLifecycleHook{{HookTargetArn: aws.String(shift), RoleArn: aws.String(f.role),
+					LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStageTestTrafficShift, ecstypes.DeploymentLifecycleHookStageProductionTrafficShift}}}})
+			arn := f.deploy2(f.register(tc.green(f)))
+			var lastStage ecstypes.ServiceDeploymentLifecycleStage
+			sd := f.walk(arn, 5*time.Second, 400, func(sd ecstypes.ServiceDeployment) {
+				if sd.Status == ecstypes.ServiceDeploymentStatusInProgress {
+					lastStage = sd.LifecycleStage
+				}
+			})
+			if lastStage != tc.tripStage {
+				t.Errorf("tripped at %s, want %s", lastStage, tc.tripStage)
+			}
+			if sd.Status != ecstypes.ServiceDeploymentStatusRollbackSuccessful || sd.Rollback == nil || aws.ToString(sd.Rollback.ServiceRevisionArn) == "" {
+				t.Fatalf("status %s rollback %+v, want ROLLBACK_SUCCESSFUL to the blue revision", sd.Status, sd.Rollback)
+			}
+			if cb := sd.DeploymentCircuitBreaker; cb == nil || cb.Status != ecstypes.ServiceDeploymentRollbackMonitorsStatusTriggered || cb.FailureCount < cb.Threshold {
+				t.Errorf("circuit breaker %+v, want TRIGGERED with failureCount ≥ threshold", cb)
+			}
+			if !strings.Contains(aws.ToString(sd.StatusReason), "circuit breaker") {
+				t.Errorf("statusReason %q", aws.ToString(sd.StatusReason))
+			}
+			if b, g := f.weights(f.prodRule, false); b != 100 || g != 0 {
+				t.Errorf("production after the rollback: blue=%d green=%d", b, g)
+			}
+			if b, g := f.weights(f.testListen, true); b != 100 || g != 0 {
+				t.Errorf("test traffic after the rollback: blue=%d green=%d", b, g)
+			}
+			svc := f.service("web")
+			if aws.ToString(svc.TaskDefinition) != f.td1 || len(svc.Deployments) != 1 || svc.RunningCount != 2 {
+				t.Errorf("after rollback: td=%s deployments=%s running=%d", aws.ToString(svc.TaskDefinition), deploymentsString(svc), svc.RunningCount)
+			}
+			for _, want := range []string{"deployment failed: tasks failed to start.", "rolling back to revision", "rolled back: all traffic is on revision"} {
+				if !hasEvent(svc, want) {
+					t.Errorf("missing event %q: %s", want, eventsString(svc, 20))
+				}
+			}
+			again := 0
+			for _, ev := range svc.Events {
+				if strings.Contains(aws.ToString(ev.Message), "rolling back: running lifecycle hook") {
+					again++
+				}
+			}
+			if again != tc.hooksAgain {
+				t.Errorf("%d traffic shift hooks ran for the rollback, want %d: %s", again, tc.hooksAgain, eventsString(svc, 20))
+			}
+			succeeded := 0
+			for _, h := range sd.LifecycleHookDetails {
+				if h.Status == ecstypes.DeploymentLifecycleHookStatusSucceeded {
+					succeeded++
+				}
+			}
+			if succeeded != tc.hooksAgain {
+				t.Errorf("hook details %+v, want %d SUCCEEDED rollback hooks", sd.LifecycleHookDetails, tc.hooksAgain)
+			}
+		})
 	}
 }
