@@ -118,7 +118,11 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 	}
 	if !s.priorRead {
 		s.priorRead = true
-		s.prior = priorRollout(svc, ours)
+		// A blue/green, linear or canary rollout's length holds bake times
+		// and traffic shifts, not the start of its tasks.
+		if !usesLifecycle(svc) && !want.until.needsLifecycle() && !externalController(svc) {
+			s.prior = priorRollout(svc, ours)
+		}
 	}
 	for _, ev := range svc.Events {
 		at := aws.ToTime(ev.CreatedAt)
@@ -208,6 +212,12 @@ func (s *schedule) predictedStartInterval(in time.Duration, ours *ecstypes.Deplo
 		d = min(d, 3*s.hi) // the circuit breaker may trip soon
 	}
 	return max(d, floor)
+}
+
+// externalController: CodeDeploy or an external controller deploys the
+// service; ECS's deployments say nothing about its rollouts' length.
+func externalController(svc *ecstypes.Service) bool {
+	return svc.DeploymentController != nil && svc.DeploymentController.Type != "" && svc.DeploymentController.Type != ecstypes.DeploymentControllerTypeEcs
 }
 
 // priorRollout is how long the previous rollout of the service took: the

@@ -195,6 +195,16 @@ func TestSchedulePlansALongStartFromThePreviousRollout(t *testing.T) {
 		t.Fatalf("three minutes late: %+v, want 60 s", p)
 	}
 
+	// A blue/green service's previous rollout held a bake time: not a
+	// prediction of its tasks' start.
+	s = newSchedule(time.Second, 5*time.Second, false)
+	bg := withHistory(10 * time.Minute)
+	bg.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+	s.observe(t0, bg, want)
+	if s.prior != 0 {
+		t.Fatalf("blue/green: prior = %s, want none", s.prior)
+	}
+
 	// A previous rollout of 30 s: the blind back-off, within 5 s.
 	s = newSchedule(time.Second, 5*time.Second, false)
 	s.observe(t0, withHistory(30*time.Second), want)
