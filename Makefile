@@ -18,7 +18,7 @@ ACTIONLINT_VERSION ?= v1.7.12
 GORELEASER_VERSION ?= v2.15.1
 ACTIONLINT = $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-.PHONY: build test unit fuzz install demo bench lint lint-go lint-actions release-snapshot clean
+.PHONY: build test unit fuzz install demo bench lint lint-go lint-deadcode lint-actions release-snapshot clean
 
 ## build: doppio and the emulator into bin/
 build:
@@ -48,13 +48,21 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## lint: gofmt, go vet, go mod tidy, actionlint on the example workflows, action.yml structure
-lint: lint-go lint-actions
+## lint: gofmt, go vet, go mod tidy, the linker's dead-code elimination, actionlint on the example workflows, action.yml structure
+lint: lint-go lint-deadcode lint-actions
 
 lint-go:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+
+# A method lookup by a name known only at run time (reflect MethodByName,
+# Method(i)) makes the linker keep every exported method of every type: the
+# release binary would triple (docs/performance.md, "Start-up and size").
+# -dumpdep marks such functions <ReflectMethod>; none may be reachable.
+lint-deadcode:
+	@out=$$($(GO) build -tags $(TEST_TAGS) -ldflags=-dumpdep -o /dev/null ./cmd/doppio 2>&1 | grep -o '[^ ]* <ReflectMethod>' | sort -u); \
+	if [ -n "$$out" ]; then echo "the linker cannot drop unused methods: reachable run-time method lookups:"; echo "$$out"; exit 1; fi
 
 # actionlint lints workflow files only; action.yml (action metadata) is
 # checked by TestActionMetadata, which also runs actionlint on a workflow

@@ -41,6 +41,11 @@ type rolloutScenario struct {
 	// drain is the target group's deregistration delay; 0: no load balancer.
 	drain                            time.Duration
 	provision, pending, stop, steady [2]float64 // seconds, uniform in [lo, hi)
+	// slowStart: a service without a load balancer whose tasks take minutes
+	// to start. Its previous rollout (one unmeasured deploy first) is all the
+	// waiter can plan from; the exit latency target does not apply, the
+	// figure is reported.
+	slowStart bool
 }
 
 func (s rolloutScenario) timings(rng *rand.Rand) awsemu.ECSTimings {
@@ -60,6 +65,7 @@ var rolloutScenarios = []rolloutScenario{
 	{name: "60s-drain", drain: 60 * time.Second, provision: [2]float64{3, 8}, pending: [2]float64{10, 25}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}},
 	{name: "300s-drain", drain: 300 * time.Second, provision: [2]float64{5, 30}, pending: [2]float64{20, 60}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}},
 	{name: "15min-300s-drain", drain: 300 * time.Second, provision: [2]float64{60, 120}, pending: [2]float64{400, 470}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}},
+	{name: "8-10min-start-no-lb", provision: [2]float64{60, 120}, pending: [2]float64{420, 480}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}, slowStart: true},
 }
 
 // BenchmarkWaiterRollouts deploys 20 times per scenario against the
@@ -91,6 +97,14 @@ func runRolloutScenario(b *testing.B, sc rolloutScenario, deploys int) {
 	var latencies, rollouts []time.Duration
 	var calls []int
 	var busiest string
+	if sc.slowStart {
+		// The service's history: one rollout of the same kind before.
+		emu.SetECSTimings(sc.timings(rng))
+		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:warm-up", nil), sd), Options{}); err != nil || out.Class != Completed {
+			b.Fatalf("warm-up deploy: %v %+v", err, out)
+		}
+		clock.Advance(time.Minute)
+	}
 	for i := 0; i < deploys; i++ {
 		emu.SetECSTimings(sc.timings(rng))
 		mark := emu.Log.Len()
@@ -132,7 +146,7 @@ func runRolloutScenario(b *testing.B, sc rolloutScenario, deploys int) {
 	b.ReportMetric(sorted[len(sorted)-1].Seconds(), "s-exit-latency-max")
 	b.ReportMetric(longest.Seconds(), "s-rollout-max")
 	b.Logf("%s: rollouts %v\nexit latencies %v\nAWS calls per deploy %v\na busy deploy's calls: %s", sc.name, rollouts, latencies, calls, busiest)
-	if p95 > 1500*time.Millisecond {
+	if p95 > 1500*time.Millisecond && !sc.slowStart {
 		b.Errorf("%s: p95 exit latency %s > 1.5 s", sc.name, p95)
 	}
 	if maxCalls > 25 {

@@ -37,6 +37,14 @@ const (
 // tasks." service event.
 const drainEvent = "has begun draining connections"
 
+// completedEvent ends ECS's "(service S) (deployment ID) deployment
+// completed." service event.
+const completedEvent = "deployment completed."
+
+// longStart: a previous rollout at least this long makes the waiter plan
+// the start from it instead of backing off blindly.
+const longStart = 2 * time.Minute
+
 // schedule decides when the waiter polls next, from what the last answers
 // tell: a rollout that must first start tasks for minutes, then drain old
 // ones for a known deregistration delay, needs few polls, and polls fast only
@@ -60,6 +68,11 @@ type schedule struct {
 	phaseAfter time.Time // our time of the poll before it: the phase began after it
 	lastPoll   time.Time
 	drainFrom  time.Time // the service's time of the newest drain event
+	// prior is how long the service's previous rollout took, from its
+	// deployment's creation to ECS's "deployment completed" event for it:
+	// both in the first answer, so it costs no call. 0 when unknown.
+	prior     time.Duration
+	priorRead bool
 }
 
 // plan is the next poll: when, and what the rollout is waiting for.
@@ -89,8 +102,17 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 		seen(aws.ToTime(d.UpdatedAt))
 	}
 	var since time.Time
-	if ours := findDeployment(svc, want); ours != nil {
+	ours := findDeployment(svc, want)
+	if ours != nil {
 		since = aws.ToTime(ours.CreatedAt)
+	}
+	if !s.priorRead {
+		s.priorRead = true
+		// A blue/green, linear or canary rollout's length holds bake times
+		// and traffic shifts, not the start of its tasks.
+		if !usesLifecycle(svc) && !want.until.needsLifecycle() && !externalController(svc) {
+			s.prior = priorRollout(svc, ours)
+		}
 	}
 	for _, ev := range svc.Events {
 		at := aws.ToTime(ev.CreatedAt)
@@ -114,6 +136,9 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 	switch phase {
 	case phaseStarting:
 		p.delay = s.startingInterval(in, ours)
+		if s.predictsStart() {
+			p.waitingFor += fmt.Sprintf("; the previous rollout took %s", s.prior.Round(time.Second))
+		}
 		// The end of a drain lets the next batch of tasks start.
 		if wake, _, ok := s.drainWake(now); ok {
 			p.delay = min(p.delay, max(wake, s.lo))
@@ -140,6 +165,9 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 // after the tasks run, which bounds the interval; with one, a drain of known
 // length must follow first, so the interval may grow towards it.
 func (s *schedule) startingInterval(in time.Duration, ours *ecstypes.Deployment) time.Duration {
+	if s.predictsStart() {
+		return s.predictedStartInterval(in, ours)
+	}
 	floor, ceiling, ratio := min(2*s.lo, s.hi), s.hi, time.Duration(3)
 	if in > 2*time.Minute {
 		ceiling = 3 * s.hi // a slow start: fewer polls, a few seconds' more latency
@@ -151,6 +179,58 @@ func (s *schedule) startingInterval(in time.Duration, ours *ecstypes.Deployment)
 		ceiling = min(ceiling, 3*s.hi) // the circuit breaker may trip soon
 	}
 	return min(max(in/ratio, floor), ceiling)
+}
+
+// predictsStart tells whether the start is planned from the previous
+// rollout: without a load balancer nothing else says when a long start
+// ends, and the end follows the new tasks within seconds; with one, the
+// drain that must follow bounds the polls already.
+func (s *schedule) predictsStart() bool { return s.drain <= 0 && s.prior >= longStart }
+
+// predictedStartInterval sleeps a third of the time left until the previous
+// rollout's length, so polls thicken towards the moment the new tasks are
+// likely to run, and backs off again in proportion to the overrun if they
+// do not. The
+// floor, 1/40 of that length (15 s for ten minutes), bounds the polls of a
+// start that ends far from the prediction; the exit then comes up to about
+// that much after the rollout's end.
+func (s *schedule) predictedStartInterval(in time.Duration, ours *ecstypes.Deployment) time.Duration {
+	floor := max(min(2*s.lo, s.hi), s.prior/40)
+	left := s.prior - in
+	d := max(left, -left) / 3
+	if ours != nil && ours.FailedTasks > 0 {
+		d = min(d, 3*s.hi) // the circuit breaker may trip soon
+	}
+	return max(d, floor)
+}
+
+// externalController: CodeDeploy or an external controller deploys the
+// service; ECS's deployments say nothing about its rollouts' length.
+func externalController(svc *ecstypes.Service) bool {
+	return svc.DeploymentController != nil && svc.DeploymentController.Type != "" && svc.DeploymentController.Type != ecstypes.DeploymentControllerTypeEcs
+}
+
+// priorRollout is how long the previous rollout of the service took: the
+// newest deployment other than ours that ECS reported completed, from its
+// creation to that event. 0 when the events no longer tell (ECS keeps the
+// last 100).
+func priorRollout(svc *ecstypes.Service, ours *ecstypes.Deployment) time.Duration {
+	var best time.Duration
+	var newest time.Time
+	for i := range svc.Deployments {
+		d := &svc.Deployments[i]
+		if d == ours || d.CreatedAt == nil || aws.ToString(d.Id) == "" {
+			continue
+		}
+		tag := "(deployment " + aws.ToString(d.Id) + ") " + completedEvent
+		for _, ev := range svc.Events {
+			at := aws.ToTime(ev.CreatedAt)
+			if strings.HasSuffix(aws.ToString(ev.Message), tag) && at.After(aws.ToTime(d.CreatedAt)) && at.After(newest) {
+				newest, best = at, at.Sub(aws.ToTime(d.CreatedAt))
+			}
+		}
+	}
+	return best
 }
 
 // dueInterval polls fast while the end is due, and backs off slowly when it

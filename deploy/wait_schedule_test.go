@@ -156,3 +156,60 @@ func TestScheduleJoinsADrainUnderWay(t *testing.T) {
 		t.Fatalf("joined a drain 250 s in: %+v, want a sleep of %s", p, sleep)
 	}
 }
+
+// A service without a load balancer whose previous rollout took ten
+// minutes: the waiter reads that from the first answer's events (no call),
+// sleeps long at first, polls more often towards the predicted start and
+// backs off after it; a short previous rollout changes nothing.
+func TestSchedulePlansALongStartFromThePreviousRollout(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	withHistory := func(took time.Duration) *ecstypes.Service {
+		svc := rolloutService(0, 2, true)
+		old := t0.Add(-time.Hour)
+		svc.Deployments[1].CreatedAt = aws.Time(old)
+		svc.Events = []ecstypes.ServiceEvent{
+			{CreatedAt: aws.Time(old.Add(took)), Message: aws.String("(service web) (deployment ecs-svc/old) deployment completed.")},
+			// Another deployment's completion says nothing of this one's.
+			{CreatedAt: aws.Time(old.Add(-time.Hour)), Message: aws.String("(service web) (deployment ecs-svc/older) deployment completed.")},
+		}
+		return svc
+	}
+	s := newSchedule(time.Second, 5*time.Second, false)
+	svc := withHistory(10 * time.Minute)
+	s.observe(t0, svc, want)
+	if s.prior != 10*time.Minute {
+		t.Fatalf("prior = %s, want 10m", s.prior)
+	}
+	p := s.next(t0, svc, want)
+	if p.delay != 200*time.Second || !strings.Contains(p.waitingFor, "the previous rollout took 10m0s") {
+		t.Fatalf("first sleep: %+v, want 200 s and the previous rollout named", p)
+	}
+	if p = s.next(t0.Add(9*time.Minute), rolloutService(0, 2, true), want); p.delay != 20*time.Second {
+		t.Fatalf("a minute before the predicted start: %+v, want 20 s", p)
+	}
+	if p = s.next(t0.Add(599*time.Second), rolloutService(0, 2, true), want); p.delay != 15*time.Second {
+		t.Fatalf("at the predicted start: %+v, want the floor, 15 s", p)
+	}
+	if p = s.next(t0.Add(13*time.Minute), rolloutService(0, 2, true), want); p.delay != time.Minute {
+		t.Fatalf("three minutes late: %+v, want 60 s", p)
+	}
+
+	// A blue/green service's previous rollout held a bake time: not a
+	// prediction of its tasks' start.
+	s = newSchedule(time.Second, 5*time.Second, false)
+	bg := withHistory(10 * time.Minute)
+	bg.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+	s.observe(t0, bg, want)
+	if s.prior != 0 {
+		t.Fatalf("blue/green: prior = %s, want none", s.prior)
+	}
+
+	// A previous rollout of 30 s: the blind back-off, within 5 s.
+	s = newSchedule(time.Second, 5*time.Second, false)
+	s.observe(t0, withHistory(30*time.Second), want)
+	s.next(t0, withHistory(30*time.Second), want)
+	if p = s.next(t0.Add(90*time.Second), rolloutService(0, 2, true), want); p.delay != 5*time.Second {
+		t.Fatalf("short history: %+v, want 5 s", p)
+	}
+}

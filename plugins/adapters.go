@@ -2,10 +2,11 @@ package plugins
 
 import (
 	"context"
-	"text/template"
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
+
+	template "github.com/doppio-ecs/doppio/internal/third_party/texttemplate"
 )
 
 // TemplateFuncs wraps every function for text/template. Lookups run with

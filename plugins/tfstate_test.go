@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -18,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/doppio-ecs/doppio/awsapi"
+	template "github.com/doppio-ecs/doppio/internal/third_party/texttemplate"
 )
 
 func loadTF(t *testing.T, specs ...Spec) *Set {

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/template"
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
 
+	template "github.com/doppio-ecs/doppio/internal/third_party/texttemplate"
 	"github.com/doppio-ecs/doppio/plugins"
 )
 

@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
 cd "$root"
 
-tags=${DOPPIO_TAGS-no_gcs,no_azurerm,no_tfe}
+tags=${DOPPIO_TAGS-no_gcs,no_azurerm,no_tfe,no_compose}
 echo "building doppio (tags: ${tags:-none}; stripped, as released)" >&2
 go build -trimpath -tags "$tags" -ldflags "-s -w -X main.version=bench" -o "$work/bin/doppio" ./cmd/doppio
 

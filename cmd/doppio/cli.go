@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alecthomas/kong"
 	"github.com/google/go-jsonnet"
 	"github.com/hashicorp/go-envparse"
 	"github.com/mattn/go-isatty"
 
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/ghactions"
+	"github.com/doppio-ecs/doppio/internal/third_party/kong"
 	"github.com/doppio-ecs/doppio/mask"
 	"github.com/doppio-ecs/doppio/render"
 )

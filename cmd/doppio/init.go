@@ -6,6 +6,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -37,6 +38,9 @@ func (c *InitCmd) Run(g *Globals) error {
 	if len(c.Compose) == 0 && (c.ECSParams != "" || c.ProjectName != "" || c.LaunchType != "") {
 		return errors.New("init: --ecs-params, --project-name and --launch-type go with --compose")
 	}
+	if len(c.Compose) > 0 && !composeBuilt {
+		return exitcode.With(exitcode.Error, errComposeLeftOut)
+	}
 	g.bound(render.DefaultTimeout) // no config to read a timeout from; --timeout wins
 	clients, err := awsapi.New(g.Context, awsapi.Options{Region: c.Region, AssumeRoleARN: g.AssumeRoleARN})
 	if err != nil {
@@ -53,20 +57,9 @@ func (c *InitCmd) Run(g *Globals) error {
 	if len(c.Compose) > 0 {
 		return c.runCompose(g, clients, region, configPath)
 	}
-	res, err := deploy.Import(g.Context, deploy.NewLiveReader(clients), deploy.ImportOptions{
-		Region:                region,
-		Cluster:               c.Cluster,
-		Service:               c.Service,
-		TaskDefinition:        c.TaskDefinition,
-		ConfigPath:            configPath,
-		ServiceDefinitionPath: c.ServiceDefinitionPath,
-		TaskDefinitionPath:    c.TaskDefinitionPath,
-		Jsonnet:               c.Jsonnet,
-		ForceOverwrite:        c.ForceOverwrite,
-		TFState:               c.TFState,
-		ImageTagEnv:           c.ImageTagEnv,
-		Sort:                  c.Sort,
-	})
+	opts := c.importOptions(region, configPath)
+	opts.TaskDefinition, opts.Sort = c.TaskDefinition, c.Sort
+	res, err := deploy.Import(g.Context, deploy.NewLiveReader(clients), opts)
 	if err != nil {
 		return err
 	}
@@ -85,4 +78,21 @@ func initNextStep(configPath string, service bool, written []string) string {
 		return fmt.Sprintf("Next: doppio%s render taskdef to see the task definition, then doppio%s register when you change it (wrote %d files).", cfg, cfg, len(written))
 	}
 	return fmt.Sprintf("Next: doppio%s diff should show no difference; then doppio%s verify, and doppio%s deploy --dry-run before your first deploy (wrote %d files).", cfg, cfg, cfg, len(written))
+}
+
+// importOptions are the options an import and a compose conversion share:
+// where and how the files are written.
+func (c *InitCmd) importOptions(region, configPath string) deploy.ImportOptions {
+	return deploy.ImportOptions{
+		Region:                region,
+		Cluster:               c.Cluster,
+		Service:               c.Service,
+		ConfigPath:            configPath,
+		ServiceDefinitionPath: c.ServiceDefinitionPath,
+		TaskDefinitionPath:    c.TaskDefinitionPath,
+		Jsonnet:               c.Jsonnet,
+		ForceOverwrite:        c.ForceOverwrite,
+		TFState:               c.TFState,
+		ImageTagEnv:           c.ImageTagEnv,
+	}
 }

@@ -14,12 +14,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kong"
 	"github.com/aws/smithy-go"
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/ghactions"
+	"github.com/doppio-ecs/doppio/internal/third_party/kong"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".

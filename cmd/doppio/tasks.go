@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alecthomas/kong"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/doppio-ecs/doppio/apijson"
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/internal/third_party/kong"
 )
 
 // TasksCmd lists the service's (or the family's) tasks; --find, --stop and

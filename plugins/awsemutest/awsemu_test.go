@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/doppio-ecs/doppio/awsapi"
+	template "github.com/doppio-ecs/doppio/internal/third_party/texttemplate"
 	"github.com/doppio-ecs/doppio/mask"
 	"github.com/doppio-ecs/doppio/plugins"
 	"github.com/doppio-ecs/doppio/tests/awsemu"

@@ -170,11 +170,11 @@ func TestGoreleaserMatchesInstaller(t *testing.T) {
 		t.Fatalf(".goreleaser.yaml: %v", err)
 	}
 	// Two builds: the default without the GCS, Azure and Terraform Cloud
-	// state backends, doppio-full with them (install.sh's INPUT_BUILD=full).
+	// state backends and the compose converter, doppio-full with them (install.sh's INPUT_BUILD=full).
 	if cfg.Version != 2 || cfg.ProjectName != "doppio" || len(cfg.Builds) != 2 || len(cfg.Archives) != 2 {
 		t.Fatalf(".goreleaser.yaml: want version 2, project doppio, two builds and two archives; got %+v", cfg)
 	}
-	wantTags := map[string][]string{"doppio": {"no_gcs", "no_azurerm", "no_tfe"}, "doppio-full": nil}
+	wantTags := map[string][]string{"doppio": {"no_gcs", "no_azurerm", "no_tfe", "no_compose"}, "doppio-full": nil}
 	for _, b := range cfg.Builds {
 		if tags, ok := wantTags[b.ID]; !ok || !slices.Equal(b.Tags, tags) {
 			t.Errorf("build %q has tags %v", b.ID, b.Tags)
