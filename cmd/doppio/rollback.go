@@ -15,10 +15,12 @@ type RollbackCmd struct {
 	Wait                     bool   `help:"Wait for the rollback to end (--no-wait: return once ECS accepted it; nothing is deregistered)." negatable:"" default:"true"`
 	WaitUntil                string `help:"What ends the wait: stable (ecspresso's default: one deployment, running == desired) or deployed (the rollback deployment is COMPLETED)." enum:"deployed,stable" default:"stable"`
 	RollbackEvents           string `help:"Accepted for ecspresso compatibility (CodeDeploy only); ignored." hidden:""`
+	Output                   string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
 }
 
 // Run rolls back; exit codes as deploy.
 func (c *RollbackCmd) Run(g *Globals) error {
+	g.resultJSON = c.Output == "json"
 	p, err := g.LoadProject()
 	if err != nil {
 		return err
@@ -27,16 +29,34 @@ func (c *RollbackCmd) Run(g *Globals) error {
 	defer cancel()
 	rep := newProgressReporter(g)
 	defer rep.Close()
-	d := deploy.New(p.Clients, rep)
-	opts := deploy.RollbackOptions{
-		DryRun:                   c.DryRun,
-		NoWait:                   !c.Wait,
-		WaitUntil:                deploy.WaitUntil(c.WaitUntil),
-		DeregisterTaskDefinition: c.DeregisterTaskDefinition,
-	}
+	d := g.newDeployer(p, rep)
+	opts := c.options()
 	if c.DryRun {
 		rep.Report(deploy.Event{Time: time.Now(), Kind: deploy.EventInfo, Message: fmt.Sprintf("starting rollback of service %s in cluster %s [DRY RUN]", p.Config.Service, p.Config.Cluster)})
 	}
 	plan, out, err := d.Rollback(ctx, p.Config.Cluster, p.Config.Service, opts)
 	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
 }
+
+func (c *RollbackCmd) options() deploy.RollbackOptions {
+	return deploy.RollbackOptions{
+		DryRun:                   c.DryRun,
+		NoWait:                   !c.Wait,
+		WaitUntil:                deploy.WaitUntil(c.WaitUntil),
+		DeregisterTaskDefinition: c.DeregisterTaskDefinition,
+	}
+}
+
+// planService checks, before any service of several changes, that this
+// one has something to roll back to (read-only calls).
+func (c *RollbackCmd) planService(g *Globals) error {
+	p := g.project
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	opts := c.options()
+	opts.DryRun = true
+	_, err := g.newDeployer(p, nil).PlanRollback(ctx, p.Config.Cluster, p.Config.Service, opts)
+	return timeoutError(ctx, err)
+}
+
+func (c *RollbackCmd) dryRun() bool { return c.DryRun }
