@@ -40,6 +40,9 @@ type Options struct {
 	// AssumeRoleARN, when set, wraps the credentials of every client, plugin
 	// lookups included.
 	AssumeRoleARN string
+	// Budget, when set, is the API budget of the run (shared with other
+	// client sets); otherwise New makes one as BudgetEnv says.
+	Budget *Budget
 }
 
 // Clients holds one client per AWS service doppio talks to. Clients are safe
@@ -63,6 +66,9 @@ type Clients struct {
 	EC2 *ec2.Client
 	// Lambda looks up the functions of lifecycle hooks (verify).
 	Lambda *lambda.Client
+	// Budget is the client-side rate limit every client above takes its
+	// tokens from; nil when off.
+	Budget *Budget
 
 	mu        sync.Mutex
 	ecrByRegn map[string]*ecr.Client
@@ -97,13 +103,22 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	cfg.HTTPClient = FailFast(InMemoryBodies(hc), connectBudget())
 	cfg.Retryer = withFastConnectRetry(cfg.Retryer)
 	cfg.Logger = sdkLogger{}
+	budget, err := runBudget(opts.Budget, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if budget != nil {
+		cfg.APIOptions = append(cfg.APIOptions, budget.AddTo)
+	}
 	if opts.AssumeRoleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), opts.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "doppio"
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
-	return FromConfig(cfg), nil
+	c := FromConfig(cfg)
+	c.Budget = budget
+	return c, nil
 }
 
 // FromConfig builds the client set from an already loaded configuration.

@@ -243,7 +243,7 @@ func (w *Waiter) reporter() Reporter {
 
 func (w *Waiter) clock() Clock {
 	if w.Clock == nil {
-		return wallClock{}
+		return WallClock()
 	}
 	return w.Clock
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/awsapi"
 )
 
 // Clock is the waiter's time. The default is the wall clock; tests and
@@ -19,20 +21,8 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// WallClock is the real time, the default Clock.
+func WallClock() Clock { return awsapi.WallClock{} }
 
 // The waiter's phases: what the rollout waits for decides how soon the next
 // poll can see a change.

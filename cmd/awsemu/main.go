@@ -48,6 +48,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 		"'ECS.*:throttle=0.2,error=0.05', '*:latency=200ms', 'SSM.GetParameter:stall=1';\n"+
 		"keys: throttle, error (5xx), drop (before the call applies), dropafter (after), stall, deny (fractions 0-1),\n"+
 		"latency, rate/burst (token bucket), times (the rule ends after N faults); seeded by --fault-seed")
+	var limits rateLimitFlags
+	fs.Var(&limits, "rate-limit", "per-operation token buckets like AWS's, repeatable: PATTERN=RATE/BURST (sustained requests\n"+
+		"per second / bucket size), e.g. 'ECS.DescribeServices=20/50', 'ECS.*=20/50'; 'aws' installs the documented\n"+
+		"ECS request quotas; calls over a bucket get the service's throttling error (ECS: ThrottlingException);\n"+
+		"checked before --fault, so both apply")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: awsemu [flags]\n\nServes an emulated AWS account and prints the environment to export.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -75,6 +80,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal, ready c
 	e := awsemu.New(awsemu.Options{Clock: awsemu.NewRealClock(*speed), Seed: *faultSeed, Region: *region, AccountID: *account, Logger: logger})
 	for _, r := range faults {
 		e.SetFault(r.pattern, r.fault)
+	}
+	for _, l := range limits {
+		for pattern, limit := range l {
+			e.SetRateLimit(pattern, limit)
+		}
 	}
 	if *seedPath != "" {
 		seed, err := awsemu.LoadSeedFile(*seedPath)
@@ -158,5 +168,20 @@ func (f *faultFlags) Set(v string) error {
 		return err
 	}
 	*f = append(*f, faultRule{pattern: pattern, fault: fault})
+	return nil
+}
+
+// rateLimitFlags collects --rate-limit values in order (a later one for the
+// same pattern wins).
+type rateLimitFlags []map[string]awsemu.RateLimit
+
+func (f *rateLimitFlags) String() string { return "" }
+
+func (f *rateLimitFlags) Set(v string) error {
+	l, err := awsemu.ParseRateLimits(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, l)
 	return nil
 }

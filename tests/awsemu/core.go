@@ -19,6 +19,8 @@ type (
 	RealClock = core.RealClock
 	// Fault describes misbehaviour injected into matching operations.
 	Fault = core.Fault
+	// RateLimit is a per-operation token bucket like AWS's (see core.RateLimit).
+	RateLimit = core.RateLimit
 	// Request is one call as the request log keeps it.
 	Request = core.Request
 	// RequestLog records every request the emulator sees.
@@ -40,6 +42,9 @@ func NewRealClock(speed float64) *RealClock { return core.NewRealClock(speed) }
 
 // ParseFault reads a fault from key=value words (see core.ParseFault).
 func ParseFault(words []string) (Fault, error) { return core.ParseFault(words) }
+
+// ParseRateLimits reads one --rate-limit value (see core.ParseRateLimits).
+func ParseRateLimits(spec string) (map[string]RateLimit, error) { return core.ParseRateLimits(spec) }
 
 // IsMutating tells whether an operation changes state in AWS.
 func IsMutating(op string) bool { return core.IsMutating(op) }

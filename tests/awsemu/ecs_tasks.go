@@ -21,6 +21,11 @@ import (
 //	awsemu.exit-after = "30s"  ... after running this long (Go duration). Without
 //	                           it the container exits while starting, so the
 //	                           task never reaches RUNNING.
+//	awsemu.start-after = "12.5s" the container's image pull and start take
+//	                           this long (PENDING → RUNNING) instead of
+//	                           ECSTimings.Pending; the task waits for its
+//	                           slowest container. Benchmarks give services
+//	                           rollouts of their own lengths with it.
 //
 // An essential container that exits stops its task with stoppedReason
 // "Essential container in task exited", stopCode EssentialContainerExited and
@@ -29,8 +34,9 @@ import (
 // tasks without the label exit with code 0 after ECSTimings.RunTask.
 // What containers print (awsemu.log, awsemu.log-on-exit) is in ecs_logs.go.
 const (
-	labelExitCode  = "awsemu.exit-code"
-	labelExitAfter = "awsemu.exit-after"
+	labelExitCode   = "awsemu.exit-code"
+	labelExitAfter  = "awsemu.exit-after"
+	labelStartAfter = "awsemu.start-after"
 )
 
 type ecsTask struct {
@@ -56,6 +62,7 @@ type ecsTask struct {
 	exitAfter                               time.Duration
 	exitContainer                           string
 	exitCode                                int32
+	startAfter                              time.Duration // awsemu.start-after; 0: ECSTimings.Pending
 	containers                              []ecstypes.Container
 	version                                 int64 // bumped on every change, as ECS does
 }
@@ -114,6 +121,9 @@ func (s *ecsService) newTask(c *ecsCluster, td *ecsTaskDef, spec deploySpec, now
 			ctr.NetworkInterfaces = []ecstypes.NetworkInterface{{AttachmentId: t.base.Attachments[0].Id, PrivateIpv4Address: t.base.Attachments[0].Details[2].Value}}
 		}
 		t.containers = append(t.containers, ctr)
+		if d, err := time.ParseDuration(strings.TrimSpace(cd.DockerLabels[labelStartAfter])); err == nil && d > t.startAfter {
+			t.startAfter = d
+		}
 		if t.pullFailure == "" {
 			if exists, known := s.e.imageExists(aws.ToString(cd.Image)); known && !exists {
 				t.pullFailure = aws.ToString(cd.Image)
@@ -158,7 +168,11 @@ func (s *ecsService) transition(t *ecsTask, at time.Time) {
 	case "PROVISIONING":
 		t.lastStatus = "PENDING"
 		t.pullStartedAt = aws.Time(at)
-		t.due = at.Add(s.minDur(s.timings.Pending))
+		pending := s.timings.Pending
+		if t.startAfter > 0 {
+			pending = t.startAfter
+		}
+		t.due = at.Add(s.minDur(pending))
 		t.logFailure = s.startLogger(t, at)
 	case "PENDING":
 		if reason := s.networkFailure(t); reason != "" {

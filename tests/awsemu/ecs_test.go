@@ -780,3 +780,44 @@ func TestRequestLogMembersAndVpcLattice(t *testing.T) {
 		t.Errorf("PRIMARY deployment's VPC Lattice configurations = %+v", got)
 	}
 }
+
+// awsemu.start-after sets a task's PENDING phase per task definition: the
+// slowest container decides, and tasks without the label keep
+// ECSTimings.Pending.
+func TestECSStartAfterLabel(t *testing.T) {
+	f := newECSFixture(t)
+	plain := f.register(fargateTD("plain", "busybox"))
+	in := fargateTD("slow", "busybox")
+	in.ContainerDefinitions[0].DockerLabels = map[string]string{labelStartAfter: "40s"}
+	in.ContainerDefinitions = append(in.ContainerDefinitions, ecstypes.ContainerDefinition{Name: aws.String("side"), Image: aws.String("busybox"),
+		Essential: aws.Bool(false), DockerLabels: map[string]string{labelStartAfter: "25s"}})
+	slow := f.register(in)
+	var arns []string
+	for _, td := range []string{plain, slow} {
+		out, err := f.c.RunTask(f.ctx, &ecs.RunTaskInput{Cluster: aws.String("app"), TaskDefinition: aws.String(td), LaunchType: ecstypes.LaunchTypeFargate,
+			NetworkConfiguration: testNetwork})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, aws.ToString(out.Tasks[0].TaskArn))
+	}
+	status := func() []string {
+		desc, err := f.c.DescribeTasks(f.ctx, &ecs.DescribeTasksInput{Cluster: aws.String("app"), Tasks: arns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{aws.ToString(desc.Tasks[0].LastStatus), aws.ToString(desc.Tasks[1].LastStatus)}
+	}
+	f.clk.Advance(DefaultECSTimings.Provision + DefaultECSTimings.Pending + 100*time.Millisecond)
+	if got := status(); got[0] != "RUNNING" || got[1] != "PENDING" {
+		t.Fatalf("after the default start: %v, want RUNNING, PENDING", got)
+	}
+	f.clk.Advance(35 * time.Second) // 25 s: the side container alone is not enough
+	if got := status(); got[1] != "PENDING" {
+		t.Fatalf("before 40 s: %v", got)
+	}
+	f.clk.Advance(5 * time.Second)
+	if got := status(); got[1] != "RUNNING" {
+		t.Fatalf("after 40 s: %v", got)
+	}
+}

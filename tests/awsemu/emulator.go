@@ -174,7 +174,12 @@ func (e *Emulator) Env() []string {
 // "ECS.*" or "*". A zero Fault removes the rule.
 func (e *Emulator) SetFault(pattern string, f Fault) { e.core.Faults.Set(pattern, f) }
 
-// ClearFaults removes every fault rule.
+// SetRateLimit gives each operation matching pattern a token bucket of l
+// (ECS.DescribeServices, ECS.* or *); calls over it are throttled as AWS
+// throttles them. A zero RateLimit removes it.
+func (e *Emulator) SetRateLimit(pattern string, l RateLimit) { e.core.Faults.SetRateLimit(pattern, l) }
+
+// ClearFaults removes every fault rule and rate limit.
 func (e *Emulator) ClearFaults() { e.core.Faults.Clear() }
 
 // newID returns a random-looking but unique hex id of n bytes.

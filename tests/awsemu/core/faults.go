@@ -56,11 +56,15 @@ type Faults struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
 	rules map[string]*faultState // key: "Service.Operation", "Service.*" or "*"
+	// limits are the rate limits by pattern; buckets their state by
+	// "Service.Operation" (ratelimit.go).
+	limits  map[string]RateLimit
+	buckets map[string]*bucket
 }
 
 // NewFaults makes the rule set; seed drives every random decision.
 func NewFaults(seed int64) *Faults {
-	return &Faults{rng: rand.New(rand.NewSource(seed)), rules: map[string]*faultState{}}
+	return &Faults{rng: rand.New(rand.NewSource(seed)), rules: map[string]*faultState{}, limits: map[string]RateLimit{}, buckets: map[string]*bucket{}}
 }
 
 // Set installs fault for pattern; a zero Fault removes the rule.
@@ -75,10 +79,11 @@ func (f *Faults) Set(pattern string, fault Fault) {
 	f.rules[pattern] = &faultState{fault: fault, tokens: float64(fault.Burst), last: time.Now()}
 }
 
-// Clear removes every rule.
+// Clear removes every rule and rate limit.
 func (f *Faults) Clear() {
 	f.mu.Lock()
 	f.rules = map[string]*faultState{}
+	f.limits, f.buckets = map[string]RateLimit{}, map[string]*bucket{}
 	f.mu.Unlock()
 }
 
@@ -104,6 +109,9 @@ func (v Verdict) faulty() bool {
 func (f *Faults) decide(service, op string) Verdict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.throttled(service, op) {
+		return Verdict{throttle: true}
+	}
 	key := service + "." + op
 	st := f.rules[key]
 	if st == nil {
