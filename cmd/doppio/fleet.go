@@ -17,6 +17,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/ecsbatch"
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/fleet"
 	"github.com/doppio-ecs/doppio/ghactions"
@@ -109,9 +110,13 @@ func (r *fleetRun) clientsFor(ctx context.Context, region string) (*awsapi.Clien
 		return nil, err
 	}
 	r.clients[region] = c
-	// The ECS client every deployer and waiter of the region uses. A
-	// wrapper that coalesces the waiters' DescribeServices calls goes here.
-	r.ecs[c] = fleet.NewRegisterOnce(c.ECS)
+	// The ECS client every deployer and waiter of the region uses: the
+	// waiters' DescribeServices calls coalesced into one polling loop per
+	// cluster (10 services a call), identical registrations made once.
+	// Rounds are spaced by the waiter's fastest poll, so batching delays no
+	// answer by more than one poll.
+	lo, _, _ := deploy.PollIntervals()
+	r.ecs[c] = fleet.NewRegisterOnce(ecsbatch.New(c.ECS, ecsbatch.Options{Interval: min(lo, ecsbatch.DefaultInterval)}))
 	return c, nil
 }
 
