@@ -71,7 +71,7 @@ type Globals struct {
 	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
 	Fleet         string            `help:"Fleet file listing the services to run over (services: [{config: PATH, name: NAME, after: [NAME]}]; a directory means its doppio.fleet.yml)." env:"DOPPIO_FLEET" placeholder:"FILE" group:"fleet"`
 	Shard         string            `help:"Run only the i-th of n deterministic parts of the selected services (e.g. 2/4), for a CI matrix of n jobs." env:"DOPPIO_SHARD" placeholder:"i/n" group:"fleet"`
-	Parallel      int               `help:"Services worked on at once when several are selected." default:"10" env:"DOPPIO_PARALLEL" placeholder:"N" group:"fleet"`
+	Parallel      int               `help:"Services worked on at once when several are selected (default 10)." default:"10" env:"DOPPIO_PARALLEL" placeholder:"N" group:"fleet"`
 	KeepGoing     bool              `help:"When a service fails, keep starting the others (--no-keep-going or --fail-fast: start no new one; those in flight still run to their end)." negatable:"" default:"true" group:"fleet"`
 	FailFast      bool              `help:"Same as --no-keep-going." group:"fleet"`
 	FilterCommand string            `help:"Command that picks one of several tasks (or containers) for tasks --find/--stop/--trace and exec (e.g. peco, fzf): the list on its stdin, the chosen line on its stdout. Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
