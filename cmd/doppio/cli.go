@@ -107,6 +107,8 @@ type Globals struct {
 	outcomes func(*deploy.Outcome)
 	// resultJSON is --output json of a command whose result is an outcome.
 	resultJSON bool
+	// row receives a service's events for its row in the run's live block.
+	row func(deploy.Event)
 }
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {

@@ -83,6 +83,7 @@ type fleetRun struct {
 	cmd      interface{ Run(*Globals) error }
 	sel      *fleet.Selection
 	stderr   io.Writer
+	live     *fleetLive // nil off a terminal
 	projects []*render.Project
 	out      []bytes.Buffer // each service's stdout
 
@@ -157,21 +158,28 @@ func (r *fleetRun) run() error {
 		return r.refuse(errs)
 	}
 
+	if width, ok := terminalWidth(g); ok && g.LogFormat != "json" {
+		r.live = newFleetLive(g.Stderr, width, time.Now, fmt.Sprintf("%s · %d services", g.command, n), r.sel.Names())
+		r.stderr = r.live
+		r.live.start()
+	}
 	results := fleet.Apply(g.Context, r.sel, fleet.ApplyOptions{Parallel: g.Parallel, FailFast: g.FailFast || !g.KeepGoing},
 		func(ctx context.Context, i int) fleet.Result {
-			if errs[i] != nil {
-				return errorResult(errs[i])
+			t0 := time.Now()
+			res := r.runOne(ctx, i, errs[i])
+			if r.live != nil {
+				res.Duration = time.Since(t0) // for the row; Apply sets the table's
+				r.live.done(i, res)
 			}
-			var got *deploy.Outcome
-			sg := r.forService(i, &r.out[i])
-			sg.Context = ctx
-			sg.outcomes = func(o *deploy.Outcome) { got = o }
-			err := r.cmd.Run(sg)
-			if got != nil {
-				return resultOf(got)
-			}
-			return errorResult(err)
+			return res
 		})
+	if r.live != nil {
+		for i, res := range results {
+			r.live.done(i, res) // the skipped ones too
+		}
+		r.live.close()
+		r.stderr = &lockedWriter{w: g.Stderr}
+	}
 	table := changes && !planner.dryRun()
 	if err := r.printSections(results, !table); err != nil {
 		return err
@@ -191,6 +199,26 @@ func (r *fleetRun) run() error {
 	return nil
 }
 
+// runOne runs the command on service i (planErr: what its loading said).
+func (r *fleetRun) runOne(ctx context.Context, i int, planErr error) fleet.Result {
+	if planErr != nil {
+		return errorResult(planErr)
+	}
+	var got *deploy.Outcome
+	sg := r.forService(i, &r.out[i])
+	sg.Context = ctx
+	sg.outcomes = func(o *deploy.Outcome) { got = o }
+	if r.live != nil {
+		r.live.set(i, "started")
+		sg.row = r.live.event(i)
+	}
+	err := r.cmd.Run(sg)
+	if got != nil {
+		return resultOf(got)
+	}
+	return errorResult(err)
+}
+
 // forService is the Globals one service's command runs with: its project,
 // its own stdout (printed in selection order at the end), the shared
 // stderr, no GitHub output of its own (the run writes one summary), and
@@ -204,6 +232,7 @@ func (r *fleetRun) forService(i int, stdout io.Writer) *Globals {
 	c.progress = nil
 	c.wrapECS = r.ecsFor
 	c.outcomes = nil
+	c.row = nil
 	c.resultJSON = false
 	return &c
 }
