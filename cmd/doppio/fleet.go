@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -59,7 +60,15 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 	if g.Parallel < 1 {
 		return fmt.Errorf("--parallel must be 1 or more, got %d", g.Parallel)
 	}
-	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: g.Fleet, ExtStr: g.ExtStr, ExtCode: g.ExtCode})
+	file := g.Fleet
+	if file == "" && len(g.Config) == 0 {
+		// --shard alone: the fleet file of the working directory.
+		if _, err := os.Stat(fleet.DefaultFile); err != nil {
+			return fmt.Errorf("--shard needs services to split: give --fleet FILE or --config PATTERN (no %s here)", fleet.DefaultFile)
+		}
+		file = fleet.DefaultFile
+	}
+	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: file, ExtStr: g.ExtStr, ExtCode: g.ExtCode})
 	if err != nil {
 		return listedErrors(g.Stderr, err)
 	}
