@@ -26,7 +26,11 @@ type Limit struct {
 // doppio keeps its calls inside these buckets on the client side, so that
 // many services deployed in one run queue for their turn instead of being
 // throttled; what other clients of the account spend is left to the
-// adaptive retry on top.
+// adaptive retry on top. The page's worked example gives the read bucket
+// (50 deep, refilled at 20 a second); the modify and task figures below
+// follow its table but were not re-read against the live page when written
+// (2026-12): check them there, and keep tests/awsemu/core.AWSRateLimits in
+// step.
 var ecsLimits = map[string]Limit{
 	// Cluster, container instance, service, task definition and task reads.
 	"DescribeClusters":           {20, 50},

@@ -35,10 +35,11 @@ import (
 // MaxPerCall is the most services one DescribeServices call may name.
 const MaxPerCall = 10
 
-// DefaultInterval is the shortest time between two poll rounds of a cluster:
-// the waiter's own fastest poll interval where a rollout's end is due, so
-// batching delays no answer by more than one poll.
-const DefaultInterval = time.Second
+// DefaultInterval is the shortest time between two poll rounds of a
+// cluster: half the waiter's fastest poll interval (1 s, where a rollout's
+// end is due), so that waiters polling at their own cadences share rounds
+// while batching delays an answer by half a poll at most.
+const DefaultInterval = 500 * time.Millisecond
 
 // Options tune a Batcher; the zero value is the default.
 type Options struct {

@@ -190,7 +190,7 @@ func TestConcurrentWaitersShareOneRound(t *testing.T) {
 	clk := newFakeClock()
 	b := New(f, Options{Clock: clk})
 	// A first poll of another service makes the next ones wait for a round.
-	if _, err := describe(context.Background(), b, "app", "svc-00", true); err != nil {
+	if _, err := describe(context.Background(), b, "app", "warm-up", true); err != nil {
 		t.Fatal(err)
 	}
 	type answer struct {
@@ -290,7 +290,7 @@ func TestBadServiceFailsOnlyItself(t *testing.T) {
 	f := &fakeECS{exists: map[string]bool{"a": true, "b": true}, badName: "bad"}
 	clk := newFakeClock()
 	b := New(f, Options{Clock: clk})
-	if _, err := describe(context.Background(), b, "app", "a", false); err != nil {
+	if _, err := describe(context.Background(), b, "app", "warm-up", false); err != nil {
 		t.Fatal(err)
 	}
 	errs := map[string]error{}

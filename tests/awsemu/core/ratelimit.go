@@ -82,7 +82,9 @@ func (f *Faults) throttled(service, op string) bool {
 // AWSRateLimits are the ECS request quotas per action (sustained per second /
 // burst), from https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html,
 // and a bucket of the read size for every other ECS action: `awsemu
-// --rate-limit aws`.
+// --rate-limit aws`. Only the read bucket (50, refilled at 20/s) is the page's
+// worked example; the other figures follow its table and were not re-read
+// against the live page when written (2026-12).
 func AWSRateLimits() map[string]RateLimit {
 	groups := []struct {
 		limit   RateLimit
