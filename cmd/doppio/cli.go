@@ -151,7 +151,8 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Name("doppio"),
 		kong.Description("doppio deploys Amazon ECS services from declarative definitions (ecspresso-compatible).\n\n"+
 			"Exit codes: 0 ok; 1 error; 2 differences found (diff --exit-code); 3 a check or rollout failed "+
-			"(verify NG, deployment failed or rolled back, task exited non-zero); 4 timed out waiting."),
+			"(verify NG, deployment failed or rolled back, task exited non-zero); 4 timed out waiting. "+
+			"Over several services (--config globs, --fleet, --shard): the worst service's, 1 over 4 over 3 over 2 over 0."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
