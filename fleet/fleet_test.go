@@ -179,3 +179,25 @@ func TestSelectGlobsFileAndErrors(t *testing.T) {
 		t.Error("Requested")
 	}
 }
+
+func TestApplyAndEachSurvivePanics(t *testing.T) {
+	s := sel(Entry{Name: "a"}, Entry{Name: "b"})
+	res := Apply(context.Background(), s, ApplyOptions{Parallel: 2}, func(_ context.Context, i int) Result {
+		if i == 0 {
+			panic("boom")
+		}
+		return Result{Outcome: "completed"}
+	})
+	if res[0].ExitCode != exitcode.Error || !strings.Contains(res[0].Reason, "boom") || res[1].Outcome != "completed" {
+		t.Errorf("results %+v", res)
+	}
+	errs := Each(context.Background(), 2, 2, func(_ context.Context, i int) error {
+		if i == 1 {
+			panic("bang")
+		}
+		return nil
+	})
+	if errs[0] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "bang") {
+		t.Errorf("errs %v", errs)
+	}
+}

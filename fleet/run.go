@@ -109,6 +109,11 @@ func Each(ctx context.Context, n, parallel int, fn func(ctx context.Context, i i
 				return
 			}
 			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = panicError(p)
+				}
+			}()
 			errs[i] = fn(ctx, i)
 		}(i)
 	}
@@ -201,7 +206,7 @@ func Apply(ctx context.Context, sel *Selection, opts ApplyOptions, fn func(ctx c
 				inFlight++
 				go func(i int) {
 					start := time.Now()
-					r := fn(ctx, i)
+					r := safely(ctx, i, fn)
 					b := base(i)
 					if r.Name == "" {
 						r.Name = b.Name
@@ -231,4 +236,20 @@ func Apply(ctx context.Context, sel *Selection, opts ApplyOptions, fn func(ctx c
 		}
 	}
 	return results
+}
+
+// safely runs fn, turning a panic into an error result: one service's bug
+// must not take the others' rollouts down with the process.
+func safely(ctx context.Context, i int, fn func(ctx context.Context, i int) Result) (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := panicError(p)
+			r = Result{Outcome: "error", ExitCode: exitcode.Error, Reason: err.Error()}
+		}
+	}()
+	return fn(ctx, i)
+}
+
+func panicError(p any) error {
+	return fmt.Errorf("internal error: %v (please report this)", p)
 }
