@@ -43,6 +43,7 @@ type servicePlanner interface {
 type jsonResult interface{ jsonOutput() bool }
 
 func (c *StatusCmd) jsonOutput() bool { return c.Output == "json" }
+func (c *DiffCmd) jsonOutput() bool   { return c.Output == "json" }
 func (c *VerifyCmd) jsonOutput() bool { return c.Output == "json" }
 
 // fleetRequested tells whether the flags select several services.
