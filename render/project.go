@@ -35,6 +35,10 @@ type Options struct {
 	Timeout *time.Duration
 	// Secrets collects secret values for masking; Load creates a set when nil.
 	Secrets *mask.Set
+	// Clients, when set, provides the client set for the config's region
+	// ("" when the config names none), so that the projects of one run
+	// share one client set per region; nil: Load builds its own.
+	Clients func(ctx context.Context, region string) (*awsapi.Clients, error)
 }
 
 // Project is one loaded config: the config, the AWS clients, the plugin
@@ -63,7 +67,12 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if opts.Timeout != nil {
 		cfg.Timeout.Duration = *opts.Timeout
 	}
-	clients, err := awsapi.New(ctx, awsapi.Options{Region: cfg.Region, AssumeRoleARN: opts.AssumeRoleARN})
+	var clients *awsapi.Clients
+	if opts.Clients != nil {
+		clients, err = opts.Clients(ctx, cfg.Region)
+	} else {
+		clients, err = awsapi.New(ctx, awsapi.Options{Region: cfg.Region, AssumeRoleARN: opts.AssumeRoleARN})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-envparse"
 	"github.com/mattn/go-isatty"
 
+	"github.com/doppio-ecs/doppio/deploy"
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/ghactions"
 	"github.com/doppio-ecs/doppio/internal/third_party/kong"
@@ -57,7 +58,7 @@ type CLI struct {
 
 // Globals are the global flags plus what every command needs at run time.
 type Globals struct {
-	Config        string            `help:"Config file. Default: the first existing of doppio.yml, doppio.yaml, doppio.json, doppio.jsonnet, ecspresso.yml, ecspresso.yaml, ecspresso.json, ecspresso.jsonnet." env:"DOPPIO_CONFIG,ECSPRESSO_CONFIG" placeholder:"PATH" type:"path"`
+	Config        []string          `help:"Config file. Default: the first existing of doppio.yml, doppio.yaml, doppio.json, doppio.jsonnet, ecspresso.yml, ecspresso.yaml, ecspresso.json, ecspresso.jsonnet. Repeatable, and a glob (quoted: --config 'services/*/ecspresso.yml') selects several services: see docs/many-services.md." env:"DOPPIO_CONFIG,ECSPRESSO_CONFIG" placeholder:"PATH" sep:"none"`
 	Envfile       []string          `help:"Environment file(s) (KEY=VALUE lines) loaded in order before the config; later values win. Repeatable." env:"DOPPIO_ENVFILE,ECSPRESSO_ENVFILE" placeholder:"FILE"`
 	ExtStr        map[string]string `help:"Jsonnet external string variables (std.extVar), KEY=VALUE separated by ';'." env:"DOPPIO_EXT_STR,ECSPRESSO_EXT_STR" mapsep:";" placeholder:"KEY=VALUE;..."`
 	ExtCode       map[string]string `help:"Jsonnet external code variables, KEY=CODE separated by ';' (e.g. replicas=1+1)." env:"DOPPIO_EXT_CODE,ECSPRESSO_EXT_CODE" mapsep:";" placeholder:"KEY=CODE;..."`
@@ -68,6 +69,11 @@ type Globals struct {
 	Color         *bool             `help:"Colorize output (default: when stdout is a terminal and NO_COLOR is unset)." negatable:"" env:"DOPPIO_COLOR,ECSPRESSO_COLOR"`
 	CI            string            `name:"ci" help:"CI-native output: github (annotations, step summary, outputs), none, or auto (github when GITHUB_ACTIONS=true)." enum:"auto,github,none" default:"auto" env:"DOPPIO_CI"`
 	ShowVersion   kong.VersionFlag  `name:"version" help:"Print the doppio version and exit."`
+	Fleet         string            `help:"Fleet file listing the services to run over (services: [{config: PATH, name: NAME, after: [NAME]}]; a directory means its doppio.fleet.yml)." env:"DOPPIO_FLEET" placeholder:"FILE" group:"fleet"`
+	Shard         string            `help:"Run only the i-th of n deterministic parts of the selected services (e.g. 2/4), for a CI matrix of n jobs." env:"DOPPIO_SHARD" placeholder:"i/n" group:"fleet"`
+	Parallel      int               `help:"Services worked on at once when several are selected (default 10)." default:"10" env:"DOPPIO_PARALLEL" placeholder:"N" group:"fleet"`
+	KeepGoing     bool              `help:"When a service fails, keep starting the others (--no-keep-going or --fail-fast: start no new one; those in flight still run to their end)." negatable:"" default:"true" group:"fleet"`
+	FailFast      bool              `help:"Same as --no-keep-going." group:"fleet"`
 	FilterCommand string            `help:"Command that picks one of several tasks (or containers) for tasks --find/--stop/--trace and exec (e.g. peco, fzf): the list on its stdin, the chosen line on its stdout. Overrides the config's filter_command." env:"DOPPIO_FILTER_COMMAND,ECSPRESSO_FILTER_COMMAND" placeholder:"CMD"`
 
 	// Run-time state, not flags.
@@ -91,6 +97,18 @@ type Globals struct {
 	gh            *ghactions.Step // see GitHub()
 	command       string          // the command being run, e.g. "deploy" (for the step summary)
 	progress      *progressReporter
+	// In a run over several services, each service's commands get a copy
+	// of Globals (see forService) with these set.
+	//
+	// wrapECS gives the ECS client of a project's deployers and waiters
+	// (nil: the project's own client).
+	wrapECS func(p *render.Project) deploy.ECSAPI
+	// outcomes, when set, receives a command's outcome instead of stdout.
+	outcomes func(*deploy.Outcome)
+	// resultJSON is --output json of a command whose result is an outcome.
+	resultJSON bool
+	// row receives a service's events for its row in the run's live block.
+	row func(deploy.Event)
 }
 
 func newGlobals(ctx context.Context, stdout, stderr io.Writer) *Globals {
@@ -133,11 +151,12 @@ func newParser(cli *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Name("doppio"),
 		kong.Description("doppio deploys Amazon ECS services from declarative definitions (ecspresso-compatible).\n\n"+
 			"Exit codes: 0 ok; 1 error; 2 differences found (diff --exit-code); 3 a check or rollout failed "+
-			"(verify NG, deployment failed or rolled back, task exited non-zero); 4 timed out waiting."),
+			"(verify NG, deployment failed or rolled back, task exited non-zero); 4 timed out waiting. "+
+			"Over several services (--config globs, --fleet, --shard): the worst service's, 1 over 4 over 3 over 2 over 0."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}}),
+		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags:"}, {Key: "fleet", Title: "Many services (docs/many-services.md):"}}),
 		kong.Vars{"version": versionLine(runningVersion())},
 	)
 }
@@ -191,8 +210,11 @@ var DefaultConfigFiles = []string{
 
 // ConfigPath is --config, or the first default config file that exists.
 func (g *Globals) ConfigPath() (string, error) {
-	if g.Config != "" {
-		return g.Config, nil
+	if len(g.Config) > 1 {
+		return "", fmt.Errorf("%d configs selected (%s); this command acts on one", len(g.Config), strings.Join(g.Config, ", "))
+	}
+	if len(g.Config) == 1 && g.Config[0] != "" {
+		return g.Config[0], nil
 	}
 	for _, name := range DefaultConfigFiles {
 		if st, err := os.Stat(name); err == nil && !st.IsDir() {
@@ -201,6 +223,30 @@ func (g *Globals) ConfigPath() (string, error) {
 	}
 	wd, _ := os.Getwd()
 	return "", fmt.Errorf("no config file found in %s (looked for %s); pass --config", filepath.Clean(wd), strings.Join(DefaultConfigFiles, ", "))
+}
+
+// ecs is the ECS client that deployers and waiters of p use: the
+// project's own, or in a run over several services the run's shared
+// wrapper of it.
+func (g *Globals) ecs(p *render.Project) deploy.ECSAPI {
+	if g.wrapECS != nil {
+		return g.wrapECS(p)
+	}
+	return p.Clients.ECS
+}
+
+// newDeployer is deploy.New with the ECS client of ecs and, for services
+// under the CODE_DEPLOY controller, the project's CodeDeploy names and
+// AppSpec hooks.
+func (g *Globals) newDeployer(p *render.Project, r deploy.Reporter) (*deploy.Deployer, error) {
+	d := deploy.New(p.Clients, r)
+	d.ECS = g.ecs(p)
+	hooks, err := appSpecHooks(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	d.CodeDeploy = deploy.NewCodeDeploy(p.Clients.CodeDeploy, p.Clients.Region(), p.Config.CodeDeploy, hooks)
+	return d, nil
 }
 
 // LoadProject loads the config, AWS clients and plugins once per run.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/deploy"
 	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/fleet"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -31,18 +32,88 @@ type DeployCmd struct {
 	AutoScalingMax       *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
 	OnConflict           string `help:"When another deployment is in progress: wait for it to end first, or fail." enum:"wait,fail" default:"wait"`
 	RollbackEvents       string `help:"CodeDeploy services: the events that roll the deployment back (comma-separated DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST); empty: the deployment group's own auto-rollback configuration." placeholder:"EVENTS"`
+	Verify               bool   `help:"Run verify's checks first: any NG stops the deploy (exit 3) before a change is made; over several services, before any of them changes."`
+	Output               string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
 }
 
 // Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
 // or rolled back, 4 timed out, 1 error.
 func (c *DeployCmd) Run(g *Globals) error {
-	until, err := deploy.ParseWaitUntil(c.WaitUntil)
+	g.resultJSON = c.Output == "json"
+	opts, err := c.options()
 	if err != nil {
 		return err
 	}
-	events, err := deploy.ParseRollbackEvents(c.RollbackEvents)
+	p, err := g.LoadProject()
 	if err != nil {
 		return err
+	}
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	spec, err := deploy.SpecFromProject(ctx, p)
+	if err != nil {
+		return err
+	}
+	if c.Verify && g.outcomes == nil {
+		// Over several services the planning phase verified them all.
+		if err := verifyBeforeDeploy(ctx, p); err != nil {
+			return err
+		}
+	}
+	rep := newProgressReporter(g)
+	defer rep.Close()
+	d, err := g.newDeployer(p, rep)
+	if err != nil {
+		return err
+	}
+	if c.DryRun {
+		if err := printDeployDiff(ctx, g, p); err != nil {
+			return err
+		}
+	}
+	plan, out, err := d.Deploy(ctx, spec, opts)
+	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
+}
+
+// planService is deploy's check of one service of several before any of
+// them changes: render, decode, plan (read-only calls), and verify when
+// asked.
+func (c *DeployCmd) planService(g *Globals) error {
+	opts, err := c.options()
+	if err != nil {
+		return err
+	}
+	p := g.project
+	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
+	defer cancel()
+	spec, err := deploy.SpecFromProject(ctx, p)
+	if err != nil {
+		return err
+	}
+	d, err := g.newDeployer(p, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := d.Plan(ctx, spec, opts); err != nil {
+		return timeoutError(ctx, err)
+	}
+	if c.Verify {
+		return verifyBeforeDeploy(ctx, p)
+	}
+	return nil
+}
+
+func (c *DeployCmd) dryRun() bool { return c.DryRun }
+
+// options are the deploy flags, validated.
+func (c *DeployCmd) options() (deploy.Options, error) {
+	until, err := deploy.ParseWaitUntil(c.WaitUntil)
+	if err != nil {
+		return deploy.Options{}, err
+	}
+	events, err := deploy.ParseRollbackEvents(c.RollbackEvents)
+	if err != nil {
+		return deploy.Options{}, err
 	}
 	opts := deploy.Options{
 		RollbackEvents:       events,
@@ -64,44 +135,7 @@ func (c *DeployCmd) Run(g *Globals) error {
 	if c.Tasks != -1 {
 		opts.Tasks = &c.Tasks // Validate rejects other negative counts
 	}
-	if err := opts.Validate(); err != nil {
-		return err
-	}
-	p, err := g.LoadProject()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
-	defer cancel()
-	spec, err := deploy.SpecFromProject(ctx, p)
-	if err != nil {
-		return err
-	}
-	rep := newProgressReporter(g)
-	defer rep.Close()
-	d, err := newDeployer(p, rep)
-	if err != nil {
-		return err
-	}
-	if c.DryRun {
-		if err := printDeployDiff(ctx, g, p); err != nil {
-			return err
-		}
-	}
-	plan, out, err := d.Deploy(ctx, spec, opts)
-	return finishChange(ctx, g, rep, c.DryRun, plan, out, err)
-}
-
-// newDeployer is deploy.New with the project's CodeDeploy names and
-// AppSpec hooks, for services under the CODE_DEPLOY controller.
-func newDeployer(p *render.Project, rep deploy.Reporter) (*deploy.Deployer, error) {
-	d := deploy.New(p.Clients, rep)
-	hooks, err := appSpecHooks(p.Config)
-	if err != nil {
-		return nil, err
-	}
-	d.CodeDeploy = deploy.NewCodeDeploy(p.Clients.CodeDeploy, p.Clients.Region(), p.Config.CodeDeploy, hooks)
-	return d, nil
+	return opts, opts.Validate()
 }
 
 // finishChange ends deploy and rollback alike: an error the deadline caused
@@ -162,21 +196,43 @@ func timeoutError(ctx context.Context, err error) error {
 // reportOutcome prints the outcome and its explanation on stdout and
 // returns the error carrying the exit code (empty: already printed).
 func reportOutcome(g *Globals, out *deploy.Outcome) error {
-	line := fmt.Sprintf("%s: %s", strings.ToUpper(string(out.Class)), out.Reason)
-	if out.Err != nil && !strings.Contains(line, out.Err.Error()) {
-		line += ": " + out.Err.Error()
+	code := exitcode.With(out.ExitCode(), nil)
+	if out.Succeeded() {
+		code = nil
 	}
-	fmt.Fprintln(g.Stdout, line)
-	if out.Explanation != nil {
-		writeLines(g.Stdout, out.Explanation.Lines())
+	if g.outcomes != nil {
+		// One service of several: the run prints the table.
+		g.outcomes(out)
+		return code
+	}
+	if g.resultJSON {
+		r := resultOf(out)
+		r.Name = out.Service
+		r.Config, _ = g.ConfigPath()
+		setDuration(&r, time.Since(processStart))
+		if err := writeJSON(g, resultDoc([]fleet.Result{r})); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(g.Stdout, strings.ToUpper(string(out.Class))+": "+outcomeReason(out))
+		if out.Explanation != nil {
+			writeLines(g.Stdout, out.Explanation.Lines())
+		}
 	}
 	if err := githubOutcome(g, out); err != nil {
 		return err
 	}
-	if out.Succeeded() {
-		return nil
+	return code
+}
+
+// outcomeReason is the outcome's sentence, with its error when the reason
+// does not already say it.
+func outcomeReason(out *deploy.Outcome) string {
+	line := out.Reason
+	if out.Err != nil && !strings.Contains(line, out.Err.Error()) {
+		line += ": " + out.Err.Error()
 	}
-	return exitcode.With(out.ExitCode(), nil)
+	return line
 }
 
 func writeLines(w io.Writer, lines []string) {

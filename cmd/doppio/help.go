@@ -14,7 +14,8 @@ func (c *DiffCmd) Help() string {
 	return examples(
 		"doppio diff                          # unified diffs of the service and task definition",
 		"doppio diff --exit-code              # exit 2 when something differs (CI gate)",
-		"doppio diff --output json | jq .     # changed paths with old and new values")
+		"doppio diff --output json | jq .     # changed paths with old and new values",
+		"doppio diff --config 'services/*/ecspresso.yml' --exit-code  # every service, one section each")
 }
 
 func (c *InitCmd) Help() string {
@@ -29,14 +30,16 @@ func (c *RenderCmd) Help() string {
 	return examples(
 		"doppio render taskdef                # the task definition doppio would register",
 		"doppio render config servicedef      # several at once",
-		"doppio render --jsonnet taskdef")
+		"doppio render --jsonnet taskdef",
+		"doppio render --config 'services/*/ecspresso.yml' taskdef  # one section per service")
 }
 
 func (c *VerifyCmd) Help() string {
 	return examples(
 		"doppio verify                        # exit 3 when a check is NG",
 		"doppio verify --output json | jq '.checks'",
-		"doppio verify --deep --put-logs      # also read secret keys and write a test log event")
+		"doppio verify --deep --put-logs      # also read secret keys and write a test log event",
+		"doppio verify --fleet doppio.fleet.yml  # every service of the fleet file")
 }
 
 func (c *DeployCmd) Help() string {
@@ -46,27 +49,33 @@ func (c *DeployCmd) Help() string {
 		"doppio deploy --no-wait              # return once ECS accepted the change (SUBMITTED)",
 		"doppio deploy --skip-task-definition --tasks 4",
 		"doppio deploy --rollback-events DEPLOYMENT_FAILURE          # CodeDeploy: roll back on failure",
-		"doppio deploy --wait-until codedeploy:AfterAllowTraffic     # CodeDeploy: done after that lifecycle event")
+		"doppio deploy --wait-until codedeploy:AfterAllowTraffic     # CodeDeploy: done after that lifecycle event",
+		"doppio deploy --config 'services/*/ecspresso.yml' --verify  # plan and verify all, then deploy all; a result table",
+		"doppio deploy --fleet doppio.fleet.yml --parallel 4 --fail-fast  # after: ordering, 4 at once",
+		"doppio deploy --fleet doppio.fleet.yml --shard 2/3 --output json  # one job of a 3-job CI matrix")
 }
 
 func (c *RollbackCmd) Help() string {
 	return examples(
 		"doppio rollback --dry-run",
 		"doppio rollback --deregister-task-definition",
-		"doppio rollback --no-deregister-task-definition  # CodeDeploy in progress: stop with auto-rollback, keep the revision")
+		"doppio rollback --no-deregister-task-definition  # CodeDeploy in progress: stop with auto-rollback, keep the revision",
+		"doppio rollback --config api/ecspresso.yml --config web/ecspresso.yml  # both, then a result table")
 }
 
 func (c *StatusCmd) Help() string {
 	return examples(
 		"doppio status",
-		"doppio status --events 10 --output json")
+		"doppio status --events 10 --output json",
+		"doppio status --config 'services/*/ecspresso.yml' --output json  # one JSON array")
 }
 
 func (c *WaitCmd) Help() string {
 	return examples(
 		"doppio wait                          # after deploy --no-wait",
 		"doppio wait --wait-until ecs:BAKE_TIME  # blue/green: production traffic is on green",
-		"doppio wait --wait-until codedeploy:AllowTraffic  # CodeDeploy: traffic is on the replacement")
+		"doppio wait --wait-until codedeploy:AllowTraffic  # CodeDeploy: traffic is on the replacement",
+		"doppio wait --fleet doppio.fleet.yml  # every service's current deployment, one polling loop")
 }
 
 func (c *ContinueCmd) Help() string {
@@ -79,13 +88,15 @@ func (c *ContinueCmd) Help() string {
 
 func (c *RefreshCmd) Help() string {
 	return examples(
-		"doppio refresh                       # pull a moving image tag again")
+		"doppio refresh                       # pull a moving image tag again",
+		"doppio refresh --config 'workers/*/ecspresso.yml' --parallel 2")
 }
 
 func (c *ScaleCmd) Help() string {
 	return examples(
 		"doppio scale --tasks 0",
-		"doppio scale --auto-scaling-min 2 --auto-scaling-max 10")
+		"doppio scale --auto-scaling-min 2 --auto-scaling-max 10",
+		"doppio scale --config 'services/*/ecspresso.yml' --tasks 0  # every service of the glob")
 }
 
 func (c *RegisterCmd) Help() string {

@@ -50,9 +50,15 @@ func (c *InitCmd) Run(g *Globals) error {
 	if region == "" {
 		region = clients.Region()
 	}
-	configPath := g.Config
-	if configPath == "" {
-		configPath = "ecspresso.yml"
+	configPath := "ecspresso.yml"
+	switch len(g.Config) {
+	case 0:
+	case 1:
+		if g.Config[0] != "" {
+			configPath = g.Config[0]
+		}
+	default:
+		return fmt.Errorf("init writes one config; got %d --config values", len(g.Config))
 	}
 	if len(c.Compose) > 0 {
 		return c.runCompose(g, clients, region, configPath)

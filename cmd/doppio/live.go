@@ -30,7 +30,10 @@ type liveView struct {
 
 	waiting     string
 	deployments []deploy.DeploymentState
-	ended       bool // the command stopped waiting: the block stays as it was last
+	// body, when set, gives the rows under the header instead of the
+	// deployments (the row per service of a run over several).
+	body  func() []string
+	ended bool // the command stopped waiting: the block stays as it was last
 
 	drawn []int // display width of each row on screen
 }
@@ -51,7 +54,9 @@ func (v *liveView) columns() int {
 
 // visible tells whether there is a block to show: nothing is drawn before
 // the command waits for something or reports deployments.
-func (v *liveView) visible() bool { return v.waiting != "" || len(v.deployments) > 0 }
+func (v *liveView) visible() bool {
+	return v.waiting != "" || len(v.deployments) > 0 || v.body != nil
+}
 
 // rows renders the block for a terminal of width columns.
 func (v *liveView) rows(width int) []string {
@@ -63,7 +68,11 @@ func (v *liveView) rows(width int) []string {
 		head += " · waiting for " + v.waiting
 	}
 	rows := []string{head}
-	for _, l := range deploymentLines(v.deployments) {
+	body := deploymentLines(v.deployments)
+	if v.body != nil {
+		body = v.body()
+	}
+	for _, l := range body {
 		rows = append(rows, "  "+l)
 	}
 	for i, r := range rows {

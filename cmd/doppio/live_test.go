@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-runewidth"
 
 	"github.com/doppio-ecs/doppio/deploy"
+	"github.com/doppio-ecs/doppio/fleet"
 	"github.com/doppio-ecs/doppio/internal/golden"
 )
 
@@ -191,5 +192,35 @@ func TestElapsed(t *testing.T) {
 		if got := elapsed(d); got != want {
 			t.Errorf("elapsed(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestFleetLiveRows: on a terminal a run over several services shows one
+// block with a row per service, lines of every service scrolling above it.
+func TestFleetLiveRows(t *testing.T) {
+	term := newVterm(70, 12)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFleetLive(term, func() int { return 70 }, func() time.Time { return now }, "deploy · 3 services", []string{"api", "web", "worker"})
+	f.set(0, "started")
+	fmt.Fprintln(f, "2026/01/01 00:00:00 [INFO] demo/api: registered task definition api:2")
+	f.event(0)(deploy.Event{Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{{Status: "PRIMARY", TaskDefinition: "api:2", Desired: 2, Running: 1, RolloutState: "IN_PROGRESS"}}})
+	f.event(1)(deploy.Waiting("deployment ecs-svc/1 (web:7) to complete"))
+	now = now.Add(65 * time.Second)
+	f.done(2, fleet.Result{Outcome: "skipped"})
+	f.close()
+	screen := term.String()
+	for _, want := range []string{
+		"demo/api: registered task definition api:2",
+		"deploy · 3 services · 1m05s · ended",
+		"  api     api:2 1/2 running IN_PROGRESS",
+		"  web     waiting for deployment ecs-svc/1 (web:7) to complete",
+		"  worker  SKIPPED - (0s)",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Count(screen, "deploy · 3 services") != 1 {
+		t.Errorf("the block is drawn more than once:\n%s", screen)
 	}
 }

@@ -134,7 +134,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		g.Stdout, g.Stderr = ghactions.NeutralizingWriter(g.Stdout), ghactions.NeutralizingWriter(g.Stderr)
 		cli.Globals.Stdout, cli.Globals.Stderr = g.Stdout, g.Stderr
 	}
-	err = cli.Globals.timedOut(kctx.Run(&cli.Globals))
+	if cli.Globals.fleetRequested() {
+		err = cli.Globals.timedOut(runFleet(&cli.Globals, kctx))
+	} else {
+		err = cli.Globals.timedOut(kctx.Run(&cli.Globals))
+	}
 	if cerr := cli.Globals.project.Close(); cerr != nil {
 		slog.Debug("stop plugin processes", "error", cerr)
 	}

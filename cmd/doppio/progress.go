@@ -45,6 +45,9 @@ type progressReporter struct {
 	endGroup  func()
 	// snaps are the deployment snapshots seen, for the summary's timeline.
 	snaps []snapshot
+	// row, when set, receives every event (one service of several on a
+	// terminal); waits and snapshots then show in the row only.
+	row func(deploy.Event)
 }
 
 func newProgressReporter(g *Globals) *progressReporter {
@@ -67,17 +70,32 @@ func newProgressReporter(g *Globals) *progressReporter {
 	}
 	gh := g.GitHub()
 	r.openGroup = func() func() { return gh.Group(title) }
-	if f, ok := g.rawStderr.(*os.File); ok && !r.json && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
-		fd := int(f.Fd())
-		r.live = newLiveView(g.Stderr, func() int {
-			w, _, err := term.GetSize(fd)
-			if err != nil {
-				return 0
-			}
-			return w
-		}, time.Now, command+" "+r.scope)
+	if width, ok := terminalWidth(g); ok && !r.json {
+		r.live = newLiveView(g.Stderr, width, time.Now, command+" "+r.scope)
+	}
+	if g.row != nil {
+		// One service of several on a terminal: its row in the run's block
+		// shows what it waits for and its deployments.
+		r.row, r.openGroup = g.row, nil
 	}
 	return r
+}
+
+// terminalWidth tells whether stderr is a terminal that can show a live
+// block, and how to read its width.
+func terminalWidth(g *Globals) (func() int, bool) {
+	f, ok := g.rawStderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
+		return nil, false
+	}
+	fd := int(f.Fd())
+	return func() int {
+		w, _, err := term.GetSize(fd)
+		if err != nil {
+			return 0
+		}
+		return w
+	}, true
 }
 
 // drawLive redraws the block and, once there is one, keeps it ticking.
@@ -130,6 +148,12 @@ func (r *progressReporter) Report(e deploy.Event) {
 	if r.json {
 		r.reportJSON(e)
 		return
+	}
+	if r.row != nil {
+		r.row(e)
+		if e.Kind == deploy.EventProgress || e.Kind == deploy.EventWaiting {
+			return
+		}
 	}
 	live := r.live != nil && !r.closed
 	at := e.Time

@@ -17,10 +17,30 @@ type ScaleCmd struct {
 	ResumeAutoScaling  bool   `help:"Resume the service's auto scaling."`
 	AutoScalingMin     *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
 	AutoScalingMax     *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
+	Output             string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
 }
 
 // Run scales; exit codes as deploy.
 func (c *ScaleCmd) Run(g *Globals) error {
+	g.resultJSON = c.Output == "json"
+	opts, err := c.options()
+	if err != nil {
+		return err
+	}
+	return runServiceChange(g, "scale", c.DryRun, opts)
+}
+
+func (c *ScaleCmd) planService(g *Globals) error {
+	opts, err := c.options()
+	if err != nil {
+		return err
+	}
+	return planServiceChange(g, "scale", opts)
+}
+
+func (c *ScaleCmd) dryRun() bool { return c.DryRun }
+
+func (c *ScaleCmd) options() (deploy.Options, error) {
 	opts := deploy.Options{
 		DryRun:             c.DryRun,
 		SkipTaskDefinition: true,
@@ -33,13 +53,13 @@ func (c *ScaleCmd) Run(g *Globals) error {
 		},
 	}
 	if c.Tasks < -1 {
-		return fmt.Errorf("--tasks must be 0 or more (or -1: unchanged), got %d", c.Tasks)
+		return opts, fmt.Errorf("--tasks must be 0 or more (or -1: unchanged), got %d", c.Tasks)
 	}
 	if c.Tasks >= 0 {
 		opts.Tasks = &c.Tasks
 	}
 	if opts.Tasks == nil && !opts.AutoScaling.Requested() {
-		return fmt.Errorf("nothing to scale: give --tasks N or an auto scaling flag (--auto-scaling-min/max, --suspend-auto-scaling, --resume-auto-scaling)")
+		return opts, fmt.Errorf("nothing to scale: give --tasks N or an auto scaling flag (--auto-scaling-min/max, --suspend-auto-scaling, --resume-auto-scaling)")
 	}
-	return runServiceChange(g, "scale", c.DryRun, opts)
+	return opts, nil
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -33,26 +35,7 @@ func (c *VerifyCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	td, err := p.TaskDefinition(ctx)
-	if err != nil {
-		return err
-	}
-	sd, err := p.ServiceDefinition(ctx)
-	if err != nil {
-		return err
-	}
-	in := verify.Input{
-		TaskDefinition: td,
-		Service:        verifyService(p, sd),
-		Cluster:        p.Config.Cluster,
-		Region:         p.Config.Region,
-	}
-	if in.CodeDeploy, err = verifyCodeDeploy(p.Config); err != nil {
-		return err
-	}
-	deep := c.Deep || c.GetSecrets
-	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", deep, "put_logs", c.PutLogs)
-	rep, err := verify.Run(ctx, p.Clients, in, verify.Options{Deep: deep, PutLogs: c.PutLogs, Concurrency: c.Concurrency})
+	rep, err := verifyProject(ctx, p, verify.Options{Deep: c.Deep || c.GetSecrets, PutLogs: c.PutLogs, Concurrency: c.Concurrency})
 	if err != nil {
 		return err
 	}
@@ -76,6 +59,61 @@ func (c *VerifyCmd) Run(g *Globals) error {
 		return exitcode.With(exitcode.Failed, errors.New(verifyPlural(n, "verify check")+" failed (NG)"))
 	}
 	return nil
+}
+
+// verifyProject renders the project's definitions and runs verify's checks.
+func verifyProject(ctx context.Context, p *render.Project, opts verify.Options) (*verify.Report, error) {
+	td, err := p.TaskDefinition(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := p.ServiceDefinition(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := verify.Input{
+		TaskDefinition: td,
+		Service:        verifyService(p, sd),
+		Cluster:        p.Config.Cluster,
+		Region:         p.Config.Region,
+	}
+	if in.CodeDeploy, err = verifyCodeDeploy(p.Config); err != nil {
+		return nil, err
+	}
+	slog.Debug("verify start", "family", aws.ToString(td.Family), "cluster", in.Cluster, "deep", opts.Deep, "put_logs", opts.PutLogs)
+	return verify.Run(ctx, p.Clients, in, opts)
+}
+
+// verifyBeforeDeploy is deploy --verify: verify's default checks, and an
+// error (exit 3) naming every NG check when one fails.
+func verifyBeforeDeploy(ctx context.Context, p *render.Project) error {
+	rep, err := verifyProject(ctx, p, verify.Options{Concurrency: 8})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if rep.Status() != verify.NG {
+		return nil
+	}
+	var ng []string
+	var walk func(path string, cs []*verify.Check)
+	walk = func(path string, cs []*verify.Check) {
+		for _, c := range cs {
+			name := c.Name
+			if path != "" {
+				name = path + " > " + c.Name
+			}
+			if c.Status == verify.NG && len(c.Children) == 0 {
+				line := name
+				if c.Reason != "" {
+					line += ": " + c.Reason
+				}
+				ng = append(ng, line)
+			}
+			walk(name, c.Children)
+		}
+	}
+	walk("", rep.Checks)
+	return exitcode.With(exitcode.Failed, fmt.Errorf("verify (--verify): %s failed (NG), nothing deployed: %s", verifyPlural(len(ng), "check"), strings.Join(ng, "; ")))
 }
 
 func verifyService(p *render.Project, sd *render.ServiceDefinition) *verify.Service {

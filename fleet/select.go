@@ -1,0 +1,273 @@
+// Package fleet runs one doppio command over several services: it selects
+// the projects (--config globs, a fleet file, --shard), orders them (after:),
+// plans all of them before any changes, and applies with bounded concurrency.
+// It returns results; cmd/doppio prints them.
+package fleet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/doppio-ecs/doppio/render"
+)
+
+// DefaultFile is the fleet file doppio reads when --fleet names a directory.
+const DefaultFile = "doppio.fleet.yml"
+
+// Entry is one service of a selection.
+type Entry struct {
+	// Name identifies the entry in after:, the table and every progress
+	// line: the fleet file's name:, else the config's service.
+	Name    string
+	Config  string // the config file
+	After   []string
+	Cluster string
+	Service string
+}
+
+// Selection is the services a command runs over, in a stable order.
+type Selection struct {
+	Entries []Entry
+}
+
+// Names lists the entries' names in order.
+func (s *Selection) Names() []string {
+	out := make([]string, len(s.Entries))
+	for i, e := range s.Entries {
+		out[i] = e.Name
+	}
+	return out
+}
+
+// SelectOptions say where the services come from.
+type SelectOptions struct {
+	// Configs are --config values: paths or glob patterns (filepath.Match
+	// syntax: *, ?, [...]).
+	Configs []string
+	// File is --fleet: a fleet file (or a directory holding doppio.fleet.yml).
+	File string
+	// ExtStr and ExtCode are passed to the configs (Jsonnet configs read them).
+	ExtStr, ExtCode map[string]string
+}
+
+// Requested tells whether the flags ask for a run over several services
+// rather than today's one config: a fleet file, more than one --config, or
+// a glob. A run over several services prints a result table even when the
+// selection comes down to one service, so its output does not change shape
+// with the number of matches.
+func Requested(configs []string, file, shard string) bool {
+	if file != "" || shard != "" || len(configs) > 1 {
+		return true
+	}
+	return len(configs) == 1 && IsPattern(configs[0])
+}
+
+// IsPattern tells whether a --config value is a glob rather than a path.
+// A file whose name holds glob characters is still a path.
+func IsPattern(s string) bool {
+	if !strings.ContainsAny(s, "*?[") {
+		return false
+	}
+	_, err := os.Stat(s)
+	return err != nil
+}
+
+// fileFormat is the fleet file.
+type fileFormat struct {
+	Services []fileEntry `yaml:"services"`
+}
+
+type fileEntry struct {
+	Config string   `yaml:"config"`
+	Name   string   `yaml:"name"`
+	After  []string `yaml:"after"`
+}
+
+// Select resolves the options into entries: every config is loaded (not
+// rendered) for its cluster and service; names must be unique and after:
+// must name entries of the selection without a cycle. All problems are
+// returned together.
+func Select(opts SelectOptions) (*Selection, error) {
+	type raw struct {
+		config string
+		name   string
+		after  []string
+		from   string // where the entry was given, for errors
+	}
+	var raws []raw
+	var errs []error
+	seen := map[string]bool{}
+	add := func(r raw) {
+		abs, err := filepath.Abs(r.config)
+		if err == nil && seen[abs] {
+			return
+		}
+		seen[abs] = true
+		raws = append(raws, r)
+	}
+	expand := func(pattern, from string) []string {
+		if !IsPattern(pattern) {
+			return []string{pattern}
+		}
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: bad pattern %q: %w", from, pattern, err))
+			return nil
+		}
+		if len(m) == 0 {
+			errs = append(errs, fmt.Errorf("%s: %q matches no file", from, pattern))
+		}
+		sort.Strings(m)
+		return m
+	}
+	for _, c := range opts.Configs {
+		for _, p := range expand(c, "--config") {
+			add(raw{config: p, from: "--config " + c})
+		}
+	}
+	if opts.File != "" {
+		entries, err := readFile(opts.File)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Dir(fleetPath(opts.File))
+		for i, fe := range entries {
+			from := fmt.Sprintf("%s: services[%d]", fleetPath(opts.File), i)
+			if fe.Config == "" {
+				errs = append(errs, fmt.Errorf("%s: config is required", from))
+				continue
+			}
+			p := fe.Config
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(base, p)
+			}
+			ms := expand(p, from)
+			if fe.Name != "" && len(ms) > 1 {
+				errs = append(errs, fmt.Errorf("%s: name %q given for a pattern matching %d configs; name each config in an entry of its own", from, fe.Name, len(ms)))
+				continue
+			}
+			for _, m := range ms {
+				add(raw{config: m, name: fe.Name, after: fe.After, from: from})
+			}
+		}
+	}
+	if len(raws) == 0 && len(errs) == 0 {
+		errs = append(errs, errors.New("no service selected"))
+	}
+	sel := &Selection{}
+	byName := map[string]int{}
+	for _, r := range raws {
+		cfg, err := render.LoadConfig(r.config, opts.ExtStr, opts.ExtCode)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e := Entry{Name: r.name, Config: r.config, After: r.after, Cluster: cfg.Cluster, Service: cfg.Service}
+		if e.Name == "" {
+			e.Name = cfg.Service
+		}
+		if e.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: the config has no service (and %s gives no name:)", r.config, r.from))
+			continue
+		}
+		if j, dup := byName[e.Name]; dup {
+			errs = append(errs, fmt.Errorf("two configs are named %q (%s and %s): give them distinct name: entries in a fleet file", e.Name, sel.Entries[j].Config, r.config))
+			continue
+		}
+		byName[e.Name] = len(sel.Entries)
+		sel.Entries = append(sel.Entries, e)
+	}
+	if len(errs) == 0 {
+		errs = append(errs, sel.checkOrder()...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return sel, nil
+}
+
+// fleetPath is the fleet file a --fleet value names.
+func fleetPath(p string) string {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return filepath.Join(p, DefaultFile)
+	}
+	return p
+}
+
+func readFile(p string) ([]fileEntry, error) {
+	path := fleetPath(p)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("fleet file: %w", err)
+	}
+	var f fileFormat
+	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.Strict()).Decode(&f); err != nil {
+		return nil, fmt.Errorf("fleet file %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
+	}
+	if len(f.Services) == 0 {
+		return nil, fmt.Errorf("fleet file %s: no services (expected services: [{config: PATH, name: NAME, after: [NAME]}])", path)
+	}
+	return f.Services, nil
+}
+
+// checkOrder rejects after: entries naming nothing selected, and cycles.
+func (s *Selection) checkOrder() []error {
+	idx := map[string]int{}
+	for i, e := range s.Entries {
+		idx[e.Name] = i
+	}
+	var errs []error
+	for _, e := range s.Entries {
+		for _, a := range e.After {
+			if _, ok := idx[a]; !ok {
+				errs = append(errs, fmt.Errorf("%s (%s): after: %q is not a selected service (selected: %s)", e.Name, e.Config, a, strings.Join(s.Names(), ", ")))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	// Depth-first search for a cycle, reported as its path.
+	state := make([]int, len(s.Entries)) // 0 new, 1 on the path, 2 done
+	var path []string
+	var visit func(i int) error
+	visit = func(i int) error {
+		state[i] = 1
+		path = append(path, s.Entries[i].Name)
+		for _, a := range s.Entries[i].After {
+			j := idx[a]
+			switch state[j] {
+			case 1:
+				start := 0
+				for k, n := range path {
+					if n == a {
+						start = k
+					}
+				}
+				return fmt.Errorf("after: makes a cycle: %s -> %s", strings.Join(path[start:], " -> "), a)
+			case 0:
+				if err := visit(j); err != nil {
+					return err
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+		return nil
+	}
+	for i := range s.Entries {
+		if state[i] == 0 {
+			if err := visit(i); err != nil {
+				return []error{err}
+			}
+		}
+	}
+	return nil
+}
