@@ -350,3 +350,20 @@ func findKeyFold(obj map[string]any, key string) (string, bool) {
 	}
 	return "", false
 }
+
+// LearnSecrets renders the config's definition files for their lookups
+// alone, so that the secrets they resolve (SecureString parameters, secret
+// versions) are in Secrets before a command prints what runs in AWS
+// (revisions --revision, status), which may hold the same values. It
+// stops at the first file that does not render.
+func (p *Project) LearnSecrets(ctx context.Context) error {
+	for _, path := range []string{p.Config.TaskDefinitionPath, p.Config.ServiceDefinitionPath} {
+		if path == "" {
+			continue
+		}
+		if _, err := p.RenderJSON(ctx, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -285,4 +286,13 @@ func (g *Globals) UseColor() bool {
 	}
 	f, ok := g.rawStdout.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// learnSecrets renders the project's definitions before a command prints
+// live state, so that what their lookups resolve is masked in it. A file
+// that does not render is a warning: the command still shows what runs.
+func learnSecrets(ctx context.Context, p *render.Project) {
+	if err := p.LearnSecrets(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("the local definitions do not render, so secrets their lookups would resolve may not be masked in this output", "error", err.Error())
+	}
 }
