@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,13 +127,13 @@ var ConfigFormats = []string{".yml", ".yaml", ".json", ".jsonnet"}
 // LoadConfig reads, renders and strictly decodes a config file. It needs no
 // AWS access: the config itself may only use env, must_env and json_escape
 // (and Jsonnet ext vars), as in ecspresso v2.
-func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error) {
+func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]string) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	name := displayName(abs)
-	raw, err := readLimited(abs, MaxSourceSize)
+	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", cleanPathError(err))
 	}
@@ -161,8 +162,11 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 			js, withPos = raw, true
 		} else {
 			vm := newVM(extStr, extCode, nil)
-			out, err := vm.EvaluateSnippet(name, string(raw))
+			out, err := evaluateJsonnet(ctx, vm, name, string(raw))
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
 				return nil, jsonnetError(name, err)
 			}
 			js = []byte(out)

@@ -53,7 +53,7 @@ type Project struct {
 
 // Load reads the config, builds the AWS clients and loads the plugins.
 func Load(ctx context.Context, opts Options) (*Project, error) {
-	cfg, err := LoadConfig(opts.ConfigPath, opts.ExtStr, opts.ExtCode)
+	cfg, err := LoadConfig(ctx, opts.ConfigPath, opts.ExtStr, opts.ExtCode)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +321,7 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 	src := raw
 	if strings.EqualFold(filepath.Ext(abs), ".jsonnet") || strings.EqualFold(filepath.Ext(abs), ".libsonnet") {
 		vm := newVM(p.extStr, p.extCode, pluginNatives(ctx, p.funcs))
-		js, err := evaluate(ctx, "evaluate "+name, func() (string, error) { return vm.EvaluateSnippet(name, string(raw)) })
+		js, err := evaluateJsonnet(ctx, vm, name, string(raw))
 		if err != nil {
 			if ctx.Err() != nil {
 				return name, nil, false, err

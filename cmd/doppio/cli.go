@@ -121,6 +121,13 @@ func (g *Globals) setup() error {
 	if err := checkExtCode(g.ExtCode); err != nil {
 		return err
 	}
+	if v := os.Getenv("DOPPIO_JSONNET_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("DOPPIO_JSONNET_TIMEOUT=%s: want a positive duration (e.g. 2m)", v)
+		}
+		render.JsonnetTimeLimit = d
+	}
 	for _, f := range g.Envfile {
 		if err := loadEnvfile(f); err != nil {
 			return err
