@@ -133,6 +133,7 @@ func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]str
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	name := displayName(abs)
+	slog.Debug("read config", "file", name)
 	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", cleanPathError(err))
@@ -143,7 +144,7 @@ func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]str
 	)
 	switch ext := strings.ToLower(filepath.Ext(abs)); ext {
 	case ".yml", ".yaml":
-		out, err := renderTemplate(name, raw, baseFuncs())
+		out, err := evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, raw, baseFuncs()) })
 		if err != nil {
 			return nil, err
 		}
@@ -162,6 +163,7 @@ func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]str
 			js, withPos = raw, true
 		} else {
 			vm := newVM(extStr, extCode, nil)
+			slog.Debug("evaluate Jsonnet", "file", name)
 			out, err := evaluateJsonnet(ctx, vm, name, string(raw))
 			if err != nil {
 				if ctx.Err() != nil {
@@ -171,7 +173,7 @@ func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]str
 			}
 			js = []byte(out)
 		}
-		out, err := renderTemplate(name, js, baseFuncs())
+		out, err := evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, js, baseFuncs()) })
 		if err != nil {
 			return nil, err
 		}

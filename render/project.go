@@ -314,6 +314,8 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 		return path, nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	name = displayName(abs)
+	// The phases below may block or run long: --debug says which one runs.
+	slog.Debug("read definition", "file", name)
 	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return name, nil, false, fmt.Errorf("read definition: %w", cleanPathError(err))
@@ -321,6 +323,7 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 	src := raw
 	if strings.EqualFold(filepath.Ext(abs), ".jsonnet") || strings.EqualFold(filepath.Ext(abs), ".libsonnet") {
 		vm := newVM(p.extStr, p.extCode, pluginNatives(ctx, p.funcs))
+		slog.Debug("evaluate Jsonnet", "file", name)
 		js, err := evaluateJsonnet(ctx, vm, name, string(raw))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -332,6 +335,7 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 	} else {
 		withPos = true
 	}
+	slog.Debug("execute template", "file", name)
 	out, err = evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, src, templateFuncs(ctx, p.funcs)) })
 	if err != nil {
 		return name, nil, false, err
