@@ -247,6 +247,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		return plan, out, nil
 	}
 	target := WaitTarget{TaskDefinition: plan.Target, KnownEvents: eventIDs(plan.live)}
+	var applied string // what changed in AWS, for an outcome that did not wait to the end
 	if plan.StopDeployment != "" {
 		if _, err := d.ECS.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{
 			ServiceDeploymentArn: aws.String(plan.StopDeployment),
@@ -255,6 +256,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 			return plan, &Outcome{Class: Error, Reason: "rollback failed", Err: fmt.Errorf("stop service deployment %s with rollback: %w", plan.StopDeployment, err), Cluster: cluster, Service: service}, nil
 		}
 		d.info("stopped deployment %s with rollback to %s", shortID(plan.StopDeployment), shortTD(plan.Target))
+		applied = fmt.Sprintf("stopped deployment %s with rollback: service %s now rolls back to %s", shortID(plan.StopDeployment), service, shortTD(plan.Target))
 		target.Rollback = true
 	} else {
 		svc, err := d.updateService(ctx, &ecs.UpdateServiceInput{
@@ -264,6 +266,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 			return plan, &Outcome{Class: Error, Reason: "rollback failed", Err: fmt.Errorf("update service %s to %s: %w", service, shortTD(plan.Target), err), Cluster: cluster, Service: service}, nil
 		}
 		d.info("updated service %s: task definition %s", service, shortTD(plan.Target))
+		applied = fmt.Sprintf("service %s now deploys %s", service, shortTD(plan.Target))
 		if p := primaryOf(svc); svc != nil && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), plan.Target) {
 			target.DeploymentID = aws.ToString(p.Id)
 		}
@@ -278,6 +281,9 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 	}
 	o := d.waiter(cluster, service, opts.WaitUntil).Wait(ctx, target)
 	if o.Class != Completed {
+		if o.Class == Interrupted || o.Class == Timeout {
+			o.Reason += "; already applied: " + applied
+		}
 		if plan.Deregister != "" {
 			d.info("not deregistering %s: the rollback did not complete", shortTD(plan.Deregister))
 		}
