@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/internal/golden"
 	"github.com/doppio-ecs/doppio/render"
 )
@@ -415,5 +416,23 @@ func TestWatchInterruptSecondSignalExits(t *testing.T) {
 	sigs <- os.Interrupt
 	if code := <-exited; code != 1 || !strings.Contains(stderr.String(), "doppio: interrupted (") || !strings.Contains(stderr.String(), "again); exiting") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// The last line of an interrupted run says what was interrupted: the
+// phase the error names, else the command.
+func TestInterruptedSaysWhat(t *testing.T) {
+	interruptSignal.Store("SIGTERM")
+	defer interruptSignal.Store("")
+	cases := map[string]error{
+		"interrupted by SIGTERM during: evaluate td.jsonnet":    fmt.Errorf("evaluate td.jsonnet: %w", context.Canceled),
+		"interrupted by SIGTERM during: read config: read x":    fmt.Errorf("read config: read x: %w", context.Canceled),
+		"interrupted by SIGTERM during: doppio deploy":          exitcode.With(exitcode.Error, nil),
+		"interrupted by SIGTERM during: wait for web: canceled": errors.New("wait for web: canceled"),
+	}
+	for want, err := range cases {
+		if got := interrupted(err, "deploy").Error(); got != want {
+			t.Errorf("interrupted(%v) = %q, want %q", err, got, want)
+		}
 	}
 }
