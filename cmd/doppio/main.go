@@ -80,7 +80,7 @@ func signalName(s os.Signal) string {
 // or "evaluate x.jsonnet"), without the bare "context canceled".
 func interrupted(err error, command string) error {
 	by := "a signal"
-	if s, ok := interruptSignal.Load().(string); ok {
+	if s, ok := interruptSignal.Load().(string); ok && s != "" {
 		by = s
 	}
 	what := errorParagraph(err)
