@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 	"github.com/google/go-jsonnet"
@@ -302,4 +304,33 @@ func learnSecrets(ctx context.Context, p *render.Project) {
 	if err := p.LearnSecrets(ctx); err != nil && ctx.Err() == nil {
 		slog.Warn("the local definitions do not render, so secrets their lookups would resolve may not be masked in this output", "error", err.Error())
 	}
+}
+
+// rawConfigPath undoes what kong does to a --config (or DOPPIO_CONFIG,
+// ECSPRESSO_CONFIG) that is not valid UTF-8: it replaces the invalid bytes
+// with U+FFFD, so a file name the OS allows would not be found. parsed is
+// kong's value; the raw one is returned, made absolute as kong makes it,
+// only when it is not valid UTF-8.
+func rawConfigPath(args []string, getenv func(string) string, parsed string) string {
+	raw := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			raw = v
+		} else if a == "--config" && i+1 < len(args) {
+			raw = args[i+1]
+		}
+	}
+	if raw == "" {
+		raw = cmp.Or(getenv("DOPPIO_CONFIG"), getenv("ECSPRESSO_CONFIG"))
+	}
+	if raw == "" || utf8.ValidString(raw) {
+		return parsed
+	}
+	if abs, err := filepath.Abs(raw); err == nil {
+		return abs
+	}
+	return raw
 }

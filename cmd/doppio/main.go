@@ -146,6 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitcode.Error
 	}
 	cli.Globals.attach(g)
+	cli.Globals.Config = rawConfigPath(args, os.Getenv, cli.Globals.Config)
 	if err := cli.Globals.validateTimeout(); err != nil {
 		printError(g.Stderr, err)
 		return exitcode.Error

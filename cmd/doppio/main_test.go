@@ -436,3 +436,28 @@ func TestInterruptedSaysWhat(t *testing.T) {
 		}
 	}
 }
+
+// kong turns bytes that are not UTF-8 into U+FFFD; the config path the OS
+// gave is kept.
+func TestRawConfigPath(t *testing.T) {
+	env := func(vals map[string]string) func(string) string { return func(k string) string { return vals[k] } }
+	wd, _ := os.Getwd()
+	raw := "c\xff.yml"
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--config", raw, "render"}, nil, filepath.Join(wd, raw)},
+		{[]string{"render", "--config=" + raw}, nil, filepath.Join(wd, raw)},
+		{[]string{"render"}, map[string]string{"DOPPIO_CONFIG": raw}, filepath.Join(wd, raw)},
+		{[]string{"render"}, map[string]string{"ECSPRESSO_CONFIG": raw}, filepath.Join(wd, raw)},
+		{[]string{"--config", "ok.yml"}, nil, "kong's"},
+		{[]string{"render", "--", "--config", raw}, nil, "kong's"},
+	}
+	for _, c := range cases {
+		if got := rawConfigPath(c.args, env(c.env), "kong's"); got != c.want {
+			t.Errorf("%q %v: %q, want %q", c.args, c.env, got, c.want)
+		}
+	}
+}
