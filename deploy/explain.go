@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ import (
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/doppio-ecs/doppio/internal/interrupt"
 )
 
 // Explanation says why a deployment failed or did not finish: what the
@@ -115,8 +118,11 @@ const (
 // explain gathers an Explanation. It runs on its own short budget so that a
 // timed-out command can still say why.
 func (w *Waiter) explain(ctx context.Context, svc *ecstypes.Service, want expectation, fresh []ServiceEvent) *Explanation {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), explainBudget)
+	// Beyond the command's deadline (to say why it timed out), not beyond
+	// SIGINT/SIGTERM.
+	ctx, cancel := interrupt.Detach(ctx, explainBudget)
 	defer cancel()
+	slog.Debug("gathering what explains the outcome", "service", w.Service)
 	ex := &Explanation{}
 	if svc == nil {
 		s, err := pollService(ctx, w.ECS, w.Cluster, w.Service)

@@ -271,6 +271,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		return plan, out, nil
 	}
 	target := WaitTarget{TaskDefinition: plan.Target, KnownEvents: eventIDs(plan.live)}
+	var applied string // what changed in AWS, for an outcome that did not wait to the end
 	if plan.codeDeployGroup != nil {
 		t, failed := d.rollbackCodeDeploy(ctx, plan, opts)
 		if failed != nil {
@@ -278,6 +279,11 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 		}
 		target = t
 		out.DeploymentID, out.DeploymentURL = t.CodeDeployID, d.CodeDeploy.ConsoleURL(t.CodeDeployID)
+		if t.Rollback {
+			applied = fmt.Sprintf("stopped CodeDeploy deployment %s with rollback: service %s now rolls back to %s", t.CodeDeployID, service, shortTD(plan.Target))
+		} else {
+			applied = fmt.Sprintf("CodeDeploy deployment %s now deploys %s to service %s", t.CodeDeployID, shortTD(plan.Target), service)
+		}
 	} else if plan.StopDeployment != "" {
 		if _, err := d.ECS.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{
 			ServiceDeploymentArn: aws.String(plan.StopDeployment),
@@ -286,6 +292,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 			return plan, &Outcome{Class: Error, Reason: "rollback failed", Err: fmt.Errorf("stop service deployment %s with rollback: %w", plan.StopDeployment, err), Cluster: cluster, Service: service}, nil
 		}
 		d.info("stopped deployment %s with rollback to %s", shortID(plan.StopDeployment), shortTD(plan.Target))
+		applied = fmt.Sprintf("stopped deployment %s with rollback: service %s now rolls back to %s", shortID(plan.StopDeployment), service, shortTD(plan.Target))
 		target.Rollback = true
 	} else {
 		svc, err := d.updateService(ctx, &ecs.UpdateServiceInput{
@@ -295,6 +302,7 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 			return plan, &Outcome{Class: Error, Reason: "rollback failed", Err: fmt.Errorf("update service %s to %s: %w", service, shortTD(plan.Target), err), Cluster: cluster, Service: service}, nil
 		}
 		d.info("updated service %s: task definition %s", service, shortTD(plan.Target))
+		applied = fmt.Sprintf("service %s now deploys %s", service, shortTD(plan.Target))
 		if p := primaryOf(svc); svc != nil && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), plan.Target) {
 			target.DeploymentID = aws.ToString(p.Id)
 		}
@@ -309,6 +317,9 @@ func (d *Deployer) Rollback(ctx context.Context, cluster, service string, opts R
 	}
 	o := d.waiter(cluster, service, opts.WaitUntil).Wait(ctx, target)
 	if o.Class != Completed {
+		if o.Class == Interrupted || o.Class == Timeout {
+			o.Reason += "; already applied: " + applied
+		}
 		if plan.Deregister != "" {
 			d.info("not deregistering %s: the rollback did not complete", shortTD(plan.Deregister))
 		}

@@ -6,6 +6,7 @@ package fleet
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -55,6 +56,9 @@ type SelectOptions struct {
 	File string
 	// ExtStr and ExtCode are passed to the configs (Jsonnet configs read them).
 	ExtStr, ExtCode map[string]string
+	// Context bounds reading the configs (a FIFO, a template): a signal
+	// ends it. Nil is context.Background().
+	Context context.Context
 }
 
 // Requested tells whether the flags ask for a run over several services
@@ -161,10 +165,14 @@ func Select(opts SelectOptions) (*Selection, error) {
 	if len(raws) == 0 && len(errs) == 0 {
 		errs = append(errs, errors.New("no service selected"))
 	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	sel := &Selection{}
 	byName := map[string]int{}
 	for _, r := range raws {
-		cfg, err := render.LoadConfig(r.config, opts.ExtStr, opts.ExtCode)
+		cfg, err := render.LoadConfig(ctx, r.config, opts.ExtStr, opts.ExtCode)
 		if err != nil {
 			errs = append(errs, err)
 			continue

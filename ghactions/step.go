@@ -205,8 +205,27 @@ type Location struct {
 // so a registry host:port in an image name is not taken for a place.
 var locationRE = regexp.MustCompile(`([^\s:;,()"']+\.(?:json|jsonnet|libsonnet|yml|yaml|env)):(\d+)(?::(\d+))?`)
 
-// FindLocation returns the first FILE:LINE[:COL] in msg.
+// leadingLocationRE is FILE:LINE[:COL] at the start of a message, where
+// doppio puts the file: the name may hold spaces, commas and colons, so
+// each ".ext:LINE" end is tried, shortest first, against the file system.
+var leadingLocationRE = regexp.MustCompile(`\.(?:json|jsonnet|libsonnet|yml|yaml|env):(\d+)(?::(\d+))?`)
+
+// FindLocation returns the first FILE:LINE[:COL] in msg: an existing file
+// named at its start (whatever characters its name holds), else the first
+// name without spaces, colons or commas followed by :LINE.
 func FindLocation(msg string) (Location, bool) {
+	for _, ix := range leadingLocationRE.FindAllStringSubmatchIndex(msg, -1) {
+		file := msg[:ix[2]-1] // up to the ':' before LINE
+		if st, err := os.Stat(file); err != nil || st.IsDir() {
+			continue
+		}
+		loc := Location{File: file}
+		loc.Line, _ = strconv.Atoi(msg[ix[2]:ix[3]])
+		if ix[4] >= 0 {
+			loc.Col, _ = strconv.Atoi(msg[ix[4]:ix[5]])
+		}
+		return loc, true
+	}
 	m := locationRE.FindStringSubmatch(msg)
 	if m == nil {
 		return Location{}, false

@@ -1,12 +1,15 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -28,6 +31,9 @@ type awsLookups struct {
 	secretARNs cache[string]
 	stacks     cache[map[string]string] // stack name → output key → value
 	exports    cache[map[string]string] // one entry: export name → value
+	// historyWarned and versionsWarned say that doppio already warned it
+	// could not read earlier versions of secrets: once a run is enough.
+	historyWarned, versionsWarned sync.Once
 }
 
 type parameter struct {
@@ -131,11 +137,76 @@ func (a *awsLookups) parameter(ctx context.Context, fn, name string) (parameter,
 		p := parameter{typ: out.Parameter.Type, value: aws.ToString(out.Parameter.Value)}
 		if p.typ == ssmtypes.ParameterTypeSecureString {
 			a.secrets.Add(p.value)
+			// The history takes a plain name: no :version or :label selector.
+			a.maskParameterHistory(ctx, cmp.Or(aws.ToString(out.Parameter.Name), name))
 		}
 		// Never the value: SecureString values must not reach any log.
 		slog.Debug("looked up SSM parameter", "name", name, "type", string(p.typ))
 		return p, nil
 	})
+}
+
+// maskParameterHistory adds every earlier SecureString value of a parameter
+// to the mask: after a rotation the live definition (diff's other side, or
+// what revisions prints) still holds the previous value. Without
+// ssm:GetParameterHistory doppio warns once and masks the current value only.
+func (a *awsLookups) maskParameterHistory(ctx context.Context, name string) {
+	p := ssm.NewGetParameterHistoryPaginator(a.env.Clients.SSM, &ssm.GetParameterHistoryInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.historyWarned.Do(func() {
+					slog.Warn("cannot read earlier versions of a SecureString parameter: only its current value is masked", "name", name, "error", err)
+				})
+			}
+			return
+		}
+		for _, h := range page.Parameters {
+			if h.Type == ssmtypes.ParameterTypeSecureString {
+				a.secrets.Add(aws.ToString(h.Value))
+			}
+		}
+	}
+}
+
+// secretStages are the versions of a secret doppio masks: the one tasks
+// get now and the one they got before the last rotation.
+var secretStages = []string{"AWSCURRENT", "AWSPREVIOUS"}
+
+// minMaskedJSONValue is the shortest member of a JSON secret masked on its
+// own (ECS hands a container one member with ARN:KEY::): shorter ones (a
+// port, "admin") would garble every line that happens to contain them.
+const minMaskedJSONValue = 8
+
+// maskSecretVersions adds a secret's current and previous values to the
+// mask, and the string members of a JSON secret. secretsmanager_arn returns
+// only the ARN, but a live environment may hold the value itself. Without
+// secretsmanager:GetSecretValue doppio warns once and goes on.
+func (a *awsLookups) maskSecretVersions(ctx context.Context, arn string) {
+	for _, stage := range secretStages {
+		out, err := a.env.Clients.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn), VersionStage: aws.String(stage)})
+		if err != nil {
+			var nf *smtypes.ResourceNotFoundException
+			if errors.As(err, &nf) && stage != "AWSCURRENT" || ctx.Err() != nil {
+				continue // no rotation yet
+			}
+			a.versionsWarned.Do(func() {
+				slog.Warn("cannot read a secret's values to mask them where they appear in plain text", "secret", arn, "error", err)
+			})
+			return
+		}
+		value := aws.ToString(out.SecretString)
+		a.secrets.Add(value)
+		var members map[string]any
+		if json.Unmarshal([]byte(value), &members) == nil {
+			for _, m := range members {
+				if s, ok := m.(string); ok && len(s) >= minMaskedJSONValue {
+					a.secrets.Add(s)
+				}
+			}
+		}
+	}
 }
 
 func loadSecretsManager(_ context.Context, spec Spec, label string, l *loadState) (*plugin, error) {
@@ -174,6 +245,7 @@ func (a *awsLookups) secretARN(ctx context.Context, fn, name string) (string, er
 			return "", fmt.Errorf("%s: describe secret %q: the response has no ARN", fn, name)
 		}
 		slog.Debug("looked up secret ARN", "name", name)
+		a.maskSecretVersions(ctx, aws.ToString(out.ARN))
 		return aws.ToString(out.ARN), nil
 	})
 }

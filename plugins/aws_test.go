@@ -28,6 +28,11 @@ import (
 type fakeAWS struct {
 	params  map[string][2]string // name → type, value
 	secrets map[string]string    // name → ARN
+	// history holds a parameter's earlier values, oldest first; values
+	// holds a secret's AWSCURRENT and AWSPREVIOUS values by ARN. A missing
+	// entry answers AccessDenied, as without the permission.
+	history map[string][]string
+	values  map[string][2]string
 	stacks  map[string]map[string]string
 	exports [][2]string // served two per page
 	calls   atomic.Int64
@@ -60,6 +65,33 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"Name": name, "Type": p[0], "Value": p[1], "Version": 1,
 				"ARN": "arn:aws:ssm:us-east-1:123456789012:parameter" + name, "DataType": "text",
 			}})
+		case "AmazonSSM.GetParameterHistory":
+			name, _ := in["Name"].(string)
+			earlier, ok := f.history[name]
+			if !ok || in["WithDecryption"] != true {
+				jsonError(w, "AccessDeniedException", "not authorized to perform: ssm:GetParameterHistory")
+				return
+			}
+			var out []map[string]any
+			for i, v := range append(earlier, f.params[name][1]) {
+				out = append(out, map[string]any{"Name": name, "Type": f.params[name][0], "Value": v, "Version": i + 1})
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"Parameters": out})
+		case "secretsmanager.GetSecretValue":
+			vs, ok := f.values[in["SecretId"].(string)]
+			if !ok {
+				jsonError(w, "AccessDeniedException", "not authorized to perform: secretsmanager:GetSecretValue")
+				return
+			}
+			v := vs[0]
+			if in["VersionStage"] == "AWSPREVIOUS" {
+				v = vs[1]
+			}
+			if v == "" {
+				jsonError(w, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS")
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"ARN": in["SecretId"], "SecretString": v})
 		case "secretsmanager.DescribeSecret":
 			arn, ok := f.secrets[in["SecretId"].(string)]
 			if !ok {
@@ -179,10 +211,10 @@ func TestAWSLookupsTemplate(t *testing.T) {
 			t.Errorf("%s = %q, want %q", text, got, want)
 		}
 	}
-	// Caching: 2 parameters + 1 secret + 1 stack + 3 export pages, whatever
-	// the number of calls.
-	if n := fake.calls.Load(); n != 7 {
-		t.Errorf("AWS calls = %d, want 7 (lookups must be cached)", n)
+	// Caching: 2 parameters + 1 secret (and 1 denied read of its values
+	// to mask) + 1 stack + 3 export pages, whatever the number of calls.
+	if n := fake.calls.Load(); n != 8 {
+		t.Errorf("AWS calls = %d, want 8 (lookups must be cached)", n)
 	}
 }
 
@@ -260,6 +292,67 @@ func TestSecureStringIsMaskedAndNeverLogged(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "/demo/web/password") {
 		t.Errorf("debug log should name the parameter looked up:\n%s", logs.String())
+	}
+}
+
+func TestEarlierSecretVersionsAreMasked(t *testing.T) {
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(prev)
+
+	fake := newFakeAWS()
+	arn := fake.secrets["demo/web/api-key"]
+	fake.history = map[string][]string{"/demo/web/password": {"old-db-password-1", "old-db-password-2"}}
+	fake.values = map[string][2]string{arn: {`{"token":"current-api-token","port":"5432"}`, "previous-api-key"}}
+	secrets := &mask.Set{}
+	s := loadAWS(t, fake, secrets)
+	if _, err := renderTemplate(t, s, `{{ ssm "/demo/web/password" }} {{ secretsmanager_arn "demo/web/api-key" }}`); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, v := range secrets.Values() {
+		got[v] = true
+	}
+	for _, want := range []string{secretValue, "old-db-password-1", "old-db-password-2", `{"token":"current-api-token","port":"5432"}`, "current-api-token", "previous-api-key"} {
+		if !got[want] {
+			t.Errorf("%q is not masked (mask set %q)", want, secrets.Values())
+		}
+	}
+	if got["5432"] {
+		t.Errorf("a short JSON member is masked on its own: it would garble output")
+	}
+	for v := range got {
+		if strings.Contains(logs.String(), v) {
+			t.Errorf("log leaks %q:\n%s", v, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("warned with every permission granted:\n%s", logs.String())
+	}
+}
+
+func TestEarlierSecretVersionsDeniedWarnOnce(t *testing.T) {
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+
+	fake := newFakeAWS()
+	fake.params["/demo/web/other"] = [2]string{"SecureString", "other-secret"}
+	secrets := &mask.Set{}
+	s := loadAWS(t, fake, secrets)
+	if _, err := renderTemplate(t, s, `{{ ssm "/demo/web/password" }} {{ ssm "/demo/web/other" }} {{ secretsmanager_arn "demo/web/api-key" }}`); err != nil {
+		t.Fatalf("a denied history must not fail rendering: %v", err)
+	}
+	if n := strings.Count(logs.String(), "only its current value is masked"); n != 1 {
+		t.Errorf("%d history warnings, want 1:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), "cannot read a secret's values"); n != 1 {
+		t.Errorf("%d secret value warnings, want 1:\n%s", n, logs.String())
+	}
+	if vals := secrets.Values(); len(vals) != 2 {
+		t.Errorf("mask set = %q, want the two current SecureString values", vals)
 	}
 }
 

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,13 +127,14 @@ var ConfigFormats = []string{".yml", ".yaml", ".json", ".jsonnet"}
 // LoadConfig reads, renders and strictly decodes a config file. It needs no
 // AWS access: the config itself may only use env, must_env and json_escape
 // (and Jsonnet ext vars), as in ecspresso v2.
-func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error) {
+func LoadConfig(ctx context.Context, path string, extStr, extCode map[string]string) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	name := displayName(abs)
-	raw, err := readLimited(abs, MaxSourceSize)
+	slog.Debug("read config", "file", name)
+	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", cleanPathError(err))
 	}
@@ -142,7 +144,7 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 	)
 	switch ext := strings.ToLower(filepath.Ext(abs)); ext {
 	case ".yml", ".yaml":
-		out, err := renderTemplate(name, raw, baseFuncs())
+		out, err := evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, raw, baseFuncs()) })
 		if err != nil {
 			return nil, err
 		}
@@ -161,13 +163,17 @@ func LoadConfig(path string, extStr, extCode map[string]string) (*Config, error)
 			js, withPos = raw, true
 		} else {
 			vm := newVM(extStr, extCode, nil)
-			out, err := vm.EvaluateSnippet(name, string(raw))
+			slog.Debug("evaluate Jsonnet", "file", name)
+			out, err := evaluateJsonnet(ctx, vm, name, string(raw))
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
 				return nil, jsonnetError(name, err)
 			}
 			js = []byte(out)
 		}
-		out, err := renderTemplate(name, js, baseFuncs())
+		out, err := evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, js, baseFuncs()) })
 		if err != nil {
 			return nil, err
 		}

@@ -71,7 +71,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 func TestConfigDefaultsAndPaths(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "conf/ecspresso.yml", "service: web\nservice_definition: sd.json\ntask_definition: /abs/td.json\n")
-	cfg, err := LoadConfig(p, nil, nil)
+	cfg, err := LoadConfig(context.Background(), p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestConfigTimeout(t *testing.T) {
 		`1.5`:   1500 * time.Millisecond,
 	} {
 		p := writeFile(t, t.TempDir(), "c.json", `{"task_definition":"td.json","timeout":`+in+`}`)
-		cfg, err := LoadConfig(p, nil, nil)
+		cfg, err := LoadConfig(context.Background(), p, nil, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
@@ -109,7 +109,7 @@ func TestConfigTimeout(t *testing.T) {
 	}
 	for _, bad := range []string{`"10 minutes"`, `"0s"`, `0`, `"-5m"`} {
 		p := writeFile(t, t.TempDir(), "c.json", `{"timeout":`+bad+`}`)
-		if _, err := LoadConfig(p, nil, nil); err == nil || !strings.Contains(err.Error(), "timeout") {
+		if _, err := LoadConfig(context.Background(), p, nil, nil); err == nil || !strings.Contains(err.Error(), "timeout") {
 			t.Errorf("timeout %s: error = %v", bad, err)
 		}
 	}
@@ -148,7 +148,7 @@ func TestConfigErrors(t *testing.T) {
 			dir := t.TempDir()
 			t.Chdir(dir)
 			writeFile(t, dir, tc.file, tc.content)
-			_, err := LoadConfig(tc.file, nil, nil)
+			_, err := LoadConfig(context.Background(), tc.file, nil, nil)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -166,7 +166,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestConfigMissingFile(t *testing.T) {
 	t.Chdir(t.TempDir())
-	_, err := LoadConfig("nope.yml", nil, nil)
+	_, err := LoadConfig(context.Background(), "nope.yml", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "nope.yml: no such file") {
 		t.Fatalf("err = %v", err)
 	}
@@ -205,7 +205,7 @@ func TestServiceDefinitionWithoutService(t *testing.T) {
 	// ecspresso's tests/run-without-sv.yaml: run takes the network
 	// configuration from the service definition of a family-only project.
 	p := writeFile(t, t.TempDir(), "c.yml", "task_definition: td.json\nservice_definition: sv.json\n")
-	cfg, err := LoadConfig(p, nil, nil)
+	cfg, err := LoadConfig(context.Background(), p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestServiceDefinitionWithoutService(t *testing.T) {
 
 func TestFilterCommandAccepted(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "c.yml", "filter_command: peco\ntask_definition: td.json\n")
-	cfg, err := LoadConfig(p, nil, nil)
+	cfg, err := LoadConfig(context.Background(), p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

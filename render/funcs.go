@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -106,6 +107,8 @@ func templateError(name string, err error) error {
 // resolve relative to the importing file (go-jsonnet's default importer).
 func newVM(extStr, extCode map[string]string, natives []*jsonnet.NativeFunction) *jsonnet.VM {
 	vm := jsonnet.MakeVM()
+	vm.MaxStack = MaxJsonnetStack
+	vm.Importer(boundedImporter{inner: &jsonnet.FileImporter{}})
 	vm.ErrorFormatter.SetMaxStackTraceSize(3)
 	for k, v := range extStr {
 		vm.ExtVar(k, v)
@@ -211,6 +214,10 @@ func jsonnetValue(v any) (any, error) {
 // jsonnetError folds go-jsonnet's multi-line report (message plus stack)
 // into one paragraph that starts with the file, like every other message.
 func jsonnetError(name string, err error) error {
+	var be *boundsError
+	if errors.As(err, &be) {
+		return err
+	}
 	return fmt.Errorf("%s: jsonnet: %s", name, oneLine(err.Error()))
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func FuzzLoadConfig(f *testing.F) {
 		if err := os.WriteFile(p, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := LoadConfig(p, nil, nil)
+		cfg, err := LoadConfig(context.Background(), p, nil, nil)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("multi-line error: %q", err)

@@ -43,7 +43,7 @@ func fakeFuncs() []plugins.Func {
 
 func testProject(t *testing.T, configPath string, opts Options) *Project {
 	t.Helper()
-	cfg, err := LoadConfig(configPath, opts.ExtStr, opts.ExtCode)
+	cfg, err := LoadConfig(context.Background(), configPath, opts.ExtStr, opts.ExtCode)
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

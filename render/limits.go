@@ -35,7 +35,7 @@ func ReadInput(ctx context.Context, path string, limit int64) ([]byte, error) {
 	case r := <-done:
 		return r.b, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("read %s: %w", path, ctx.Err())
+		return nil, fmt.Errorf("read %s: %w", displayName(path), ctx.Err())
 	}
 }
 

@@ -57,7 +57,7 @@ type Project struct {
 
 // Load reads the config, builds the AWS clients and loads the plugins.
 func Load(ctx context.Context, opts Options) (*Project, error) {
-	cfg, err := LoadConfig(opts.ConfigPath, opts.ExtStr, opts.ExtCode)
+	cfg, err := LoadConfig(ctx, opts.ConfigPath, opts.ExtStr, opts.ExtCode)
 	if err != nil {
 		return nil, err
 	}
@@ -323,6 +323,8 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 		return path, nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	name = displayName(abs)
+	// The phases below may block or run long: --debug says which one runs.
+	slog.Debug("read definition", "file", name)
 	raw, err := ReadInput(ctx, abs, MaxSourceSize)
 	if err != nil {
 		return name, nil, false, fmt.Errorf("read definition: %w", cleanPathError(err))
@@ -330,7 +332,8 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 	src := raw
 	if strings.EqualFold(filepath.Ext(abs), ".jsonnet") || strings.EqualFold(filepath.Ext(abs), ".libsonnet") {
 		vm := newVM(p.extStr, p.extCode, pluginNatives(ctx, p.funcs))
-		js, err := evaluate(ctx, "evaluate "+name, func() (string, error) { return vm.EvaluateSnippet(name, string(raw)) })
+		slog.Debug("evaluate Jsonnet", "file", name)
+		js, err := evaluateJsonnet(ctx, vm, name, string(raw))
 		if err != nil {
 			if ctx.Err() != nil {
 				return name, nil, false, err
@@ -341,6 +344,7 @@ func (p *Project) renderFile(ctx context.Context, path string) (name string, out
 	} else {
 		withPos = true
 	}
+	slog.Debug("execute template", "file", name)
 	out, err = evaluate(ctx, "render "+name, func() ([]byte, error) { return renderTemplate(name, src, templateFuncs(ctx, p.funcs)) })
 	if err != nil {
 		return name, nil, false, err
@@ -358,4 +362,21 @@ func findKeyFold(obj map[string]any, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// LearnSecrets renders the config's definition files for their lookups
+// alone, so that the secrets they resolve (SecureString parameters, secret
+// versions) are in Secrets before a command prints what runs in AWS
+// (revisions --revision, status), which may hold the same values. It
+// stops at the first file that does not render.
+func (p *Project) LearnSecrets(ctx context.Context) error {
+	for _, path := range []string{p.Config.TaskDefinitionPath, p.Config.ServiceDefinitionPath} {
+		if path == "" {
+			continue
+		}
+		if _, err := p.RenderJSON(ctx, path); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-jsonnet"
 	"github.com/hashicorp/go-envparse"
@@ -137,6 +141,13 @@ func (g *Globals) setup() error {
 	setupLogging(g.Stderr, g.LogFormat, g.Debug)
 	if err := checkExtCode(g.ExtCode); err != nil {
 		return err
+	}
+	if v := os.Getenv("DOPPIO_JSONNET_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("DOPPIO_JSONNET_TIMEOUT=%s: want a positive duration (e.g. 2m)", v)
+		}
+		render.JsonnetTimeLimit = d
 	}
 	for _, f := range g.Envfile {
 		if err := loadEnvfile(f); err != nil {
@@ -331,4 +342,44 @@ func (g *Globals) UseColor() bool {
 	}
 	f, ok := g.rawStdout.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// learnSecrets renders the project's definitions before a command prints
+// live state, so that what their lookups resolve is masked in it. A file
+// that does not render is a warning: the command still shows what runs.
+func learnSecrets(ctx context.Context, p *render.Project) {
+	if err := p.LearnSecrets(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("the local definitions do not render, so secrets their lookups would resolve may not be masked in this output", "error", err.Error())
+	}
+}
+
+// rawConfigPaths undoes what kong does to --config values (or
+// DOPPIO_CONFIG, ECSPRESSO_CONFIG) that are not valid UTF-8: it replaces the
+// invalid bytes with U+FFFD, so a file name the OS allows would not be found.
+// parsed is kong's values; the raw ones are returned only when one of them
+// is not valid UTF-8 and they match kong's one for one.
+func rawConfigPaths(args []string, getenv func(string) string, parsed []string) []string {
+	var raw []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			raw = append(raw, v)
+		} else if a == "--config" && i+1 < len(args) {
+			raw = append(raw, args[i+1])
+			i++
+		}
+	}
+	if len(raw) == 0 {
+		if v := cmp.Or(getenv("DOPPIO_CONFIG"), getenv("ECSPRESSO_CONFIG")); v != "" {
+			raw = []string{v}
+		}
+	}
+	invalid := slices.ContainsFunc(raw, func(s string) bool { return !utf8.ValidString(s) })
+	if !invalid || len(raw) != len(parsed) {
+		return parsed
+	}
+	return raw
 }

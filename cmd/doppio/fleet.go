@@ -69,7 +69,7 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 		}
 		file = fleet.DefaultFile
 	}
-	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: file, ExtStr: g.ExtStr, ExtCode: g.ExtCode})
+	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: file, ExtStr: g.ExtStr, ExtCode: g.ExtCode, Context: g.Context})
 	if err != nil {
 		return listedErrors(g.Stderr, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/doppio-ecs/doppio/awsapi"
 	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/ghactions"
+	"github.com/doppio-ecs/doppio/internal/interrupt"
 	"github.com/doppio-ecs/doppio/internal/third_party/kong"
 )
 
@@ -36,7 +38,7 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go watchInterrupt(sigs, cancel, os.Stderr, os.Exit)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(interrupt.Mark(ctx), os.Args[1:], os.Stdout, os.Stderr)
 	signal.Stop(sigs)
 	os.Exit(code)
 }
@@ -46,6 +48,7 @@ func main() {
 // saying so.
 func watchInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
 	s := <-sigs
+	interruptSignal.Store(signalName(s))
 	cancel()
 	timer := time.NewTimer(interruptGrace)
 	defer timer.Stop()
@@ -57,6 +60,39 @@ func watchInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.
 	}
 	fmt.Fprintf(stderr, "doppio: interrupted (%s %s); exiting\n", strings.Join(append([]string{"doppio"}, commandWords()...), " "), why)
 	exit(exitcode.Error)
+}
+
+// interruptSignal is the name of the signal that cancelled the run.
+var interruptSignal atomic.Value
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// interrupted is the error of a run a signal cancelled: what it was doing
+// when it stopped (the error's own text, "read definition ecs-task-def.json"
+// or "evaluate x.jsonnet"), without the bare "context canceled".
+func interrupted(err error, command string) error {
+	by := "a signal"
+	if s, ok := interruptSignal.Load().(string); ok && s != "" {
+		by = s
+	}
+	what := errorParagraph(err)
+	for _, suffix := range []string{": " + context.Canceled.Error(), context.Canceled.Error()} {
+		what = strings.TrimSuffix(what, suffix)
+	}
+	if what == "" {
+		// The command reported its outcome itself (a deploy says what it
+		// had applied): name the command.
+		what = strings.TrimSpace("doppio " + command)
+	}
+	return fmt.Errorf("interrupted by %s during: %s", by, what)
 }
 
 // commandWords is the command line's command (without flag values), for
@@ -110,6 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitcode.Error
 	}
 	cli.Globals.attach(g)
+	cli.Globals.Config = rawConfigPaths(args, os.Getenv, cli.Globals.Config)
 	if err := cli.Globals.validateTimeout(); err != nil {
 		printError(g.Stderr, err)
 		return exitcode.Error
@@ -143,8 +180,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		slog.Debug("stop plugin processes", "error", cerr)
 	}
 	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			err = exitcode.With(exitcode.Error, errors.New("interrupted"))
+		if ctx.Err() != nil {
+			// ctx ends only on SIGINT/SIGTERM (a timeout bounds a child):
+			// whatever the command was at, even explaining a failure or a
+			// timeout, the run was interrupted.
+			err = exitcode.With(exitcode.Error, interrupted(err, cli.Globals.command))
 		}
 		if msg, ok := firstContact(err, cli.Globals.region()); ok {
 			err = exitcode.With(exitcode.Of(err), errors.New(msg))

@@ -15,11 +15,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/smithy-go"
 
+	"github.com/doppio-ecs/doppio/exitcode"
 	"github.com/doppio-ecs/doppio/internal/golden"
 	"github.com/doppio-ecs/doppio/render"
 )
@@ -415,5 +417,50 @@ func TestWatchInterruptSecondSignalExits(t *testing.T) {
 	sigs <- os.Interrupt
 	if code := <-exited; code != 1 || !strings.Contains(stderr.String(), "doppio: interrupted (") || !strings.Contains(stderr.String(), "again); exiting") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// The last line of an interrupted run says what was interrupted: the
+// phase the error names, else the command.
+func TestInterruptedSaysWhat(t *testing.T) {
+	interruptSignal.Store("SIGTERM")
+	defer interruptSignal.Store("")
+	cases := map[string]error{
+		"interrupted by SIGTERM during: evaluate td.jsonnet":    fmt.Errorf("evaluate td.jsonnet: %w", context.Canceled),
+		"interrupted by SIGTERM during: read config: read x":    fmt.Errorf("read config: read x: %w", context.Canceled),
+		"interrupted by SIGTERM during: doppio deploy":          exitcode.With(exitcode.Error, nil),
+		"interrupted by SIGTERM during: wait for web: canceled": errors.New("wait for web: canceled"),
+	}
+	for want, err := range cases {
+		if got := interrupted(err, "deploy").Error(); got != want {
+			t.Errorf("interrupted(%v) = %q, want %q", err, got, want)
+		}
+	}
+}
+
+// kong turns bytes that are not UTF-8 into U+FFFD; the config paths the OS
+// gave are kept.
+func TestRawConfigPaths(t *testing.T) {
+	env := func(vals map[string]string) func(string) string { return func(k string) string { return vals[k] } }
+	raw := "c\xff.yml"
+	kongs := []string{"kong's"}
+	cases := []struct {
+		args   []string
+		env    map[string]string
+		parsed []string
+		want   []string
+	}{
+		{[]string{"--config", raw, "render"}, nil, kongs, []string{raw}},
+		{[]string{"render", "--config=" + raw}, nil, kongs, []string{raw}},
+		{[]string{"--config", "a.yml", "--config", raw, "diff"}, nil, []string{"a.yml", "k"}, []string{"a.yml", raw}},
+		{[]string{"render"}, map[string]string{"DOPPIO_CONFIG": raw}, kongs, []string{raw}},
+		{[]string{"render"}, map[string]string{"ECSPRESSO_CONFIG": raw}, kongs, []string{raw}},
+		{[]string{"--config", "ok.yml"}, nil, kongs, kongs},
+		{[]string{"render", "--", "--config", raw}, nil, kongs, kongs},
+	}
+	for _, c := range cases {
+		if got := rawConfigPaths(c.args, env(c.env), c.parsed); !slices.Equal(got, c.want) {
+			t.Errorf("%q %v: %q, want %q", c.args, c.env, got, c.want)
+		}
 	}
 }

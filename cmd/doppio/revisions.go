@@ -39,6 +39,7 @@ func (c *RevisionsCmd) Run(g *Globals) error {
 		return timeoutError(ctx, err)
 	}
 	if c.Revision != "" {
+		learnSecrets(ctx, p)
 		out, err := d.DescribeRevision(ctx, p.Config.Cluster, p.Config.Service, family, c.Revision)
 		if err != nil {
 			return timeoutError(ctx, err)

@@ -24,6 +24,8 @@ func (c *StatusCmd) Run(g *Globals) error {
 	}
 	ctx, cancel := commandContext(g.Context, p.Config.Timeout.Duration)
 	defer cancel()
+	// Events and stopped reasons may quote a secret: learn the project's.
+	learnSecrets(ctx, p)
 	st, err := deploy.FetchStatus(ctx, p.Clients.ECS, p.Clients.AutoScaling, p.Config.Cluster, p.Config.Service, c.Events)
 	if err != nil {
 		return timeoutError(ctx, err)

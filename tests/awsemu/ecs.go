@@ -73,6 +73,7 @@ type ecsCluster struct {
 	configuration     *ecstypes.ClusterConfiguration // execute command configuration (ecs_exec.go)
 	instances         []string                       // container instance ARNs (EC2 capacity)
 	agentVersion      string                         // ECS agent of its instances ("" = DefaultAgentVersion)
+	instanceResources *ECSInstanceResources          // each instance's CPU/memory; nil: unlimited (ecs_capacity.go)
 	services          map[string]*ecsSvc             // latest service by name (INACTIVE ones included)
 	serviceOrder      []*ecsSvc
 	tasks             []*ecsTask // creation order

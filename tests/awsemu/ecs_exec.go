@@ -242,7 +242,9 @@ func (s *ecsService) describeContainerInstances(in *ecs.DescribeContainerInstanc
 				pending++
 			}
 		}
+		registered, remaining := s.instanceResourcesView(c, arn)
 		out.ContainerInstances = append(out.ContainerInstances, ecstypes.ContainerInstance{
+			RegisteredResources: registered, RemainingResources: remaining,
 			ContainerInstanceArn: aws.String(arn), Ec2InstanceId: aws.String("i-" + lastSegment(arn)[:17]),
 			Status: aws.String("ACTIVE"), AgentConnected: true, RunningTasksCount: running, PendingTasksCount: pending,
 			RegisteredAt: aws.Time(c.createdAt),

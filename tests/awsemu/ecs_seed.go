@@ -34,6 +34,9 @@ type ECSClusterSeed struct {
 	// AgentVersion is the ECS container agent version of the cluster's
 	// instances (DescribeContainerInstances versionInfo). Default 1.86.0.
 	AgentVersion string `json:"agentVersion,omitempty" yaml:"agentVersion,omitempty"`
+	// InstanceResources turns on RunTask's capacity model (ecs_capacity.go):
+	// what each container instance registers. Default: unlimited.
+	InstanceResources *ECSInstanceResources `json:"instanceResources,omitempty" yaml:"instanceResources,omitempty"`
 	// Configuration is CreateCluster's configuration (JSON member names as
 	// in the API): {executeCommandConfiguration: {logging: OVERRIDE, kmsKeyId: ...}}.
 	Configuration any `json:"configuration,omitempty" yaml:"configuration,omitempty"`
@@ -130,6 +133,10 @@ func (s *ecsService) seedCluster(cs ECSClusterSeed, now time.Time) error {
 	}
 	s.setInstances(c, n)
 	c.agentVersion = cs.AgentVersion
+	if r := cs.InstanceResources; r != nil && (r.CPU <= 0 || r.Memory <= 0) {
+		return fmt.Errorf("instanceResources: cpu and memory must be > 0, got %d and %d", r.CPU, r.Memory)
+	}
+	c.instanceResources = cs.InstanceResources
 	if cs.Configuration != nil {
 		b, err := json.Marshal(cs.Configuration)
 		if err != nil {

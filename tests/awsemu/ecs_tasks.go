@@ -354,8 +354,20 @@ func (s *ecsService) runTask(in *ecs.RunTaskInput, now time.Time) (any, error) {
 		s.keepToken(c, "RunTask", token, &idemCall{params: params, at: now, failures: out.Failures})
 		return out, nil
 	}
+	cpu, mem := reservation(td, in.Overrides)
 	for i := int32(0); i < count; i++ {
+		instance := ""
+		if spec.launchType == ecstypes.LaunchTypeEc2 {
+			var failure *ecstypes.Failure
+			if instance, failure = s.place(c, cpu, mem); failure != nil {
+				out.Failures = append(out.Failures, *failure)
+				continue
+			}
+		}
 		t := s.newTask(c, td, spec, now, true)
+		if instance != "" {
+			t.base.ContainerInstanceArn = aws.String(instance)
+		}
 		t.base.Group = aws.String(group)
 		t.base.StartedBy = in.StartedBy
 		t.base.Overrides = in.Overrides

@@ -47,6 +47,7 @@ type SecretSpec struct {
 func newSecretsService(e *Emulator) *secretsService {
 	s := &secretsService{e: e, secrets: map[string]*secret{}}
 	e.addJSONService("secretsmanager", "SecretsManager", false, map[string]jsonOp{
+		"CreateSecret":   op(s.createSecret),
 		"DescribeSecret": op(s.describeSecret),
 		"GetSecretValue": op(s.getSecretValue),
 		"PutSecretValue": op(s.putSecretValue),
@@ -84,19 +85,44 @@ func (e *Emulator) PutSecret(spec SecretSpec) (string, error) {
 	defer s.mu.Unlock()
 	sec := s.secrets[spec.Name]
 	if sec == nil {
-		suffix := spec.Suffix
-		if suffix == "" {
-			suffix = s.suffix()
-		}
-		sec = &secret{name: spec.Name, created: e.now(),
-			arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", e.Region(), e.AccountID(), spec.Name, suffix)}
-		s.secrets[spec.Name] = sec
+		sec = s.newSecretLocked(spec.Name, spec.Suffix)
 	}
 	if spec.Description != "" {
 		sec.description = spec.Description
 	}
 	s.addVersionLocked(sec, value)
 	return sec.arn, nil
+}
+
+func (s *secretsService) newSecretLocked(name, suffix string) *secret {
+	if suffix == "" {
+		suffix = s.suffix()
+	}
+	sec := &secret{name: name, created: s.e.now(),
+		arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.e.Region(), s.e.AccountID(), name, suffix)}
+	s.secrets[name] = sec
+	return sec
+}
+
+// createSecret is CreateSecret with a SecretString: the first version is
+// AWSCURRENT. A name in use is ResourceExistsException, as in AWS.
+func (s *secretsService) createSecret(in *secretsmanager.CreateSecretInput) (any, error) {
+	name := aws.ToString(in.Name)
+	if name == "" {
+		return nil, apiErr("InvalidParameterException", "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.secrets[name] != nil {
+		return nil, apiErr("ResourceExistsException", "The operation failed because the secret %s already exists.", name)
+	}
+	sec := s.newSecretLocked(name, "")
+	sec.description = aws.ToString(in.Description)
+	out := &secretsmanager.CreateSecretOutput{ARN: aws.String(sec.arn), Name: aws.String(name)}
+	if in.SecretString != nil {
+		out.VersionId = aws.String(s.addVersionLocked(sec, *in.SecretString).id)
+	}
+	return out, nil
 }
 
 // suffix is the 6 random letters and digits AWS appends to secret ARNs.

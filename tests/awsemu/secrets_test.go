@@ -64,3 +64,30 @@ func TestSecretsManager(t *testing.T) {
 		t.Fatalf("want ResourceNotFoundException, got %v", err)
 	}
 }
+
+func TestSecretsManagerCreateAndRotateThroughTheAPI(t *testing.T) {
+	e := startEmulator(t, Options{})
+	client := secretsmanager.NewFromConfig(sdkConfig(t, e, 1))
+	ctx := context.Background()
+	created, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/key"), SecretString: aws.String("v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/key"), SecretString: aws.String("x")})
+	var exists *smtypes.ResourceExistsException
+	if !errors.As(err, &exists) {
+		t.Fatalf("second CreateSecret of the same name: want ResourceExistsException, got %v", err)
+	}
+	if _, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: created.ARN, VersionStage: aws.String("AWSPREVIOUS")}); err == nil {
+		t.Fatal("a secret never rotated has an AWSPREVIOUS version")
+	}
+	if _, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("app/key"), SecretString: aws.String("v2")}); err != nil {
+		t.Fatal(err)
+	}
+	for stage, want := range map[string]string{"AWSCURRENT": "v2", "AWSPREVIOUS": "v1"} {
+		v, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: created.ARN, VersionStage: aws.String(stage)})
+		if err != nil || aws.ToString(v.SecretString) != want {
+			t.Errorf("%s = %v, %v; want %s", stage, v, err, want)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func newSSMService(e *Emulator) *ssmService {
 		"GetParameter":        op(s.getParameter),
 		"GetParameters":       op(s.getParameters),
 		"GetParametersByPath": op(s.getParametersByPath),
+		"GetParameterHistory": op(s.getParameterHistory),
 		"PutParameter":        op(s.putParameter),
 	}
 	// Session Manager answers under the same target prefix; its state
@@ -239,4 +240,33 @@ func (s *ssmService) putParameter(in *ssm.PutParameterInput) (any, error) {
 	}
 	s.params[name] = append(existing, ssmVersion{typ: typ, value: *in.Value, modified: s.e.now()})
 	return &ssm.PutParameterOutput{Version: int64(len(s.params[name])), Tier: ssmtypes.ParameterTierStandard}, nil
+}
+
+// getParameterHistory lists every version of a parameter, oldest first, as
+// SSM does (at most 50 a page); a SecureString's values are ciphertext
+// unless WithDecryption.
+func (s *ssmService) getParameterHistory(in *ssm.GetParameterHistoryInput) (any, error) {
+	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 50) {
+		return nil, apiErr("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50", *in.MaxResults)
+	}
+	name := normalizeParamName(aws.ToString(in.Name))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	versions := s.params[name]
+	if len(versions) == 0 {
+		return nil, &APIError{Code: "ParameterNotFound"}
+	}
+	history := make([]ssmtypes.ParameterHistory, 0, len(versions))
+	for i, v := range versions {
+		p := s.parameter(name, i+1, v, aws.ToBool(in.WithDecryption), "")
+		history = append(history, ssmtypes.ParameterHistory{
+			Name: p.Name, Type: p.Type, Value: p.Value, Version: p.Version, LastModifiedDate: p.LastModifiedDate,
+			DataType: p.DataType, Tier: ssmtypes.ParameterTierStandard, Labels: []string{},
+		})
+	}
+	pg, next, err := pageOf(history, in.MaxResults, in.NextToken, 50)
+	if err != nil {
+		return nil, err
+	}
+	return &ssm.GetParameterHistoryOutput{Parameters: emptyIfNil(pg), NextToken: next}, nil
 }

@@ -3,6 +3,8 @@ package awsemu
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,5 +97,39 @@ func TestSSMParameters(t *testing.T) {
 	put, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("plain"), Value: aws.String("q"), Overwrite: aws.Bool(true)})
 	if err != nil || put.Version != 2 {
 		t.Fatalf("PutParameter = %+v, %v", put, err)
+	}
+}
+
+func TestSSMParameterHistory(t *testing.T) {
+	e := startEmulator(t, Options{})
+	client := ssm.NewFromConfig(sdkConfig(t, e, 1))
+	ctx := context.Background()
+	for i, v := range []string{"pw1", "pw2", "pw3"} {
+		if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/pw"), Value: aws.String(v), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(i > 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var values []string
+	p := ssm.NewGetParameterHistoryPaginator(client, &ssm.GetParameterHistoryInput{Name: aws.String("/app/pw"), WithDecryption: aws.Bool(true), MaxResults: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range page.Parameters {
+			values = append(values, fmt.Sprintf("%d:%s", h.Version, aws.ToString(h.Value)))
+		}
+	}
+	if got := strings.Join(values, " "); got != "1:pw1 2:pw2 3:pw3" {
+		t.Errorf("history = %s, want every version oldest first", got)
+	}
+	enc, err := client.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/app/pw")})
+	if err != nil || len(enc.Parameters) != 3 || aws.ToString(enc.Parameters[0].Value) == "pw1" {
+		t.Errorf("history without decryption = %+v, %v: SecureString values must stay ciphertext", enc, err)
+	}
+	_, err = client.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/nope")})
+	var pnf *ssmtypes.ParameterNotFound
+	if !errors.As(err, &pnf) {
+		t.Errorf("want ParameterNotFound, got %v", err)
 	}
 }

@@ -118,6 +118,7 @@ func TestScripts(t *testing.T) {
 			"dial":      cmdDial,
 			"logline":   cmdLogline,
 			"samecall":  cmdSameCall,
+			"repeat":    cmdRepeat,
 		},
 	})
 }
@@ -287,6 +288,32 @@ func cmdReqlog(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer f.Close()
 	ts.Check(emulator(ts).Log.WriteJSONLines(f))
+}
+
+// repeat FILE N [PREFIX] LINE [SUFFIX]: write PREFIX, then N lines of LINE
+// (with {n} replaced by the line's number), then SUFFIX, to FILE: inputs too
+// big for a txtar (an envfile of 20,000 variables, a 9 MiB definition).
+// \n in PREFIX and SUFFIX is a newline.
+func cmdRepeat(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 5 {
+		ts.Fatalf("usage: repeat FILE N [PREFIX] LINE [SUFFIX]")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	prefix, line, suffix := "", args[2], ""
+	if len(args) >= 4 {
+		prefix, line = args[2], args[3]
+	}
+	if len(args) == 5 {
+		suffix = args[4]
+	}
+	var b strings.Builder
+	b.WriteString(strings.ReplaceAll(prefix, `\n`, "\n"))
+	for i := range n {
+		b.WriteString(strings.ReplaceAll(line, "{n}", strconv.Itoa(i)) + "\n")
+	}
+	b.WriteString(strings.ReplaceAll(suffix, `\n`, "\n"))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
 }
 
 // freeport NAME: set $NAME to a TCP port on 127.0.0.1 that is free now.
