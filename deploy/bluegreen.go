@@ -65,7 +65,17 @@ func (c *blueGreenController) judge(ctx context.Context, svc *ecstypes.Service, 
 		return verdict{}
 	}
 	if sd == nil || c.prior != "" && aws.ToString(sd.ServiceDeploymentArn) == c.prior {
-		return c.rolling.judge(ctx, svc, want)
+		v := c.rolling.judge(ctx, svc, want)
+		if v.done && v.class == Completed && want.until.needsLifecycle() {
+			// Nothing can pause or reach a stage: say so rather than
+			// "deployment completed", which reads as if ours ran.
+			what := "nothing to pause"
+			if stage, ok := want.until.Stage(); ok {
+				what = fmt.Sprintf("none to reach %s", stage)
+			}
+			v.reason = fmt.Sprintf("the change started no service deployment: %s (%s)", what, v.reason)
+		}
+		return v
 	}
 	c.progress(sd)
 	c.observe(sd, time.Now())
