@@ -379,11 +379,9 @@ func (ex *Explanation) Lines() []string {
 	} else {
 		lines = append(lines, "No stopped tasks in this deployment.")
 	}
-	if len(ex.Events) > 0 {
+	if events := ex.eventLines(); len(events) > 0 {
 		lines = append(lines, "Last service events:")
-		for _, e := range ex.Events {
-			lines = append(lines, fmt.Sprintf("  %s %s", e.Time.Local().Format("2006/01/02 15:04:05"), e.Message))
-		}
+		lines = append(lines, events...)
 	}
 	for _, l := range ex.Logs {
 		if l.NoLogs != "" {
@@ -418,6 +416,20 @@ func (ex *Explanation) Lines() []string {
 	return lines
 }
 
+// eventLines are the events worth a line: one without a message (a blank
+// one from an API answer) says nothing, and a header over nothing but such
+// events would promise what is not there.
+func (ex *Explanation) eventLines() []string {
+	var lines []string
+	for _, e := range ex.Events {
+		if strings.TrimSpace(e.Message) == "" {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("  %s %s", e.Time.Local().Format("2006/01/02 15:04:05"), strings.TrimSpace(e.Message)))
+	}
+	return lines
+}
+
 // NextStep is what to do about the most frequent way the tasks died ("" when
 // there is nothing specific to say).
 func (ex *Explanation) NextStep() string {
@@ -433,7 +445,11 @@ func (ex *Explanation) NextStep() string {
 				return "ECS cannot place the tasks: add capacity to the cluster (or a capacity provider), or relax the placement constraints and the CPU/memory the task asks for."
 			}
 		}
-		return "no task of this deployment stopped: read the service events above; if tasks stay PENDING or keep failing health checks, raise healthCheckGracePeriodSeconds or the timeout."
+		events := "read the service events above"
+		if len(ex.eventLines()) == 0 {
+			events = "the service shows no event of it (`doppio status` lists the newest)"
+		}
+		return "no task of this deployment stopped: " + events + "; if tasks stay PENDING or keep failing health checks, raise healthCheckGracePeriodSeconds or the timeout."
 	}
 	g := ex.StoppedTasks[0]
 	reason := g.Reason
