@@ -327,6 +327,7 @@ func TestNeutralizeCarriageReturn(t *testing.T) {
 		"a\r::error::x":             "a\r\u200b::error::x",
 		"a\r\n::error::x\r  ::w::y": "a\r\n\u200b::error::x\r  \u200b::w::y",
 		"a\r\r::error::x":           "a\r\r\u200b::error::x",
+		"a\n\u00a0\u3000::error::x": "a\n\u00a0\u3000\u200b::error::x", // white space to the runner
 	} {
 		if got := Neutralize(in); got != want {
 			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)

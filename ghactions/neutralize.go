@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // zwsp (U+200B ZERO WIDTH SPACE) is not white space to the runner, so a line
@@ -27,7 +28,9 @@ func Neutralize(s string) string {
 
 func neutralizeLine(line string, atStart bool) string {
 	line = strings.ReplaceAll(line, "##[", "#"+zwsp+"#[")
-	trimmed := strings.TrimLeft(line, " \t\r\v\f")
+	// The runner's TrimStart drops any Unicode white space (a no-break
+	// space too) before it looks for "::"; unicode.IsSpace is that set.
+	trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
 	if atStart && strings.HasPrefix(trimmed, "::") {
 		return line[:len(line)-len(trimmed)] + zwsp + trimmed
 	}
