@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -145,10 +146,11 @@ func Exec(ctx context.Context, api ECSAPI, plugin *Plugin, ep Endpoints, t ecsty
 	return ep.run(plugin, session, params, ep.ECS, term)
 }
 
-// IO is the terminal the plugin is attached to.
+// IO is the terminal the plugin is attached to: files pass to it as they
+// are (a TTY stays one); other writers get its output through a pipe.
 type IO struct {
-	In       *os.File
-	Out, Err *os.File
+	In       io.Reader
+	Out, Err io.Writer
 }
 
 // PortForward is a port forwarding request: LocalPort on this machine

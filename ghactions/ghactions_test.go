@@ -319,3 +319,49 @@ func TestNeutralize(t *testing.T) {
 		t.Errorf("writer: got %q, want %q", b.String(), want)
 	}
 }
+
+// The runner ends a line at a lone "\r" too: what follows one is a line
+// start, within one write and across writes.
+func TestNeutralizeCarriageReturn(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\r::error::x":             "a\r\u200b::error::x",
+		"a\r\n::error::x\r  ::w::y": "a\r\n\u200b::error::x\r  \u200b::w::y",
+		"a\r\r::error::x":           "a\r\r\u200b::error::x",
+		"a\n\u00a0\u3000::error::x": "a\n\u00a0\u3000\u200b::error::x", // white space to the runner
+	} {
+		if got := Neutralize(in); got != want {
+			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var b strings.Builder
+	w := NeutralizingWriter(&b)
+	for _, piece := range []string{"progress 50%\r", "::error::x\n"} {
+		if _, err := io.WriteString(w, piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "progress 50%\r\u200b::error::x\n"; b.String() != want {
+		t.Errorf("writer: got %q, want %q", b.String(), want)
+	}
+}
+
+// The summary is not read for commands, but a later step may print it:
+// external text in it is neutralised as on stdout.
+func TestStepSummaryNeutralized(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary")
+	var out bytes.Buffer
+	s, err := New(&out, env("GITHUB_ACTIONS", "true", SummaryEnv, path), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendSummary("```\nevent\n::error::forged\r::stop-commands::x\n```\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "```\nevent\n\u200b::error::forged\r\u200b::stop-commands::x\n```\n"; string(got) != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}

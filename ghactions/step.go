@@ -124,7 +124,8 @@ func (s *Step) AppendSummary(markdown string) error {
 	if !s.on() {
 		return nil
 	}
-	s.warnUnwritable(SummaryEnv, AppendSummaryTo(s.SummaryPath, s.Secrets.String(markdown)))
+	// Not read for commands by the runner, but a later step may print it.
+	s.warnUnwritable(SummaryEnv, AppendSummaryTo(s.SummaryPath, Neutralize(s.Secrets.String(markdown))))
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/doppio-ecs/doppio/ecsexec"
 	"github.com/doppio-ecs/doppio/exitcode"
+	"github.com/doppio-ecs/doppio/ghactions"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -86,6 +87,10 @@ func (c *ExecCmd) Run(g *Globals) error {
 		ep.AssumedRole(creds)
 	}
 	term := ecsexec.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+	if g.GitHub().Enabled {
+		// What the command prints in the container is text from AWS too.
+		term.Out, term.Err = ghactions.NeutralizingWriter(os.Stdout), ghactions.NeutralizingWriter(os.Stderr)
+	}
 	if c.PortForward {
 		pf := ecsexec.PortForward{LocalPort: c.LocalPort, Port: c.Port, Host: c.Host}
 		return ecsexec.Forward(g.Context, p.Clients.SSM, plugin, ep, *task, ctr, pf, term)

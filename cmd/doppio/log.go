@@ -91,7 +91,7 @@ func appendAttr(b *strings.Builder, prefix string, a slog.Attr) {
 	b.WriteString(prefix + a.Key)
 	b.WriteByte('=')
 	v := a.Value.String()
-	if v == "" || strings.ContainsAny(v, " \t\n\"=") {
+	if v == "" || strings.ContainsAny(v, " \t\r\n\"=") {
 		v = strconv.Quote(v)
 	}
 	b.WriteString(v)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +29,28 @@ $`)
 	slog.Debug("shown with --debug")
 	if !bytes.Contains(buf.Bytes(), []byte("[DEBUG] shown with --debug")) {
 		t.Fatalf("debug line missing:\n%s", buf.String())
+	}
+}
+
+// On GitHub Actions, log records go through the stream that neutralises
+// workflow commands: a message or value from AWS cannot forge one, even
+// after a lone "\r" (a line end to the runner).
+func TestLogRecordsNeutralizedOnGitHub(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	t.Setenv("GITHUB_ACTIONS", "true")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("version: exit %d: %s", code, errOut.String())
+	}
+	errOut.Reset()
+	slog.Warn("moved tag check: AWS said\n::error::forged", "error", "x\r::warning::forged")
+	for _, line := range strings.FieldsFunc(errOut.String(), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("log line is a workflow command: %q (all: %q)", line, errOut.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "forged") {
+		t.Fatalf("log record not written to the run's stderr: %q", errOut.String())
 	}
 }

@@ -170,6 +170,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		// workflow command. doppio's own commands use the raw stream (see GitHub).
 		g.Stdout, g.Stderr = ghactions.NeutralizingWriter(g.Stdout), ghactions.NeutralizingWriter(g.Stderr)
 		cli.Globals.Stdout, cli.Globals.Stderr = g.Stdout, g.Stderr
+		// Log records carry AWS text too (error messages, warnings).
+		setupLogging(g.Stderr, cli.Globals.LogFormat, cli.Globals.Debug)
 	}
 	if cli.Globals.fleetRequested() {
 		err = cli.Globals.timedOut(runFleet(&cli.Globals, kctx))

@@ -213,12 +213,8 @@ func (e *Emulator) CreateCluster(name string) error {
 // SetContainerInstances sets how many EC2 container instances a cluster has;
 // DAEMON services follow on the next request.
 func (e *Emulator) SetContainerInstances(cluster string, n int) error {
-	s := e.services.ecs
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := e.now()
-	s.advance(now)
-	c, err := s.cluster(aws.String(cluster))
+	s, c, now, unlock, err := e.ecsClusterNow(cluster)
+	defer unlock()
 	if err != nil {
 		return fmt.Errorf("set container instances of %s: %w", cluster, err)
 	}
@@ -292,4 +288,34 @@ func (e *Emulator) ECSTasks(cluster string) []ecstypes.Task {
 		out = append(out, s.taskView(t, true))
 	}
 	return out
+}
+
+// AppendServiceEvent adds an event with message to a service's events, at
+// the emulator's now and newest first, as ECS's own are (message is used as
+// given: no "(service …)" prefix). ECS writes every event itself; this lets a
+// test show a client any text, e.g. one that tries to pass for a workflow
+// command, which no emulated behaviour produces.
+func (e *Emulator) AppendServiceEvent(cluster, service, message string) error {
+	s, c, now, unlock, err := e.ecsClusterNow(cluster)
+	defer unlock()
+	if err != nil {
+		return fmt.Errorf("append event: cluster %s: %w", cluster, err)
+	}
+	svc := c.service(service)
+	if svc == nil {
+		return fmt.Errorf("append event: service %s not found in cluster %s", service, cluster)
+	}
+	s.pushEvent(svc, now, message)
+	return nil
+}
+
+// ecsClusterNow locks ECS (call unlock when done, also after an error),
+// replays its lifecycle up to now, and finds the cluster, as a request would.
+func (e *Emulator) ecsClusterNow(cluster string) (s *ecsService, c *ecsCluster, now time.Time, unlock func(), err error) {
+	s = e.services.ecs
+	s.mu.Lock()
+	now = e.now()
+	s.advance(now)
+	c, err = s.cluster(aws.String(cluster))
+	return s, c, now, s.mu.Unlock, err
 }

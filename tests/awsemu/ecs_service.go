@@ -193,8 +193,12 @@ func (svc *ecsSvc) desiredCount() int32 {
 }
 
 func (s *ecsService) addEvent(svc *ecsSvc, at time.Time, format string, args ...any) {
-	ev := ecstypes.ServiceEvent{Id: aws.String(s.uuid()), CreatedAt: aws.Time(at),
-		Message: aws.String(fmt.Sprintf("(service %s) ", svc.name) + fmt.Sprintf(format, args...))}
+	s.pushEvent(svc, at, fmt.Sprintf("(service %s) ", svc.name)+fmt.Sprintf(format, args...))
+}
+
+// pushEvent puts an event first; ECS keeps the newest 100.
+func (s *ecsService) pushEvent(svc *ecsSvc, at time.Time, message string) {
+	ev := ecstypes.ServiceEvent{Id: aws.String(s.uuid()), CreatedAt: aws.Time(at), Message: aws.String(message)}
 	svc.events = append([]ecstypes.ServiceEvent{ev}, svc.events...)
 	if len(svc.events) > 100 {
 		svc.events = svc.events[:100]

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
@@ -117,6 +120,9 @@ func TestScripts(t *testing.T) {
 			"freeport":  cmdFreeport,
 			"dial":      cmdDial,
 			"logline":   cmdLogline,
+			"stoptask":  cmdStopTask,
+			"svcevent":  cmdServiceEvent,
+			"wfsafe":    cmdWorkflowSafe,
 			"samecall":  cmdSameCall,
 			"repeat":    cmdRepeat,
 		},
@@ -376,6 +382,86 @@ func cmdLogline(ts *testscript.TestScript, neg bool, args []string) {
 		stream = strings.ReplaceAll(stream, "{task}", arn[strings.LastIndex(arn, "/")+1:])
 	}
 	e.AppendLogEvents(args[0], stream, awsemu.LogEvent{Time: e.Clock().Now(), Message: args[2]})
+}
+
+// externalText is a harness argument as text from AWS: a double-quoted
+// argument is a Go string literal, so a script can write "a\n::error::b".
+func externalText(ts *testscript.TestScript, arg string) string {
+	if !strings.HasPrefix(arg, `"`) {
+		return arg
+	}
+	s, err := strconv.Unquote(arg)
+	if err != nil {
+		ts.Fatalf("%s: not a Go string literal: %v", arg, err)
+	}
+	return s
+}
+
+// stoptask CLUSTER REASON: stop the newest task of CLUSTER that is not
+// STOPPED, as any AWS user may, with StopTask's free-text reason (which ECS
+// then reports as the task's stoppedReason).
+func cmdStopTask(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: stoptask CLUSTER REASON")
+	}
+	e := emulator(ts)
+	tasks := e.ECSTasks(args[0])
+	arn := ""
+	for _, t := range tasks {
+		if aws.ToString(t.LastStatus) != "STOPPED" {
+			arn = aws.ToString(t.TaskArn)
+		}
+	}
+	if arn == "" {
+		ts.Fatalf("stoptask: no task to stop in cluster %s", args[0])
+	}
+	client := ecs.NewFromConfig(aws.Config{Region: e.Region(), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		func(o *ecs.Options) { o.BaseEndpoint = aws.String(e.URL()) })
+	_, err := client.StopTask(context.Background(), &ecs.StopTaskInput{Cluster: aws.String(args[0]), Task: aws.String(arn), Reason: aws.String(externalText(ts, args[1]))})
+	ts.Check(err)
+}
+
+// svcevent CLUSTER SERVICE MESSAGE: the service gets an event saying
+// MESSAGE (newest first), text no emulated behaviour writes.
+func cmdServiceEvent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: svcevent CLUSTER SERVICE MESSAGE")
+	}
+	ts.Check(emulator(ts).AppendServiceEvent(args[0], args[1], externalText(ts, args[2])))
+}
+
+// doppioCommand is a workflow command doppio writes itself.
+var doppioCommand = regexp.MustCompile(`^::(group|endgroup|error|warning|notice|add-mask|debug)( [^:]*)?::`)
+
+// wfsafe FILE [FORGED...]: FILE, read as the GitHub runner reads a step's
+// output (a line ends at "\n", "\r\n" or a lone "\r"; blanks around it do
+// not count), holds no workflow command but doppio's own, none starting
+// with a FORGED prefix (e.g. "::error::forged"), and no legacy "##[" one
+// (which the runner looks for anywhere in a line).
+func cmdWorkflowSafe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: wfsafe FILE [FORGED...]")
+	}
+	text := strings.ReplaceAll(ts.ReadFile(args[0]), "\r\n", "\n")
+	for i, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "::") {
+			// The runner tries the "##[" form only on a line that is no
+			// "::" command, so "##[" in an annotation's message is inert.
+			if strings.Contains(line, "##[") {
+				ts.Fatalf("%s: line %d is a legacy workflow command: %q", args[0], i+1, line)
+			}
+			continue
+		}
+		if !doppioCommand.MatchString(line) {
+			ts.Fatalf("%s: line %d is a workflow command doppio does not write: %q", args[0], i+1, line)
+		}
+		for _, f := range args[1:] {
+			if strings.HasPrefix(line, f) {
+				ts.Fatalf("%s: line %d is a forged workflow command: %q", args[0], i+1, line)
+			}
+		}
+	}
 }
 
 // samecall: the last two calls of the fake session-manager-plugin (in

@@ -54,6 +54,15 @@ func main() {
 	fmt.Printf("\nStarting session with SessionId: %s\n", id)
 	if params.DocumentName == "" {
 		fmt.Printf("fake shell on %s\n", params.Target)
+		// What the command prints in the container (the file's text), e.g.
+		// text posing as a GitHub workflow command.
+		if f := os.Getenv("FAKE_SMP_SHELL_OUTPUT"); f != "" {
+			out, err := os.ReadFile(f)
+			if err != nil {
+				fail("FAKE_SMP_SHELL_OUTPUT: %v", err)
+			}
+			_, _ = os.Stdout.Write(out)
+		}
 		waitForFile(os.Getenv("FAKE_SMP_WAIT_FILE"))
 		fmt.Printf("\n\nExiting session with sessionId: %s.\n\n", id)
 		return
