@@ -216,11 +216,16 @@ func githubOutcome(g *Globals, out *deploy.Outcome) error {
 	}
 	rep.Timeline = rolloutTimeline(processStart, time.Now(), snaps, out)
 	if !out.Succeeded() {
-		msg := fmt.Sprintf("%s of service %s %s: %s", command, out.Service, out.Class, out.Reason)
-		if rep.Next != "" {
-			msg += ". Next: " + rep.Next
+		// run has no service: name what it ran instead.
+		subject, short := "service "+out.Service, out.Service
+		if out.Service == "" {
+			subject, short = "task definition "+shortTaskDef(out.TaskDefinition), shortTaskDef(out.TaskDefinition)
 		}
-		title := fmt.Sprintf("doppio %s: %s %s", command, out.Service, out.Class)
+		msg := fmt.Sprintf("%s of %s %s: %s", command, subject, out.Class, out.Reason)
+		if rep.Next != "" {
+			msg = strings.TrimRight(msg, ". ") + ". Next: " + rep.Next
+		}
+		title := fmt.Sprintf("doppio %s: %s %s", command, short, out.Class)
 		if err := gh.AnnotateTitled(ghactions.LevelError, title, "", 0, 0, msg); err != nil {
 			return err
 		}
