@@ -96,6 +96,13 @@ func (c *codeDeployController) judge(ctx context.Context, svc *ecstypes.Service,
 		c.id, c.searched = id, true
 		if id != "" {
 			c.w.reporter().Report(Waiting(fmt.Sprintf("CodeDeploy deployment %s to complete", id)))
+		} else if id, err = c.endedWithoutRollback(ctx, g); err != nil {
+			c.searched = false
+			c.warn("%v (will retry)", err)
+			return verdict{}
+		} else if id != "" {
+			c.id = id
+			c.w.reporter().Report(Event{Time: time.Now(), Kind: EventInfo, Message: fmt.Sprintf("no CodeDeploy deployment is in progress; the newest one, %s, ended without a rollback", id)})
 		}
 	}
 	if c.id == "" {
@@ -141,6 +148,26 @@ func (c *codeDeployController) judge(ctx context.Context, svc *ecstypes.Service,
 		}
 	}
 	return v
+}
+
+// endedWithoutRollback is the group's newest deployment when it failed or
+// was stopped and CodeDeploy started no rollback deployment for it ("" else).
+// Its replacement task set stays beside the original one, so the service
+// never gets back to a single task set by itself: waiting for that would
+// only run into the timeout, while the deployment's own outcome (the failed
+// lifecycle event and its message) is what `wait` must report.
+func (c *codeDeployController) endedWithoutRollback(ctx context.Context, g *DeploymentGroupRef) (string, error) {
+	info, err := c.cd.Latest(ctx, g)
+	if err != nil || info == nil {
+		return "", err
+	}
+	switch info.Status {
+	case cdtypes.DeploymentStatusFailed, cdtypes.DeploymentStatusStopped:
+		if aws.ToString(rollbackDeployment(info)) == "" {
+			return aws.ToString(info.DeploymentId), nil
+		}
+	}
+	return "", nil
 }
 
 // taskSetVerdict decides without a CodeDeploy deployment: the service is

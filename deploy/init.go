@@ -47,6 +47,14 @@ type ImportOptions struct {
 	// Sort writes the task definition's unordered lists (environment,
 	// secrets, port mappings, ...) sorted, as ecspresso's init --sort.
 	Sort bool
+	// CodeDeploy finds the deployment group of a service under the
+	// CODE_DEPLOY controller (read-only calls), whose names the config's
+	// codedeploy section then holds, as ecspresso's init writes them. nil:
+	// no section.
+	CodeDeploy *CodeDeploy
+
+	// codeDeployGroup is the group found, written into the config.
+	codeDeployGroup *DeploymentGroupRef
 }
 
 // ImportResult lists the files written.
@@ -101,6 +109,7 @@ func Import(ctx context.Context, api ECSReader, opts ImportOptions) (*ImportResu
 		if sdDoc, err = ImportedService(svc); err != nil {
 			return nil, err
 		}
+		opts.codeDeployGroup = importCodeDeployGroup(ctx, opts, svc)
 	}
 	return writeDefinitions(ctx, opts, tdDoc, sdDoc)
 }
@@ -187,6 +196,22 @@ func writeDefinitions(ctx context.Context, opts ImportOptions, tdDoc, sdDoc map[
 		res.Written = append(res.Written, p)
 	}
 	return res, nil
+}
+
+// importCodeDeployGroup finds the CodeDeploy deployment group of a
+// CODE_DEPLOY service. Without one (or without the right to list them) the
+// config goes without the section: deploy discovers the group itself, so
+// init warns instead of failing.
+func importCodeDeployGroup(ctx context.Context, opts ImportOptions, svc *ecstypes.Service) *DeploymentGroupRef {
+	if opts.CodeDeploy == nil || opts.CodeDeploy.API == nil || svc.DeploymentController == nil || svc.DeploymentController.Type != ecstypes.DeploymentControllerTypeCodeDeploy {
+		return nil
+	}
+	g, err := opts.CodeDeploy.Group(ctx, opts.Cluster, opts.Service)
+	if err != nil {
+		slog.Warn("init: the config gets no codedeploy section", "error", err)
+		return nil
+	}
+	return g
 }
 
 func importDefaults(o ImportOptions) ImportOptions {
@@ -356,6 +381,12 @@ func configFile(opts ImportOptions, withService, withTFState bool) ([]byte, erro
 		yaml.MapItem{Key: "task_definition", Value: relTo(opts.ConfigPath, opts.TaskDefinitionPath)},
 		yaml.MapItem{Key: "timeout", Value: "10m0s"},
 	)
+	if g := opts.codeDeployGroup; g != nil && withService {
+		cfg = append(cfg, yaml.MapItem{Key: "codedeploy", Value: yaml.MapSlice{
+			{Key: "application_name", Value: g.Application},
+			{Key: "deployment_group_name", Value: g.DeploymentGroup},
+		}})
+	}
 	if withTFState {
 		key, loc := "path", opts.TFState
 		if strings.Contains(loc, "://") {

@@ -65,6 +65,7 @@ func (c *InitCmd) Run(g *Globals) error {
 	}
 	opts := c.importOptions(region, configPath)
 	opts.TaskDefinition, opts.Sort = c.TaskDefinition, c.Sort
+	opts.CodeDeploy = deploy.NewCodeDeploy(clients.CodeDeploy, region, nil, nil)
 	res, err := deploy.Import(g.Context, deploy.NewLiveReader(clients), opts)
 	if err != nil {
 		return err
