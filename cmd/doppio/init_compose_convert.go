@@ -60,18 +60,7 @@ func (c *InitCmd) runCompose(g *Globals, clients *awsapi.Clients, region, config
 	if err != nil {
 		return err
 	}
-	_, err = deploy.WriteDefinitions(g.Context, deploy.ImportOptions{
-		Region:                region,
-		Cluster:               c.Cluster,
-		Service:               c.Service,
-		ConfigPath:            configPath,
-		ServiceDefinitionPath: c.ServiceDefinitionPath,
-		TaskDefinitionPath:    c.TaskDefinitionPath,
-		Jsonnet:               c.Jsonnet,
-		ForceOverwrite:        c.ForceOverwrite,
-		TFState:               c.TFState,
-		ImageTagEnv:           c.ImageTagEnv,
-	}, td, sd)
+	_, err = deploy.WriteDefinitions(g.Context, c.importOptions(region, configPath), td, sd)
 	return err
 }
 
