@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/goccy/go-yaml"
 
+	"github.com/doppio-ecs/doppio/internal/cdgroup"
 	"github.com/doppio-ecs/doppio/render"
 )
 
@@ -92,59 +93,22 @@ func (cd *CodeDeploy) Group(ctx context.Context, cluster, service string) (*Depl
 		return g, nil
 	}
 	cd.mu.Unlock()
-	apps := []string{cd.ApplicationName}
-	if cd.ApplicationName == "" {
-		apps = nil
-		p := codedeploy.NewListApplicationsPaginator(cd.API, &codedeploy.ListApplicationsInput{})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("list CodeDeploy applications: %w", err)
-			}
-			apps = append(apps, page.Applications...)
-		}
-		var err error
-		if apps, err = cd.ecsApplications(ctx, apps); err != nil {
-			return nil, err
-		}
+	app, g, err := cdgroup.Find(ctx, cd.API, cdgroup.Scope{Application: cd.ApplicationName, DeploymentGroup: cd.DeploymentGroupName}, cluster, service)
+	if err != nil {
+		return nil, err
 	}
-	for _, app := range apps {
-		groups := []string{cd.DeploymentGroupName}
-		if cd.DeploymentGroupName == "" {
-			groups = nil
-			p := codedeploy.NewListDeploymentGroupsPaginator(cd.API, &codedeploy.ListDeploymentGroupsInput{ApplicationName: aws.String(app)})
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return nil, fmt.Errorf("list deployment groups of CodeDeploy application %s: %w", app, err)
-				}
-				groups = append(groups, page.DeploymentGroups...)
-			}
+	if g != nil {
+		ref := &DeploymentGroupRef{Application: app, DeploymentGroup: aws.ToString(g.DeploymentGroupName), DeploymentConfig: aws.ToString(g.DeploymentConfigName)}
+		if cd.DeploymentConfigName != "" {
+			ref.DeploymentConfig = cd.DeploymentConfigName
 		}
-		for len(groups) > 0 {
-			n := min(len(groups), 100)
-			out, err := cd.API.BatchGetDeploymentGroups(ctx, &codedeploy.BatchGetDeploymentGroupsInput{ApplicationName: aws.String(app), DeploymentGroupNames: groups[:n]})
-			if err != nil {
-				return nil, fmt.Errorf("read deployment groups of CodeDeploy application %s: %w", app, err)
-			}
-			groups = groups[n:]
-			for _, g := range out.DeploymentGroupsInfo {
-				if !deploysService(g, cluster, service) {
-					continue
-				}
-				ref := &DeploymentGroupRef{Application: app, DeploymentGroup: aws.ToString(g.DeploymentGroupName), DeploymentConfig: aws.ToString(g.DeploymentConfigName)}
-				if cd.DeploymentConfigName != "" {
-					ref.DeploymentConfig = cd.DeploymentConfigName
-				}
-				cd.mu.Lock()
-				if cd.found == nil {
-					cd.found = map[string]*DeploymentGroupRef{}
-				}
-				cd.found[key] = ref
-				cd.mu.Unlock()
-				return ref, nil
-			}
+		cd.mu.Lock()
+		if cd.found == nil {
+			cd.found = map[string]*DeploymentGroupRef{}
 		}
+		cd.found[key] = ref
+		cd.mu.Unlock()
+		return ref, nil
 	}
 	where := "in any CodeDeploy application of the ECS compute platform"
 	switch {
@@ -156,41 +120,8 @@ func (cd *CodeDeploy) Group(ctx context.Context, cluster, service string) (*Depl
 	return nil, fmt.Errorf("%w for ECS service %s in cluster %s %s; create one (CreateDeploymentGroup with ecsServices naming the service) or name it in the config's codedeploy section", ErrNoDeploymentGroup, service, bareCluster(cluster), where)
 }
 
-// ecsApplications keeps the applications of the ECS compute platform.
-func (cd *CodeDeploy) ecsApplications(ctx context.Context, names []string) ([]string, error) {
-	var out []string
-	for len(names) > 0 {
-		n := min(len(names), 100)
-		res, err := cd.API.BatchGetApplications(ctx, &codedeploy.BatchGetApplicationsInput{ApplicationNames: names[:n]})
-		if err != nil {
-			return nil, fmt.Errorf("read CodeDeploy applications: %w", err)
-		}
-		names = names[n:]
-		for _, a := range res.ApplicationsInfo {
-			if a.ComputePlatform == cdtypes.ComputePlatformEcs {
-				out = append(out, aws.ToString(a.ApplicationName))
-			}
-		}
-	}
-	return out, nil
-}
-
-func deploysService(g cdtypes.DeploymentGroupInfo, cluster, service string) bool {
-	for _, s := range g.EcsServices {
-		if bareCluster(aws.ToString(s.ClusterName)) == bareCluster(cluster) && aws.ToString(s.ServiceName) == service {
-			return true
-		}
-	}
-	return false
-}
-
 // bareCluster is the name of a cluster given by name or ARN (empty: default).
-func bareCluster(c string) string {
-	if i := strings.LastIndex(c, "/"); i >= 0 && strings.HasPrefix(c, "arn:") {
-		return c[i+1:]
-	}
-	return clusterName(c)
-}
+func bareCluster(c string) string { return cdgroup.ClusterName(c) }
 
 // activeStatuses are the statuses of a CodeDeploy deployment not over yet.
 var activeStatuses = []cdtypes.DeploymentStatus{cdtypes.DeploymentStatusCreated, cdtypes.DeploymentStatusQueued,

@@ -15,6 +15,8 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/doppio-ecs/doppio/internal/cdgroup"
 )
 
 // CodeDeploy blue/green (deploymentController CODE_DEPLOY): the deploy hands
@@ -171,7 +173,7 @@ func (r *runner) checkDeploymentGroup(ctx context.Context, cfg *CodeDeploy, app,
 	} else {
 		var err error
 		var appName string
-		appName, group, err = r.findDeploymentGroup(ctx, cluster, service)
+		appName, group, err = cdgroup.Find(ctx, r.clients.CodeDeploy, cdgroup.Scope{}, cluster, service)
 		switch {
 		case err != nil:
 			r.awsError(app, err, "cannot find the deployment group of the service (needs codedeploy:ListApplications, BatchGetApplications, ListDeploymentGroups, BatchGetDeploymentGroups)")
@@ -192,7 +194,7 @@ func (r *runner) checkDeploymentGroup(ctx context.Context, cfg *CodeDeploy, app,
 // checkGroup checks a found group: it deploys this service, blue/green with
 // traffic control, and its target groups exist.
 func (r *runner) checkGroup(ctx context.Context, dg *Check, g *cdtypes.DeploymentGroupInfo, cluster, service string) {
-	if !groupDeploys(g, cluster, service) {
+	if !cdgroup.Deploys(g, cluster, service) {
 		var have []string
 		for _, s := range g.EcsServices {
 			have = append(have, aws.ToString(s.ClusterName)+"/"+aws.ToString(s.ServiceName))
@@ -231,63 +233,6 @@ func (r *runner) checkGroup(ctx context.Context, dg *Check, g *cdtypes.Deploymen
 			c.set(OK, "exists")
 		}
 	}
-}
-
-func groupDeploys(g *cdtypes.DeploymentGroupInfo, cluster, service string) bool {
-	for _, s := range g.EcsServices {
-		if lastSegment(aws.ToString(s.ClusterName)) == lastSegment(cluster) && aws.ToString(s.ServiceName) == service {
-			return true
-		}
-	}
-	return false
-}
-
-func lastSegment(s string) string { return s[strings.LastIndex(s, "/")+1:] }
-
-// findDeploymentGroup scans the ECS applications for the group deploying
-// cluster/service, as ecspresso does without codedeploy names in its config.
-func (r *runner) findDeploymentGroup(ctx context.Context, cluster, service string) (string, *cdtypes.DeploymentGroupInfo, error) {
-	cd := r.clients.CodeDeploy
-	var apps []string
-	for p := codedeploy.NewListApplicationsPaginator(cd, &codedeploy.ListApplicationsInput{}); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return "", nil, err
-		}
-		apps = append(apps, out.Applications...)
-	}
-	for batch := range slices.Chunk(apps, 100) {
-		out, err := cd.BatchGetApplications(ctx, &codedeploy.BatchGetApplicationsInput{ApplicationNames: batch})
-		if err != nil {
-			return "", nil, err
-		}
-		for _, a := range out.ApplicationsInfo {
-			if a.ComputePlatform != cdtypes.ComputePlatformEcs {
-				continue
-			}
-			name := aws.ToString(a.ApplicationName)
-			var groups []string
-			for p := codedeploy.NewListDeploymentGroupsPaginator(cd, &codedeploy.ListDeploymentGroupsInput{ApplicationName: aws.String(name)}); p.HasMorePages(); {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return "", nil, err
-				}
-				groups = append(groups, page.DeploymentGroups...)
-			}
-			for gb := range slices.Chunk(groups, 100) {
-				gs, err := cd.BatchGetDeploymentGroups(ctx, &codedeploy.BatchGetDeploymentGroupsInput{ApplicationName: aws.String(name), DeploymentGroupNames: gb})
-				if err != nil {
-					return "", nil, err
-				}
-				for i := range gs.DeploymentGroupsInfo {
-					if groupDeploys(&gs.DeploymentGroupsInfo[i], cluster, service) {
-						return name, &gs.DeploymentGroupsInfo[i], nil
-					}
-				}
-			}
-		}
-	}
-	return "", nil, nil
 }
 
 func (r *runner) checkDeploymentConfig(ctx context.Context, c *Check, name string) {
