@@ -14,60 +14,87 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limit is a token bucket: Rate requests per second sustained, Burst at once.
+// Limit is a token bucket: Rate requests per second sustained, Burst at
+// once. Bucket, when set, names a bucket several actions of one service
+// share (an ECS API action category); empty, the action has its own.
 type Limit struct {
-	Rate  float64
-	Burst int
+	Rate   float64
+	Burst  int
+	Bucket string
 }
 
-// ECS throttles each API action per account and Region with a token bucket:
-// the bucket's size is the burst, its refill rate the sustained rate.
-// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html
-// doppio keeps its calls inside these buckets on the client side, so that
-// many services deployed in one run queue for their turn instead of being
-// throttled; what other clients of the account spend is left to the
-// adaptive retry on top. The page's worked example gives the read bucket
-// (50 deep, refilled at 20 a second); the modify and task figures below
-// follow its table but were not re-read against the live page when written
-// (2026-12): check them there, and keep tests/awsemu/core.AWSRateLimits in
-// step.
-var ecsLimits = map[string]Limit{
-	// Cluster, container instance, service, task definition and task reads.
-	"DescribeClusters":           {20, 50},
-	"ListClusters":               {20, 50},
-	"DescribeContainerInstances": {20, 50},
-	"ListContainerInstances":     {20, 50},
-	"DescribeServices":           {20, 50},
-	"ListServices":               {20, 50},
-	"ListServicesByNamespace":    {20, 50},
-	"DescribeTaskDefinition":     {20, 50},
-	"ListTaskDefinitions":        {20, 50},
-	"ListTaskDefinitionFamilies": {20, 50},
-	"DescribeTasks":              {20, 50},
-	"ListTasks":                  {20, 50},
-	// Service modify actions.
-	"CreateService": {5, 15},
-	"UpdateService": {5, 15},
-	"DeleteService": {5, 15},
-	// Task definition modify actions.
-	"RegisterTaskDefinition":   {1, 5},
-	"DeregisterTaskDefinition": {1, 5},
-	"DeleteTaskDefinitions":    {1, 5},
-	// Task launches and stops.
-	"RunTask":   {20, 100},
-	"StartTask": {20, 100},
-	"StopTask":  {20, 100},
+// ecsQuotas is ECS's request throttling table, every row: "Request token
+// bucket sizes and refill rates" on
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html#throttling-quotas
+// (also in the developer guide's request-throttling page), read 2026-12-02.
+// ECS throttles per account and Region, and the actions of one category
+// share one bucket (DescribeServices and ListServices spend the same
+// tokens), so the budget keeps a bucket per category. doppio keeps its
+// calls inside these buckets on the client side, so that many services
+// deployed in one run queue for their turn instead of being throttled; what
+// other clients of the account spend is left to the adaptive retry on top.
+// The page's UpdateContainerInstancesStates is the API's
+// UpdateContainerInstancesState. Fargate's task-launch quota (100 at once,
+// 20 a second) counts tasks, not calls, and is not metered here.
+// tests/awsemu/core.AWSRateLimits holds the same table (TestECSQuotasMatchTheEmulator).
+var ecsQuotas = []struct {
+	category string
+	limit    Limit
+	actions  string
+}{
+	{"Cluster modify actions", Limit{Rate: 1, Burst: 20}, "CreateCluster DeleteCluster PutClusterCapacityProviders UpdateCluster UpdateClusterSettings"},
+	{"Cluster read actions", Limit{Rate: 20, Burst: 50}, "DescribeClusters ListClusters"},
+	{"Task definition modify actions", Limit{Rate: 1, Burst: 20}, "DeregisterTaskDefinition RegisterTaskDefinition"},
+	{"Task definition read actions", Limit{Rate: 20, Burst: 50}, "DescribeTaskDefinition ListTaskDefinitions ListTaskDefinitionFamilies"},
+	{"Task definition deletion actions", Limit{Rate: 1, Burst: 5}, "DeleteTaskDefinitions"},
+	{"Capacity provider modify actions", Limit{Rate: 1, Burst: 10}, "CreateCapacityProvider DeleteCapacityProvider UpdateCapacityProvider"},
+	{"Capacity provider read actions", Limit{Rate: 20, Burst: 50}, "DescribeCapacityProviders"},
+	{"Tag modify actions", Limit{Rate: 10, Burst: 20}, "TagResource UntagResource"},
+	{"Tag read actions", Limit{Rate: 20, Burst: 50}, "ListTagsForResource"},
+	{"Setting modify actions", Limit{Rate: 1, Burst: 10}, "DeleteAccountSetting PutAccountSetting PutAccountSettingDefault"},
+	{"Setting read actions", Limit{Rate: 20, Burst: 50}, "ListAccountSettings"},
+	{"Cluster resource modify actions", Limit{Rate: 40, Burst: 100}, "DeleteAttributes DeregisterContainerInstance ExecuteCommand " +
+		"PutAttributes RunTask StartTask StopTask UpdateContainerAgent UpdateContainerInstancesState"},
+	{"Cluster resource read actions", Limit{Rate: 20, Burst: 100}, "DescribeContainerInstances DescribeTasks ListAttributes ListContainerInstances ListTasks"},
+	{"Agent modify actions", Limit{Rate: 120, Burst: 200}, "RegisterContainerInstance SubmitAttachmentStateChanges SubmitContainerStateChange SubmitTaskStateChange"},
+	{"Service modify actions", Limit{Rate: 5, Burst: 50}, "CreateService DeleteService UpdateService"},
+	{"Service read actions", Limit{Rate: 20, Burst: 100}, "DescribeServices ListServices"},
+	{"Service deployment actions", Limit{Rate: 20, Burst: 50}, "DescribeServiceDeployments ListServiceDeployments"},
+	{"Service revision actions", Limit{Rate: 20, Burst: 50}, "DescribeServiceRevisions"},
+	{"Task protection actions", Limit{Rate: 80, Burst: 200}, "UpdateTaskProtection GetTaskProtection"},
+	{"Cluster service resource read actions", Limit{Rate: 1, Burst: 10}, "ListServicesByNamespace"},
 }
 
-// ecsDefault covers the ECS actions the table above does not name (service
-// deployments, tags, capacity providers, ...).
-var ecsDefault = Limit{20, 50}
+// ecsLimits is ecsQuotas by action.
+var ecsLimits = func() map[string]Limit {
+	m := map[string]Limit{}
+	for _, q := range ecsQuotas {
+		l := q.limit
+		l.Bucket = q.category
+		for _, a := range strings.Fields(q.actions) {
+			m[a] = l
+		}
+	}
+	return m
+}()
+
+// The table does not list every ECS action: not the task sets doppio's
+// blue/green steps call (CreateTaskSet, UpdateTaskSet, DeleteTaskSet,
+// UpdateServicePrimaryTaskSet, DescribeTaskSets), nor
+// StopServiceDeployment, nor the Express gateway services. Each of those
+// gets a bucket of its own, sized low rather than high: a change the
+// smallest modify row's (1 a second, 5 deep), a read (Describe, List, Get)
+// the common read row's (20 a second, 50 deep).
+var (
+	ecsUnlistedModify = Limit{Rate: 1, Burst: 5}
+	ecsUnlistedRead   = Limit{Rate: 20, Burst: 50}
+)
 
 // otherDefault is the bucket of every action of the other services doppio
 // calls (SSM, Secrets Manager, ECR, IAM, Logs, EC2, ...): below the lowest
 // published per-action quotas of the calls doppio makes (SSM GetParameter's
 // 40 per second), so a run stays polite; adaptive retry absorbs the rest.
-var otherDefault = Limit{25, 50}
+var otherDefault = Limit{Rate: 25, Burst: 50}
 
 // LimitFor is the bucket of one API action.
 func LimitFor(service, operation string) Limit {
@@ -77,7 +104,12 @@ func LimitFor(service, operation string) Limit {
 	if l, ok := ecsLimits[operation]; ok {
 		return l
 	}
-	return ecsDefault
+	for _, read := range []string{"Describe", "List", "Get"} {
+		if strings.HasPrefix(operation, read) {
+			return ecsUnlistedRead
+		}
+	}
+	return ecsUnlistedModify
 }
 
 // Clock is the rate limiter's time; tests replace the wall clock.
@@ -103,7 +135,8 @@ func (WallClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Budget is the run's API budget: one token bucket per region, service and
-// action, shared by every client built from the run's configuration, and so
+// bucket (an ECS action category, else the action), shared by every client
+// built from the run's configuration, and so
 // by every service a run deploys. Each attempt takes a token (a retry spends
 // the account's budget as the first try did).
 type Budget struct {
@@ -111,11 +144,15 @@ type Budget struct {
 	limits func(service, operation string) Limit
 
 	mu      sync.Mutex
-	buckets map[bucketKey]*rate.Limiter
-	waited  map[bucketKey]int // attempts that had to wait for a token
+	ops     map[opKey]Limit             // each action's limit, asked once
+	buckets map[bucketKey]*rate.Limiter // by region, service and bucket
+	waited  map[bucketKey]int           // attempts that had to wait, by action
 }
 
-type bucketKey struct{ region, service, operation string }
+type opKey struct{ service, operation string }
+
+// bucketKey's name is the shared bucket of a Limit, else the operation.
+type bucketKey struct{ region, service, name string }
 
 // NewBudget makes a budget with the documented limits (LimitFor) on the
 // wall clock.
@@ -123,17 +160,24 @@ func NewBudget() *Budget { return NewBudgetWith(WallClock{}, LimitFor) }
 
 // NewBudgetWith makes a budget with its own clock and limits (tests).
 func NewBudgetWith(clock Clock, limits func(service, operation string) Limit) *Budget {
-	return &Budget{clock: clock, limits: limits, buckets: map[bucketKey]*rate.Limiter{}, waited: map[bucketKey]int{}}
+	return &Budget{clock: clock, limits: limits, ops: map[opKey]Limit{}, buckets: map[bucketKey]*rate.Limiter{}, waited: map[bucketKey]int{}}
 }
 
 // Wait takes a token for one call of service.operation in region, sleeping
 // until the bucket holds one; it returns ctx's error when ctx ends first.
 func (b *Budget) Wait(ctx context.Context, region, service, operation string) error {
-	key := bucketKey{region, service, operation}
 	b.mu.Lock()
+	l, ok := b.ops[opKey{service, operation}]
+	if !ok {
+		l = b.limits(service, operation)
+		b.ops[opKey{service, operation}] = l
+	}
+	key := bucketKey{region, service, operation}
+	if l.Bucket != "" {
+		key.name = l.Bucket
+	}
 	lim := b.buckets[key]
 	if lim == nil {
-		l := b.limits(service, operation)
 		lim = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
 		b.buckets[key] = lim
 	}
@@ -141,7 +185,7 @@ func (b *Budget) Wait(ctx context.Context, region, service, operation string) er
 	r := lim.ReserveN(now, 1)
 	delay := r.DelayFrom(now)
 	if delay > 0 {
-		b.waited[key]++
+		b.waited[bucketKey{region, service, operation}]++
 	}
 	b.mu.Unlock()
 	if delay <= 0 {
@@ -161,7 +205,7 @@ func (b *Budget) Waited(service, operation string) int {
 	defer b.mu.Unlock()
 	n := 0
 	for k, v := range b.waited {
-		if k.service == service && k.operation == operation {
+		if k.service == service && k.name == operation {
 			n += v
 		}
 	}

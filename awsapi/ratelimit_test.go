@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
+	"github.com/doppio-ecs/doppio/tests/awsemu/core"
 )
 
 // stepClock's Sleep moves time on at once and records the sleep: a test
@@ -40,20 +41,20 @@ func (c *stepClock) Sleep(_ context.Context, d time.Duration) error {
 
 func (c *stepClock) elapsed(since time.Time) time.Duration { return c.Now().Sub(since) }
 
-// The documented ECS bucket of DescribeServices (50 deep, 20 a second):
-// 50 calls at once pass, the next 20 are spaced 50 ms apart, one second in
-// all.
+// The documented ECS bucket of DescribeServices ("Service read actions",
+// 100 deep, 20 a second): 100 calls at once pass, the next 20 are spaced
+// 50 ms apart, one second in all.
 func TestBudgetSpacesCallsLikeTheECSBucket(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudgetWith(clk, LimitFor)
 	start := clk.Now()
-	for i := 0; i < 70; i++ {
+	for i := 0; i < 120; i++ {
 		if err := b.Wait(context.Background(), "us-east-1", "ECS", "DescribeServices"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := len(clk.sleeps); got != 20 {
-		t.Fatalf("70 calls into a bucket of 50: want 20 waits, got %d", got)
+		t.Fatalf("120 calls into a bucket of 100: want 20 waits, got %d", got)
 	}
 	if got := b.Waited("ECS", "DescribeServices"); got != 20 {
 		t.Errorf("Waited = %d", got)
@@ -68,20 +69,29 @@ func TestBudgetSpacesCallsLikeTheECSBucket(t *testing.T) {
 	}
 }
 
-// Buckets are per action and per region: exhausting RegisterTaskDefinition
-// (1 a second, 5 deep) delays neither DescribeServices nor another region.
-func TestBudgetBucketsPerActionAndRegion(t *testing.T) {
+// Buckets are per category and per region: RegisterTaskDefinition and
+// DeregisterTaskDefinition share "Task definition modify actions" (1 a
+// second, 20 deep), which delays neither DescribeServices, nor
+// UpdateService, nor another region.
+func TestBudgetBucketsPerCategoryAndRegion(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudgetWith(clk, LimitFor)
 	ctx := context.Background()
 	start := clk.Now()
-	for i := 0; i < 8; i++ {
-		if err := b.Wait(ctx, "us-east-1", "ECS", "RegisterTaskDefinition"); err != nil {
+	for i := 0; i < 23; i++ {
+		op := "RegisterTaskDefinition"
+		if i%2 == 1 {
+			op = "DeregisterTaskDefinition"
+		}
+		if err := b.Wait(ctx, "us-east-1", "ECS", op); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if len(clk.sleeps) != 3 || clk.elapsed(start) != 3*time.Second {
-		t.Fatalf("8 registrations, 5 deep at 1/s: want 3 waits over 3 s, got %v", clk.sleeps)
+		t.Fatalf("23 registrations and deregistrations, 20 deep at 1/s: want 3 waits over 3 s, got %v", clk.sleeps)
+	}
+	if w := b.Waited("ECS", "RegisterTaskDefinition") + b.Waited("ECS", "DeregisterTaskDefinition"); w != 3 {
+		t.Errorf("Waited counts per action, 3 in all: %d", w)
 	}
 	before := len(clk.sleeps)
 	for _, call := range [][2]string{{"us-east-1", "DescribeServices"}, {"eu-west-1", "RegisterTaskDefinition"}, {"us-east-1", "UpdateService"}} {
@@ -90,10 +100,48 @@ func TestBudgetBucketsPerActionAndRegion(t *testing.T) {
 		}
 	}
 	if len(clk.sleeps) != before {
-		t.Errorf("other actions or regions waited: %v", clk.sleeps[before:])
+		t.Errorf("other categories or regions waited: %v", clk.sleeps[before:])
 	}
 	if l := LimitFor("SSM", "GetParameter"); l != otherDefault {
 		t.Errorf("other services get the default bucket, got %+v", l)
+	}
+}
+
+// Actions the throttling table does not list get a bucket of their own,
+// a small one for a change.
+func TestLimitForUnlistedECSActions(t *testing.T) {
+	for op, want := range map[string]Limit{
+		"CreateTaskSet": ecsUnlistedModify, "UpdateServicePrimaryTaskSet": ecsUnlistedModify, "StopServiceDeployment": ecsUnlistedModify,
+		"DescribeTaskSets": ecsUnlistedRead,
+	} {
+		if got := LimitFor("ECS", op); got != want || got.Bucket != "" {
+			t.Errorf("%s: %+v, want %+v", op, got, want)
+		}
+	}
+}
+
+// doppio's table and the emulator's `--rate-limit aws` preset are two copies
+// of the same AWS page (the emulator must not import doppio): every action
+// either names has the same figures and the same shared bucket in both.
+func TestECSQuotasMatchTheEmulator(t *testing.T) {
+	emu := core.AWSRateLimits()
+	for pattern, want := range emu {
+		op, ok := strings.CutPrefix(pattern, "ECS.")
+		if !ok || op == "*" {
+			continue
+		}
+		got := LimitFor("ECS", op)
+		if got.Rate != want.Rate || got.Burst != want.Burst || got.Bucket != want.Bucket {
+			t.Errorf("%s: doppio %+v, emulator %+v", op, got, want)
+		}
+	}
+	for op := range ecsLimits {
+		if _, ok := emu["ECS."+op]; !ok {
+			t.Errorf("%s is in doppio's table, not in the emulator's", op)
+		}
+	}
+	if star := emu["ECS.*"]; star.Rate != ecsUnlistedRead.Rate || star.Burst != ecsUnlistedRead.Burst {
+		t.Errorf("the emulator's other ECS actions %+v, doppio's unlisted reads %+v", star, ecsUnlistedRead)
 	}
 }
 

@@ -166,9 +166,10 @@ func TestRateLimitFlags(t *testing.T) {
 	if (codes[0] != "InternalFailure" && codes[0] != "ServiceUnavailable") || codes[1] != "" || codes[2] != "ThrottlingException" {
 		t.Errorf("ListClusters answers %q, want a 5xx, success, ThrottlingException", codes)
 	}
-	// The aws preset: RegisterTaskDefinition has a bucket of 5 refilled at 1/s.
+	// The aws preset: RegisterTaskDefinition and DeregisterTaskDefinition
+	// share a bucket of 20 refilled at 1/s.
 	ok, throttled := 0, 0
-	for i := 0; i < 10; i++ {
+	for i := 0; i < 25; i++ {
 		_, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("web"),
 			ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("nginx"), Memory: aws.Int32(128)}}})
 		switch errorCode(err) {
@@ -180,8 +181,11 @@ func TestRateLimitFlags(t *testing.T) {
 			t.Fatalf("RegisterTaskDefinition: %v", err)
 		}
 	}
-	if ok < 5 || throttled == 0 {
-		t.Errorf("10 registrations into a bucket of 5: %d served, %d throttled", ok, throttled)
+	if ok < 20 || throttled == 0 {
+		t.Errorf("25 registrations into a bucket of 20: %d served, %d throttled", ok, throttled)
+	}
+	if _, err := c.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("web:1")}); errorCode(err) != "ThrottlingException" {
+		t.Errorf("DeregisterTaskDefinition draws from the empty bucket: %v", err)
 	}
 	stop()
 

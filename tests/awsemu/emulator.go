@@ -175,8 +175,9 @@ func (e *Emulator) Env() []string {
 func (e *Emulator) SetFault(pattern string, f Fault) { e.core.Faults.Set(pattern, f) }
 
 // SetRateLimit gives each operation matching pattern a token bucket of l
-// (ECS.DescribeServices, ECS.* or *); calls over it are throttled as AWS
-// throttles them. A zero RateLimit removes it.
+// (ECS.DescribeServices, ECS.* or *), or the bucket l.Bucket that the
+// operations naming it share; calls over it are throttled as AWS throttles
+// them. A zero RateLimit removes it.
 func (e *Emulator) SetRateLimit(pattern string, l RateLimit) { e.core.Faults.SetRateLimit(pattern, l) }
 
 // ClearFaults removes every fault rule and rate limit.

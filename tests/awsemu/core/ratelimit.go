@@ -14,12 +14,19 @@ import (
 // service's throttling error (ECS: ThrottlingException, HTTP 400). Buckets
 // refill in wall time, as AWS's do, whatever the emulator's clock speed.
 //
+// Bucket names a bucket that several operations share: ECS groups its
+// actions into categories, one bucket each (DescribeServices and
+// ListServices draw from "Service read actions"), so limits with the same
+// Bucket of one service spend the same tokens. Empty, the operation has a
+// bucket of its own.
+//
 // Rate limits are a layer of their own, checked before the fault rules: a
 // call that passes its bucket may still meet a --fault (a 30 % throttle on
 // every operation on top of the AWS limits, say).
 type RateLimit struct {
-	Rate  float64
-	Burst int
+	Rate   float64
+	Burst  int
+	Bucket string
 }
 
 type bucket struct {
@@ -42,8 +49,9 @@ func (b *bucket) take(now time.Time) bool {
 
 // SetRateLimit installs a bucket for pattern ("ECS.DescribeServices",
 // "ECS.*" or "*"); a zero RateLimit removes it. The most specific pattern
-// that matches a call is its bucket, one per operation (an "ECS.*" limit
-// gives each ECS operation a bucket of that size, as AWS sizes per action).
+// that matches a call is its limit; its bucket is the operation's own (an
+// "ECS.*" limit gives each ECS operation a bucket of that size) unless the
+// limit names a shared Bucket.
 func (f *Faults) SetRateLimit(pattern string, l RateLimit) {
 	pattern = NormalizePattern(pattern)
 	f.mu.Lock()
@@ -70,6 +78,9 @@ func (f *Faults) throttled(service, op string) bool {
 	if !ok {
 		return false
 	}
+	if l.Bucket != "" {
+		key = service + "#" + l.Bucket
+	}
 	b := f.buckets[key]
 	now := time.Now()
 	if b == nil {
@@ -79,29 +90,73 @@ func (f *Faults) throttled(service, op string) bool {
 	return !b.take(now)
 }
 
-// AWSRateLimits are the ECS request quotas per action (sustained per second /
-// burst), from https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html,
-// and a bucket of the read size for every other ECS action: `awsemu
-// --rate-limit aws`. Only the read bucket (50, refilled at 20/s) is the page's
-// worked example; the other figures follow its table and were not re-read
-// against the live page when written (2026-12).
+// awsECSQuotas is the table "Request token bucket sizes and refill rates" of
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html#throttling-quotas
+// (the same table is in the developer guide's request-throttling page), read
+// 2026-12-02: every row, with the page's category names as the shared
+// buckets. The page calls one action UpdateContainerInstancesStates; the API
+// is UpdateContainerInstancesState. The doc's figures are burst (bucket
+// size) and refill per second; written here as Rate/Burst.
+//
+// Fargate also limits task launches (100 at once, 20 a second: the
+// developer guide's "AWS Fargate throttling quotas") per task launched, not
+// per call; that is a capacity model, not this table.
+var awsECSQuotas = []struct {
+	bucket  string
+	limit   RateLimit
+	actions string
+}{
+	{"Cluster modify actions", RateLimit{Rate: 1, Burst: 20}, "CreateCluster DeleteCluster PutClusterCapacityProviders UpdateCluster UpdateClusterSettings"},
+	{"Cluster read actions", RateLimit{Rate: 20, Burst: 50}, "DescribeClusters ListClusters"},
+	{"Task definition modify actions", RateLimit{Rate: 1, Burst: 20}, "DeregisterTaskDefinition RegisterTaskDefinition"},
+	{"Task definition read actions", RateLimit{Rate: 20, Burst: 50}, "DescribeTaskDefinition ListTaskDefinitions ListTaskDefinitionFamilies"},
+	{"Task definition deletion actions", RateLimit{Rate: 1, Burst: 5}, "DeleteTaskDefinitions"},
+	{"Capacity provider modify actions", RateLimit{Rate: 1, Burst: 10}, "CreateCapacityProvider DeleteCapacityProvider UpdateCapacityProvider"},
+	{"Capacity provider read actions", RateLimit{Rate: 20, Burst: 50}, "DescribeCapacityProviders"},
+	{"Tag modify actions", RateLimit{Rate: 10, Burst: 20}, "TagResource UntagResource"},
+	{"Tag read actions", RateLimit{Rate: 20, Burst: 50}, "ListTagsForResource"},
+	{"Setting modify actions", RateLimit{Rate: 1, Burst: 10}, "DeleteAccountSetting PutAccountSetting PutAccountSettingDefault"},
+	{"Setting read actions", RateLimit{Rate: 20, Burst: 50}, "ListAccountSettings"},
+	{"Cluster resource modify actions", RateLimit{Rate: 40, Burst: 100}, "DeleteAttributes DeregisterContainerInstance ExecuteCommand " +
+		"PutAttributes RunTask StartTask StopTask UpdateContainerAgent UpdateContainerInstancesState"},
+	{"Cluster resource read actions", RateLimit{Rate: 20, Burst: 100}, "DescribeContainerInstances DescribeTasks ListAttributes ListContainerInstances ListTasks"},
+	{"Agent modify actions", RateLimit{Rate: 120, Burst: 200}, "RegisterContainerInstance SubmitAttachmentStateChanges SubmitContainerStateChange SubmitTaskStateChange"},
+	{"Service modify actions", RateLimit{Rate: 5, Burst: 50}, "CreateService DeleteService UpdateService"},
+	{"Service read actions", RateLimit{Rate: 20, Burst: 100}, "DescribeServices ListServices"},
+	{"Service deployment actions", RateLimit{Rate: 20, Burst: 50}, "DescribeServiceDeployments ListServiceDeployments"},
+	{"Service revision actions", RateLimit{Rate: 20, Burst: 50}, "DescribeServiceRevisions"},
+	{"Task protection actions", RateLimit{Rate: 80, Burst: 200}, "UpdateTaskProtection GetTaskProtection"},
+	{"Cluster service resource read actions", RateLimit{Rate: 1, Burst: 10}, "ListServicesByNamespace"},
+}
+
+// awsECSUnlisted are the ECS actions the table does not list (task sets,
+// StopServiceDeployment, the Express gateway services, DiscoverPollEndpoint,
+// ...): the preset guesses a bucket of their own for each, the smallest of
+// the table's modify rows (1 a second, 5 deep) for a change and the common
+// read row (20 a second, 50 deep) for a read, so that a client tested here
+// is not tuned to more than AWS may grant.
+var (
+	awsECSUnlistedModify        = RateLimit{Rate: 1, Burst: 5}
+	awsECSUnlistedRead          = RateLimit{Rate: 20, Burst: 50}
+	awsECSUnlistedModifyActions = "CreateTaskSet UpdateTaskSet DeleteTaskSet UpdateServicePrimaryTaskSet StopServiceDeployment " +
+		"CreateExpressGatewayService UpdateExpressGatewayService DeleteExpressGatewayService"
+)
+
+// AWSRateLimits are the ECS request quotas of `awsemu --rate-limit aws`: the
+// documented table (awsECSQuotas), whose categories share a bucket as AWS's
+// do, the guessed modify bucket for the unlisted changes, and a read-sized
+// bucket of its own for every other ECS action ("ECS.*").
 func AWSRateLimits() map[string]RateLimit {
-	groups := []struct {
-		limit   RateLimit
-		actions string
-	}{
-		{RateLimit{20, 50}, "* DescribeClusters ListClusters DescribeContainerInstances ListContainerInstances " +
-			"DescribeServices ListServices ListServicesByNamespace DescribeTaskDefinition ListTaskDefinitions " +
-			"ListTaskDefinitionFamilies DescribeTasks ListTasks"},
-		{RateLimit{5, 15}, "CreateService UpdateService DeleteService"},
-		{RateLimit{1, 5}, "RegisterTaskDefinition DeregisterTaskDefinition DeleteTaskDefinitions"},
-		{RateLimit{20, 100}, "RunTask StartTask StopTask"},
-	}
-	out := map[string]RateLimit{}
-	for _, g := range groups {
-		for _, a := range strings.Fields(g.actions) {
-			out["ECS."+a] = g.limit
+	out := map[string]RateLimit{"ECS.*": awsECSUnlistedRead}
+	for _, q := range awsECSQuotas {
+		l := q.limit
+		l.Bucket = q.bucket
+		for _, a := range strings.Fields(q.actions) {
+			out["ECS."+a] = l
 		}
+	}
+	for _, a := range strings.Fields(awsECSUnlistedModifyActions) {
+		out["ECS."+a] = awsECSUnlistedModify
 	}
 	return out
 }
@@ -135,7 +190,11 @@ func (f *Faults) RateLimits() []string {
 	defer f.mu.Unlock()
 	var out []string
 	for p, l := range f.limits {
-		out = append(out, fmt.Sprintf("%s=%g/%d", p, l.Rate, l.Burst))
+		s := fmt.Sprintf("%s=%g/%d", p, l.Rate, l.Burst)
+		if l.Bucket != "" {
+			s += " (" + l.Bucket + ")"
+		}
+		out = append(out, s)
 	}
 	sort.Strings(out)
 	return out
