@@ -8,8 +8,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
 
 const execSeed = `
@@ -31,22 +29,7 @@ ecs:
 // (the plugin forwards it into the container), so doppio neither dies nor
 // reports an interruption; it ends with the plugin, exit 0.
 func TestExecCtrlCGoesToTheSession(t *testing.T) {
-	emu := awsemu.New(awsemu.Options{Seed: 1})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	seed, err := awsemu.ParseSeed([]byte(execSeed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.ApplySeed(seed); err != nil {
-		t.Fatal(err)
-	}
+	emu := seededEmulator(t, nil, []byte(execSeed))
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "ecspresso.yml"), []byte("region: us-east-1\ncluster: demo\nservice: web\n"), 0o644); err != nil {
 		t.Fatal(err)

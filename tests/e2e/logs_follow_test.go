@@ -36,22 +36,7 @@ ecs:
 // with exit 0.
 func TestTasksLogsFollow(t *testing.T) {
 	clock := awsemu.NewManualClock(time.Time{})
-	emu := awsemu.New(awsemu.Options{Clock: clock, Seed: 1})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	seed, err := awsemu.ParseSeed([]byte(followSeed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.ApplySeed(seed); err != nil {
-		t.Fatal(err)
-	}
+	emu := seededEmulator(t, clock, []byte(followSeed))
 	arn := *emu.ECSTasks("demo")[0].TaskArn
 	stream := "web/app/" + arn[strings.LastIndex(arn, "/")+1:]
 	write := func(msgs ...string) {
