@@ -78,13 +78,13 @@ var ecsLimits = func() map[string]Limit {
 	return m
 }()
 
-// The table does not list every ECS action: not the task sets doppio's
-// blue/green steps call (CreateTaskSet, UpdateTaskSet, DeleteTaskSet,
-// UpdateServicePrimaryTaskSet, DescribeTaskSets), nor
-// StopServiceDeployment, nor the Express gateway services. Each of those
-// gets a bucket of its own, sized low rather than high: a change the
-// smallest modify row's (1 a second, 5 deep), a read (Describe, List, Get)
-// the common read row's (20 a second, 50 deep).
+// The table does not list every ECS action: not StopServiceDeployment
+// (which rollback calls), nor the task sets (CreateTaskSet, UpdateTaskSet,
+// DeleteTaskSet, UpdateServicePrimaryTaskSet, DescribeTaskSets), nor the
+// Express gateway services. Each of those gets a bucket of its own, sized
+// low rather than high since AWS does not say: a change the smallest modify
+// row's (1 a second, 5 deep), a read (Describe, List, Get) the common read
+// row's (20 a second, 50 deep).
 var (
 	ecsUnlistedModify = Limit{Rate: 1, Burst: 5}
 	ecsUnlistedRead   = Limit{Rate: 20, Burst: 50}
