@@ -26,7 +26,10 @@ type Limit struct {
 // ecsQuotas is ECS's request throttling table, every row: "Request token
 // bucket sizes and refill rates" on
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html#throttling-quotas
-// (also in the developer guide's request-throttling page), read 2026-12-02.
+// (the developer guide's request-throttling page has the same table), read
+// 2026-12-02 from a published copy of that page's source; every row below
+// is the doc's (a blog post quoting the task definition, service and cluster
+// resource read rows gives the same figures).
 // ECS throttles per account and Region, and the actions of one category
 // share one bucket (DescribeServices and ListServices spend the same
 // tokens), so the budget keeps a bucket per category. doppio keeps its

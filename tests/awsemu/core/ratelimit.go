@@ -93,8 +93,8 @@ func (f *Faults) throttled(service, op string) bool {
 // awsECSQuotas is the table "Request token bucket sizes and refill rates" of
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html#throttling-quotas
 // (the same table is in the developer guide's request-throttling page), read
-// 2026-12-02: every row, with the page's category names as the shared
-// buckets. The page calls one action UpdateContainerInstancesStates; the API
+// 2026-12-02 from a published copy of that page's source: every row, with
+// the page's category names as the shared buckets. The page calls one action UpdateContainerInstancesStates; the API
 // is UpdateContainerInstancesState. The doc's figures are burst (bucket
 // size) and refill per second; written here as Rate/Burst.
 //
