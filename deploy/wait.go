@@ -293,10 +293,8 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	}
 	rep.Report(Waiting(waitingFor(t, want.until)))
 	sched := newSchedule(w.intervals())
-	// With shared polls the request goes out a round early, so that the
-	// round's wait does not add to the planned time (wait_shared.go).
+	// Polls served from shared rounds (wait_shared.go).
 	round, shared := sharedPollRound(w.ECS)
-	var planned time.Time // when the last poll was planned for
 	var (
 		lastProgress string
 		lastWaiting  string
@@ -381,15 +379,10 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				p = plan{delay: min(p.delay, sched.hi), waitingFor: c.waitingFor()}
 			}
 		}
-		// An answer that came before its planned time (asked a round
-		// early, and the round came at once) does not pull the next poll
-		// forward: the polls keep the schedule's count.
-		base := clk.Now()
-		if shared && planned.After(base) {
-			base = planned
-		}
-		planned = base.Add(p.delay)
-		if err := w.sleep(ctx, clk, planned.Add(-round), p, &lastWaiting); err != nil {
+		// With shared polls the request goes out a round before the
+		// planned time: whether the round comes at once or a round later,
+		// the next answer comes at most the planned delay after this one.
+		if err := w.sleep(ctx, clk, clk.Now().Add(p.delay-round), p, &lastWaiting); err != nil {
 			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
 		}
 	}
