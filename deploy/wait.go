@@ -293,6 +293,8 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	}
 	rep.Report(Waiting(waitingFor(t, want.until)))
 	sched := newSchedule(w.intervals())
+	// Polls served from shared rounds (wait_shared.go).
+	round, shared := sharedPollRound(w.ECS)
 	var (
 		lastProgress string
 		lastWaiting  string
@@ -367,6 +369,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			}
 			sched.observe(now, svc, want)
 			p = sched.next(now, svc, want)
+			if shared {
+				p = sched.sharedStart(p)
+			}
 			if c, ok := ctl.(*codeDeployController); ok {
 				// The task sets' ECS view does not tell when CodeDeploy
 				// moves on: poll at the back-off bound and say what
@@ -374,7 +379,10 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 				p = plan{delay: min(p.delay, sched.hi), waitingFor: c.waitingFor()}
 			}
 		}
-		if err := w.sleep(ctx, clk, p, &lastWaiting); err != nil {
+		// With shared polls the request goes out a round before the
+		// planned time: whether the round comes at once or a round later,
+		// the next answer comes at most the planned delay after this one.
+		if err := w.sleep(ctx, clk, clk.Now().Add(p.delay-round), p, &lastWaiting); err != nil {
 			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
 		}
 	}
@@ -398,11 +406,10 @@ func waitingFor(t WaitTarget, until WaitUntil) string {
 	return what + " to complete"
 }
 
-// sleep waits for the planned delay, telling the reporter what the rollout
+// sleep waits until the next poll, telling the reporter what the rollout
 // waits for whenever that changes, and when a long sleep ends, every
 // heartbeat: a CI log, which has no live view ticking, keeps moving.
-func (w *Waiter) sleep(ctx context.Context, clk Clock, p plan, last *string) error {
-	until := clk.Now().Add(p.delay)
+func (w *Waiter) sleep(ctx context.Context, clk Clock, until time.Time, p plan, last *string) error {
 	for first := true; ; first = false {
 		left := until.Sub(clk.Now())
 		if first && p.waitingFor != *last || !first && left > 0 {

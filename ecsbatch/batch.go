@@ -86,6 +86,11 @@ func New(api deploy.ECSAPI, opts Options) *Batcher {
 // Unwrap is the wrapped API.
 func (b *Batcher) Unwrap() deploy.ECSAPI { return b.ECSAPI }
 
+// PollRound is the longest a request waits for its round (deploy.SharedPolls):
+// the waiter asks that much before its planned time, so that the answer
+// comes by then.
+func (b *Batcher) PollRound() time.Duration { return max(b.opts.Interval, 0) }
+
 // Stats is a snapshot of the counters.
 func (b *Batcher) Stats() Stats {
 	b.mu.Lock()

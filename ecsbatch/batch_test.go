@@ -368,3 +368,14 @@ func TestClustersAndCancellation(t *testing.T) {
 		}
 	}
 }
+
+// The waiter asks a round before its planned time (deploy.SharedPolls): the
+// longest a request can wait for its round is the interval between rounds.
+func TestPollRoundIsTheInterval(t *testing.T) {
+	var _ deploy.SharedPolls = (*Batcher)(nil)
+	for _, c := range []struct{ interval, want time.Duration }{{0, DefaultInterval}, {200 * time.Millisecond, 200 * time.Millisecond}, {-1, 0}} {
+		if got := New(&fakeECS{}, Options{Interval: c.interval}).PollRound(); got != c.want {
+			t.Errorf("Interval %s: PollRound %s, want %s", c.interval, got, c.want)
+		}
+	}
+}

@@ -37,9 +37,15 @@ import (
 //   - 50 separate `doppio deploy` processes of the built binary, each with
 //     its own budget, as a CI matrix does.
 //
-// It takes about a minute and a half:
+// It takes about three minutes:
 //
 //	go test -tags no_gcs,no_azurerm,no_tfe ./ecsbatch/ -run '^$' -bench Fleet50 -benchtime 1x
+//
+// DOPPIO_FLEET_ONE_ONLY=1 skips the 50 processes (half the time, while
+// iterating on the one-process run); DOPPIO_FLEET_TRACE=1 logs, for the
+// service that completed last and the one that returned latest after its
+// completion, each poll the waiter had answered (asked, answered) against
+// its UpdateService answer, its "deployment completed" and its return.
 const (
 	fleetSize    = 50
 	fleetCluster = "fleet"
@@ -85,7 +91,11 @@ type fleetResult struct {
 	// ExitLatency: from a service's "deployment completed" to its Deploy
 	// returning (one process only).
 	ExitLatency time.Duration
-	returned    map[string]time.Time
+	// per service: its UpdateService answer, "deployment completed", and
+	// the child's trace (one process only)
+	updated, completed map[string]time.Time
+	traces             map[string]*serviceTrace
+	start              time.Time
 }
 
 func BenchmarkFleet50(b *testing.B) {
@@ -128,12 +138,18 @@ func BenchmarkFleet50(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		one := measure(b, emu, func() ([]string, []int64, ecsbatch.Stats) { return runFleetChild(b, env, int64(2*i+1), "v2") })
 		waitSteady(b, emu, time.Now())
-		many := measure(b, emu, func() ([]string, []int64, ecsbatch.Stats) {
-			return runProcesses(b, doppio, env, int64(2*i+2), "v3")
-		})
-		waitSteady(b, emu, time.Now())
 		report(b, "one-process", one)
-		report(b, "50-processes", many)
+		if os.Getenv("DOPPIO_FLEET_TRACE") == "1" {
+			logTraces(b, one)
+		}
+		var many fleetResult
+		if os.Getenv("DOPPIO_FLEET_ONE_ONLY") != "1" {
+			many = measure(b, emu, func() ([]string, []int64, ecsbatch.Stats) {
+				return runProcesses(b, doppio, env, int64(2*i+2), "v3")
+			})
+			waitSteady(b, emu, time.Now())
+			report(b, "50-processes", many)
+		}
 		rounds := one.Batcher.Rounds
 		if one.Wall > one.Slowest+2*time.Second {
 			b.Errorf("one process: wall %s > last rollout's end %s + 2 s", one.Wall, one.Slowest)
@@ -149,13 +165,16 @@ func BenchmarkFleet50(b *testing.B) {
 		b.ReportMetric(one.Wall.Seconds(), "s-wall-one-process")
 		b.ReportMetric(one.Slowest.Seconds(), "s-last-rollout-done-one-process")
 		b.ReportMetric(one.Rollout.Seconds(), "s-longest-rollout-one-process")
-		b.ReportMetric(many.Slowest.Seconds(), "s-last-rollout-done-50-processes")
 		b.ReportMetric(float64(one.Describe), "describe-calls-one-process")
 		b.ReportMetric(float64(rounds), "poll-rounds-one-process")
 		b.ReportMetric(one.ExitLatency.Seconds(), "s-max-exit-latency-one-process")
 		b.ReportMetric(float64(one.Calls), "aws-calls-one-process")
 		b.ReportMetric(float64(one.Throttled), "throttled-one-process")
 		b.ReportMetric(float64(one.PeakRSSKB[0])/1024, "MB-peak-rss-one-process")
+		if many.Wall == 0 {
+			continue // DOPPIO_FLEET_ONE_ONLY
+		}
+		b.ReportMetric(many.Slowest.Seconds(), "s-last-rollout-done-50-processes")
 		b.ReportMetric(many.Wall.Seconds(), "s-wall-50-processes")
 		b.ReportMetric(float64(many.Describe), "describe-calls-50-processes")
 		b.ReportMetric(float64(many.Calls), "aws-calls-50-processes")
@@ -177,10 +196,11 @@ func report(b *testing.B, name string, r fleetResult) {
 func measure(b *testing.B, emu *awsemu.Emulator, run func() ([]string, []int64, ecsbatch.Stats)) fleetResult {
 	mark := emu.Log.Len()
 	start := time.Now()
-	fleetReturned = nil
+	fleetTraces = nil
 	failed, rss, stats := run()
-	r := fleetResult{Wall: time.Since(start), Failed: failed, PeakRSSKB: rss, Batcher: stats}
+	r := fleetResult{Wall: time.Since(start), Failed: failed, PeakRSSKB: rss, Batcher: stats, traces: fleetTraces, completed: map[string]time.Time{}, start: start}
 	updated := map[string]time.Time{}
+	r.updated = updated
 	for _, req := range emu.Log.Since(mark) {
 		if req.Operation == "UpdateService" && req.Status == 200 {
 			var name string
@@ -202,8 +222,9 @@ func measure(b *testing.B, emu *awsemu.Emulator, run func() ([]string, []int64, 
 			continue
 		}
 		r.Slowest = max(r.Slowest, done.Sub(start))
-		if at, ok := fleetReturned[fmt.Sprintf("svc-%02d", i)]; ok {
-			r.ExitLatency = max(r.ExitLatency, at.Sub(done))
+		r.completed[fmt.Sprintf("svc-%02d", i)] = done
+		if tr, ok := fleetTraces[fmt.Sprintf("svc-%02d", i)]; ok {
+			r.ExitLatency = max(r.ExitLatency, tr.Returned.Sub(done))
 		}
 		if u, ok := updated[fmt.Sprintf("svc-%02d", i)]; ok {
 			r.Rollout = max(r.Rollout, done.Sub(u))
@@ -251,9 +272,9 @@ func runFleetChild(b *testing.B, env []string, seed int64, image string) ([]stri
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var res struct {
-		Failed   []string
-		Stats    ecsbatch.Stats
-		Returned map[string]time.Time
+		Failed []string
+		Stats  ecsbatch.Stats
+		Traces map[string]*serviceTrace
 	}
 	line := stdout.String()
 	if i := strings.Index(line, "FLEET "); i >= 0 {
@@ -263,12 +284,103 @@ func runFleetChild(b *testing.B, env []string, seed int64, image string) ([]stri
 	} else {
 		res.Failed = append(res.Failed, fmt.Sprintf("child: %v\n%s\n%s", err, stdout.String(), stderr.String()))
 	}
-	fleetReturned = res.Returned
+	fleetTraces = res.Traces
 	return res.Failed, []int64{cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss}, res.Stats
 }
 
-// fleetReturned is when each service's Deploy returned in the last child.
-var fleetReturned map[string]time.Time
+// fleetTraces is what each service's Deploy did in the last child.
+var fleetTraces map[string]*serviceTrace
+
+// serviceTrace is one service's deploy in the child: its UpdateService
+// answer, each DescribeServices (asked, answered) and Deploy's return.
+type serviceTrace struct {
+	Updated  time.Time
+	Polls    [][2]time.Time
+	Returned time.Time
+}
+
+// tracingECS records, per service, what the deploy above it asked and when
+// it got its answers, below deploy and above the batcher.
+type tracingECS struct {
+	deploy.ECSAPI
+	mu     sync.Mutex
+	traces map[string]*serviceTrace
+}
+
+// Unwrap lets the waiter find the batcher underneath (deploy.SharedPolls).
+func (t *tracingECS) Unwrap() deploy.ECSAPI { return t.ECSAPI }
+
+func (t *tracingECS) trace(service string) *serviceTrace {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tr := t.traces[service]
+	if tr == nil {
+		tr = &serviceTrace{}
+		t.traces[service] = tr
+	}
+	return tr
+}
+
+func (t *tracingECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	asked := time.Now()
+	out, err := t.ECSAPI.DescribeServices(ctx, in, optFns...)
+	if len(in.Services) == 1 {
+		tr := t.trace(in.Services[0])
+		t.mu.Lock()
+		tr.Polls = append(tr.Polls, [2]time.Time{asked, time.Now()})
+		t.mu.Unlock()
+	}
+	return out, err
+}
+
+func (t *tracingECS) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, optFns ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
+	out, err := t.ECSAPI.UpdateService(ctx, in, optFns...)
+	tr := t.trace(aws.ToString(in.Service))
+	t.mu.Lock()
+	tr.Updated = time.Now()
+	t.mu.Unlock()
+	return out, err
+}
+
+// logTraces logs the polls of the service that completed last and of the
+// one that returned latest after its completion, in seconds from its
+// UpdateService answer.
+func logTraces(b *testing.B, r fleetResult) {
+	var last, late string
+	for name, done := range r.completed {
+		if last == "" || done.After(r.completed[last]) {
+			last = name
+		}
+		if tr, ok := r.traces[name]; ok && (late == "" || tr.Returned.Sub(done) > r.traces[late].Returned.Sub(r.completed[late])) {
+			late = name
+		}
+	}
+	var lat []string
+	for i := 0; i < fleetSize; i++ {
+		name := fmt.Sprintf("svc-%02d", i)
+		if tr, ok := r.traces[name]; ok {
+			lat = append(lat, fmt.Sprintf("%.1f", tr.Returned.Sub(r.completed[name]).Seconds()))
+		}
+	}
+	b.Logf("completed-to-returned per service (s): %v", lat)
+	for _, name := range []string{last, late} {
+		tr, ok := r.traces[name]
+		if !ok {
+			continue
+		}
+		t0 := tr.Updated
+		sec := func(t time.Time) string { return fmt.Sprintf("%.2f", t.Sub(t0).Seconds()) }
+		var polls []string
+		for _, p := range tr.Polls {
+			if p[0].Before(t0) {
+				continue // the plan's read
+			}
+			polls = append(polls, sec(p[0])+"→"+sec(p[1]))
+		}
+		b.Logf("%s: UpdateService answered at %.2f s of the run; polls (asked→answered, s after it) %v; deployment completed %s, Deploy returned %s (+%.2f s)",
+			name, t0.Sub(r.start).Seconds(), polls, sec(r.completed[name]), sec(tr.Returned), tr.Returned.Sub(r.completed[name]).Seconds())
+	}
+}
 
 // TestFleetChild is the in-process fleet, run by BenchmarkFleet50 only.
 func TestFleetChild(t *testing.T) {
@@ -283,12 +395,12 @@ func TestFleetChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	batcher := ecsbatch.Wrap(clients.ECS)
+	traced := &tracingECS{ECSAPI: batcher, traces: map[string]*serviceTrace{}}
 	rng := rand.New(rand.NewSource(seed))
 	var (
-		mu       sync.Mutex
-		failed   []string
-		returned = map[string]time.Time{}
-		wg       sync.WaitGroup
+		mu     sync.Mutex
+		failed []string
+		wg     sync.WaitGroup
 	)
 	for i := 0; i < fleetSize; i++ {
 		td := fleetTaskDef(i, image, fleetStartAfter(rng))
@@ -296,13 +408,14 @@ func TestFleetChild(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			d := deploy.New(clients, nil)
-			d.ECS = batcher
+			d.ECS = traced
 			spec := &deploy.Spec{Cluster: fleetCluster, Service: fmt.Sprintf("svc-%02d", i), ServiceDefinition: fleetServiceDef(),
 				TaskDefinition: func(context.Context) (*ecs.RegisterTaskDefinitionInput, error) { return td, nil }}
 			_, out, err := d.Deploy(ctx, spec, deploy.Options{})
-			mu.Lock()
-			returned[spec.Service] = time.Now()
-			mu.Unlock()
+			tr := traced.trace(spec.Service)
+			traced.mu.Lock()
+			tr.Returned = time.Now()
+			traced.mu.Unlock()
 			if err != nil || out.Class != deploy.Completed {
 				mu.Lock()
 				failed = append(failed, fmt.Sprintf("%s: %v %+v", spec.Service, err, out))
@@ -311,7 +424,7 @@ func TestFleetChild(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	res, _ := json.Marshal(map[string]any{"Failed": failed, "Stats": batcher.Stats(), "Returned": returned})
+	res, _ := json.Marshal(map[string]any{"Failed": failed, "Stats": batcher.Stats(), "Traces": traced.traces})
 	fmt.Printf("FLEET %s\n", res)
 }
 

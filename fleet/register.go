@@ -34,6 +34,12 @@ func NewRegisterOnce(api deploy.ECSAPI) *RegisterOnce {
 	return &RegisterOnce{ECSAPI: api, calls: map[string]*registration{}}
 }
 
+// Unwrap is the wrapped API: the waiter looks through it for what the
+// API underneath offers (deploy.SharedPolls: the batcher's rounds).
+func (r *RegisterOnce) Unwrap() deploy.ECSAPI { return r.ECSAPI }
+
+var _ interface{ Unwrap() deploy.ECSAPI } = (*RegisterOnce)(nil)
+
 // RegisterTaskDefinition registers in once per identical input.
 func (r *RegisterOnce) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, opts ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
 	key, err := json.Marshal(in)
