@@ -201,7 +201,7 @@ func (r *fleetRun) run() error {
 	}
 	r.printErrors(results)
 	if table {
-		r.summary(results)
+		r.summary(results, "")
 	}
 	if code := fleet.Worst(results); code != exitcode.OK {
 		return exitcode.With(code, nil)
@@ -254,7 +254,9 @@ func (r *fleetRun) refuse(errs []error) error {
 	bad := 0
 	for i, err := range errs {
 		e := r.sel.Entries[i]
-		results[i] = fleet.Result{Name: e.Name, Config: e.Config, Cluster: e.Cluster, Service: e.Service, Outcome: fleet.NotStarted, Reason: "not started: another service's input is bad"}
+		// Not started is not succeeded (exit code 1, as a skipped service),
+		// though it does not count towards the run's exit code.
+		results[i] = fleet.Result{Name: e.Name, Config: e.Config, Cluster: e.Cluster, Service: e.Service, Outcome: fleet.NotStarted, ExitCode: exitcode.Error, Reason: "not started: another service's input is bad"}
 		if err != nil {
 			bad++
 			results[i].Outcome, results[i].ExitCode, results[i].Reason = fleet.Invalid, exitcode.Of(err), errorParagraph(err)
@@ -264,8 +266,9 @@ func (r *fleetRun) refuse(errs []error) error {
 		return err
 	}
 	r.printErrors(results)
-	r.summary(results)
-	fmt.Fprintf(r.stderr, "doppio: %d of %d services failed planning: nothing was changed\n", bad, len(errs))
+	verdict := fmt.Sprintf("%d of %d services failed planning: nothing was changed", bad, len(errs))
+	r.summary(results, verdict)
+	fmt.Fprintf(r.stderr, "doppio: %s\n", verdict)
 	code := fleet.Worst(results)
 	if code == exitcode.OK {
 		code = exitcode.Error
@@ -459,9 +462,10 @@ func (r *fleetRun) printErrors(results []fleet.Result) {
 	}
 }
 
-// summary writes the result table to the GitHub step summary, each
-// failure's explanation folded under it, and annotates the failures.
-func (r *fleetRun) summary(results []fleet.Result) {
+// summary writes the result table to the GitHub step summary under a
+// heading saying how many services succeeded (or verdict), each failure's
+// explanation folded under it, and annotates the failures.
+func (r *fleetRun) summary(results []fleet.Result, verdict string) {
 	gh := r.g.GitHub()
 	if !gh.Enabled {
 		return
@@ -475,8 +479,11 @@ func (r *fleetRun) summary(results []fleet.Result) {
 			ok++
 		}
 	}
+	if verdict == "" {
+		verdict = fmt.Sprintf("%d of %d services succeeded", ok, len(results))
+	}
 	md := (&ghactions.Markdown{}).
-		Heading(2, fmt.Sprintf("doppio %s: %d of %d services succeeded", r.g.command, ok, len(results))).
+		Heading(2, fmt.Sprintf("doppio %s: %s", r.g.command, verdict)).
 		Table(tableHeader, rows)
 	for _, res := range results {
 		if res.OK() || res.Outcome == fleet.NotStarted {
