@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -71,7 +72,7 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 	}
 	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: file, ExtStr: g.ExtStr, ExtCode: g.ExtCode, Context: g.Context})
 	if err != nil {
-		return listedErrors(g.Stderr, err)
+		return listedErrors(g, err)
 	}
 	if g.Shard != "" {
 		sh, err := fleet.ParseShard(g.Shard)
@@ -80,7 +81,7 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 		}
 		all := len(sel.Entries)
 		sel = sel.Split(sh)
-		fmt.Fprintf(g.Stderr, "doppio: shard %d/%d: %d of %d services: %s\n", sh.Index, sh.Count, len(sel.Entries), all, strings.Join(sel.Names(), ", "))
+		say(g, g.Stderr, slog.LevelInfo, fmt.Sprintf("shard %d/%d: %d of %d services: %s", sh.Index, sh.Count, len(sel.Entries), all, strings.Join(sel.Names(), ", ")), "shard", g.Shard)
 	}
 	r := &fleetRun{g: g, cmd: cmd, sel: sel, stderr: &lockedWriter{w: g.Stderr}}
 	defer r.close()
@@ -268,11 +269,11 @@ func (r *fleetRun) refuse(errs []error) error {
 	r.printErrors(results)
 	verdict := fmt.Sprintf("%d of %d services failed planning: nothing was changed", bad, len(errs))
 	r.summary(results, verdict)
-	fmt.Fprintf(r.stderr, "doppio: %s\n", verdict)
 	code := fleet.Worst(results)
 	if code == exitcode.OK {
 		code = exitcode.Error
 	}
+	say(r.g, r.stderr, slog.LevelError, verdict, "exit_code", code)
 	return exitcode.With(code, nil)
 }
 
@@ -458,6 +459,10 @@ func (r *fleetRun) printErrors(results []fleet.Result) {
 		if res.OK() || res.Outcome == fleet.NotStarted || res.Outcome == fleet.Skipped || res.Reason == "" {
 			continue
 		}
+		if r.g.LogFormat == "json" {
+			slog.Error(res.Reason, "name", res.Name, "config", res.Config, "exit_code", res.ExitCode)
+			continue
+		}
 		fmt.Fprintf(r.stderr, "doppio: %s (%s): %s\n", res.Name, res.Config, res.Reason)
 	}
 }
@@ -499,15 +504,29 @@ func (r *fleetRun) summary(results []fleet.Result, verdict string) {
 	_ = gh.AppendSummary(md.String())
 }
 
+// say writes one of the run's own lines on stderr: "doppio: msg", or with
+// --log-format json a record of level with attrs, so that stderr stays
+// parseable as it does for one service.
+func say(g *Globals, w io.Writer, level slog.Level, msg string, attrs ...any) {
+	if msg == "" {
+		return
+	}
+	if g.LogFormat == "json" {
+		slog.Log(context.Background(), level, msg, attrs...)
+		return
+	}
+	fmt.Fprintf(w, "doppio: %s\n", msg)
+}
+
 // listedErrors prints each of a joined error's errors as a paragraph of
 // its own and returns exit 1 without a message of its own.
-func listedErrors(w io.Writer, err error) error {
+func listedErrors(g *Globals, err error) error {
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) {
 		return err
 	}
 	for _, e := range joined.Unwrap() {
-		printError(w, e)
+		say(g, g.Stderr, slog.LevelError, errorParagraph(e), "exit_code", exitcode.Error)
 	}
 	return exitcode.With(exitcode.Error, nil)
 }
