@@ -81,7 +81,11 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 		}
 		all := len(sel.Entries)
 		sel = sel.Split(sh)
-		say(g, g.Stderr, slog.LevelInfo, fmt.Sprintf("shard %d/%d: %d of %d services: %s", sh.Index, sh.Count, len(sel.Entries), all, strings.Join(sel.Names(), ", ")), "shard", g.Shard)
+		names := strings.Join(sel.Names(), ", ")
+		if names == "" {
+			names = "none" // a matrix wider than the fleet: nothing to do here
+		}
+		say(g, g.Stderr, slog.LevelInfo, fmt.Sprintf("shard %d/%d: %d of %d services: %s", sh.Index, sh.Count, len(sel.Entries), all, names), "shard", g.Shard)
 	}
 	r := &fleetRun{g: g, cmd: cmd, sel: sel, stderr: &lockedWriter{w: g.Stderr}}
 	defer r.close()
