@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -102,6 +103,11 @@ type fleetRun struct {
 	projects []*render.Project
 	out      []bytes.Buffer // each service's stdout
 
+	// summaries, for a read-only command in GitHub Actions, holds each
+	// service's step summary file (diff, verify): the run appends them to
+	// its own in selection order, each under the service's name.
+	summaries string
+
 	mu      sync.Mutex
 	clients map[string]*awsapi.Clients
 	ecs     map[*awsapi.Clients]deploy.ECSAPI
@@ -173,6 +179,12 @@ func (r *fleetRun) run() error {
 		return r.refuse(errs)
 	}
 
+	if !changes && g.GitHub().Enabled {
+		if dir, err := os.MkdirTemp("", "doppio-summaries-"); err == nil {
+			r.summaries = dir
+			defer os.RemoveAll(dir)
+		}
+	}
 	if width, ok := terminalWidth(g); ok && g.LogFormat != "json" {
 		r.live = newFleetLive(g.Stderr, width, time.Now, fmt.Sprintf("%s · %d services", g.command, n), r.sel.Names())
 		r.stderr = r.live
@@ -207,6 +219,8 @@ func (r *fleetRun) run() error {
 	r.printErrors(results)
 	if table {
 		r.summary(results, "")
+	} else {
+		r.readOnlySummary(results)
 	}
 	if code := fleet.Worst(results); code != exitcode.OK {
 		return exitcode.With(code, nil)
@@ -243,13 +257,62 @@ func (r *fleetRun) forService(i int, stdout io.Writer) *Globals {
 	c.project = r.projects[i]
 	c.Stdout, c.rawStdout = stdout, stdout
 	c.Stderr, c.rawStderr = r.stderr, r.stderr // not a terminal: no live block per service
-	c.gh = &ghactions.Step{}
+	c.gh = r.serviceStep(i)
 	c.progress = nil
 	c.wrapECS = r.ecsFor
 	c.outcomes = nil
 	c.row = nil
 	c.resultJSON = false
 	return &c
+}
+
+// serviceStep is the GitHub Actions step one service's command writes to:
+// none, except for a read-only command on a runner, whose annotations go
+// out as they come and whose summary is kept for readOnlySummary. Step
+// outputs describe one service, so a run over several sets none.
+func (r *fleetRun) serviceStep(i int) *ghactions.Step {
+	if r.summaries == "" {
+		return &ghactions.Step{}
+	}
+	run := r.g.GitHub()
+	return &ghactions.Step{
+		Enabled: true, Out: run.Out, Workspace: run.Workspace, Dir: run.Dir, Secrets: run.Secrets,
+		SummaryPath: filepath.Join(r.summaries, fmt.Sprintf("%d.md", i)),
+		Title:       fmt.Sprintf("%s: %s", run.Title, r.sel.Entries[i].Name),
+	}
+}
+
+// readOnlySummary appends, for a read-only command on a runner, each
+// service's own step summary under its name, and annotates the services
+// that ended in an error (a check that found NG annotated itself).
+func (r *fleetRun) readOnlySummary(results []fleet.Result) {
+	if r.summaries == "" {
+		return
+	}
+	gh := r.g.GitHub()
+	_ = gh.MaskSecrets()
+	md := &ghactions.Markdown{}
+	sections := 0
+	for i, res := range results {
+		own, _ := os.ReadFile(filepath.Join(r.summaries, fmt.Sprintf("%d.md", i)))
+		failed := res.ExitCode == exitcode.Error && res.Reason != ""
+		if len(own) == 0 && !failed {
+			continue // status, render: nothing of their own to show
+		}
+		sections++
+		md.Heading(2, fmt.Sprintf("%s (%s)", res.Name, res.Config))
+		if len(own) > 0 {
+			md.Text(string(own))
+		} else {
+			md.Text(fmt.Sprintf("❌ %s: %s", res.Outcome, res.Reason))
+		}
+		if failed {
+			_ = gh.AnnotateTitled(ghactions.LevelError, fmt.Sprintf("doppio %s: %s %s", r.g.command, res.Name, res.Outcome), "", 0, 0, res.Reason)
+		}
+	}
+	if sections > 0 {
+		_ = gh.AppendSummary(md.String())
+	}
 }
 
 // refuse reports a planning failure: every error, each naming its
