@@ -161,6 +161,7 @@ func (r *fleetRun) run() error {
 	// Load every project, then (for a command that changes services)
 	// plan every one: nothing changes anywhere unless all are sound.
 	errs := fleet.Each(g.Context, n, g.Parallel, func(ctx context.Context, i int) error {
+		ctx = r.logScope(ctx, i)
 		p, err := render.Load(ctx, render.Options{
 			ConfigPath: r.sel.Entries[i].Config, ExtStr: g.ExtStr, ExtCode: g.ExtCode,
 			AssumeRoleARN: g.AssumeRoleARN, Version: g.BinaryVersion, Timeout: g.Timeout,
@@ -235,7 +236,7 @@ func (r *fleetRun) runOne(ctx context.Context, i int, planErr error) fleet.Resul
 	}
 	var got *deploy.Outcome
 	sg := r.forService(i, &r.out[i])
-	sg.Context = ctx
+	sg.Context = r.logScope(ctx, i)
 	sg.outcomes = func(o *deploy.Outcome) { got = o }
 	if r.live != nil {
 		r.live.set(i, "started")
@@ -254,6 +255,7 @@ func (r *fleetRun) runOne(ctx context.Context, i int, planErr error) fleet.Resul
 // the run's shared ECS client.
 func (r *fleetRun) forService(i int, stdout io.Writer) *Globals {
 	c := *r.g
+	c.Context = r.logScope(c.Context, i)
 	c.project = r.projects[i]
 	c.Stdout, c.rawStdout = stdout, stdout
 	c.Stderr, c.rawStderr = r.stderr, r.stderr // not a terminal: no live block per service
@@ -264,6 +266,17 @@ func (r *fleetRun) forService(i int, stdout io.Writer) *Globals {
 	c.row = nil
 	c.resultJSON = false
 	return &c
+}
+
+// logScope marks ctx as service i's: its log records name it, as its
+// progress lines do.
+func (r *fleetRun) logScope(ctx context.Context, i int) context.Context {
+	e := r.sel.Entries[i]
+	service := e.Service
+	if service == "" {
+		service = e.Name // a task definition family's config
+	}
+	return withLogScope(ctx, e.Cluster, service)
 }
 
 // serviceStep is the GitHub Actions step one service's command writes to:
