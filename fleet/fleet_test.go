@@ -175,6 +175,9 @@ func TestSelectGlobsFileAndErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "matches no file") {
 		t.Errorf("want every problem, got %v", err)
 	}
+	if _, err := Select(SelectOptions{Configs: []string{filepath.Join(dir, "**", "ecspresso.yml")}}); err == nil || !strings.Contains(err.Error(), "** (any depth) is not supported") {
+		t.Errorf("a ** pattern: got %v", err)
+	}
 	for _, empty := range []string{"", "# nothing yet\n"} {
 		os.WriteFile(fleetFile, []byte(empty), 0o644)
 		if _, err = Select(SelectOptions{File: fleetFile}); err == nil || !strings.Contains(err.Error(), "no services (expected services:") {

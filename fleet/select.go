@@ -144,6 +144,12 @@ func Select(opts SelectOptions) (*Selection, error) {
 		if !IsPattern(pattern) {
 			return []string{pattern}
 		}
+		if strings.Contains(pattern, "**") {
+			// filepath.Glob takes ** as *: one level, silently fewer configs
+			// than a user of other globs expects.
+			errs = append(errs, fmt.Errorf("%s: %q: ** (any depth) is not supported; use one * per directory level, e.g. services/*/ecspresso.yml", from, pattern))
+			return nil
+		}
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: bad pattern %q: %w", from, pattern, err))
