@@ -239,6 +239,16 @@ func TestSelectMergesRepeatedConfigs(t *testing.T) {
 	if strings.Join(got.Names(), ",") != "frontend,api,db" || strings.Join(got.Entries[0].After, ",") != "api,db" {
 		t.Errorf("with --config first: %+v", got.Entries)
 	}
+	// A glob's after: is for the configs it adds: "every other service
+	// after db", not db after itself.
+	os.WriteFile(fleetFile, []byte("services:\n  - config: db/ecspresso.yml\n  - config: '*/ecspresso.yml'\n    after: [db]\n"), 0o644)
+	got, err = Select(SelectOptions{File: fleetFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Names(), ",") != "db,api,web" || len(got.Entries[0].After) != 0 || got.Entries[1].After[0] != "db" || got.Entries[2].After[0] != "db" {
+		t.Errorf("glob after an entry: %+v", got.Entries)
+	}
 	os.WriteFile(fleetFile, []byte("services:\n  - config: web/ecspresso.yml\n    name: frontend\n  - config: web/ecspresso.yml\n    name: www\n"), 0o644)
 	_, err = Select(SelectOptions{File: fleetFile})
 	if err == nil || !strings.Contains(err.Error(), `named both "frontend" and "www"`) {

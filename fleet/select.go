@@ -106,13 +106,17 @@ func Select(opts SelectOptions) (*Selection, error) {
 		name   string
 		after  []string
 		from   string // where the entry was given, for errors
+		glob   bool   // matched by a pattern rather than named
 	}
 	var raws []raw
 	var errs []error
 	seen := map[string]int{} // absolute path -> index in raws
 	// add keeps a config selected twice as one entry, at its first place,
-	// with what every mention says of it: a glob listed before an entry
-	// that orders (after:) or names the same config must not drop that.
+	// with what every mention naming it says of it: a glob listed before an
+	// entry that orders (after:) or names the same config must not drop
+	// that. A glob's own after: is for the configs it adds, not for those
+	// selected before it ("- config: migrate/..." then "- config: '*/...',
+	// after: [migrate]" is every other service after migrate).
 	add := func(r raw) {
 		abs, err := filepath.Abs(r.config)
 		if err != nil {
@@ -122,6 +126,9 @@ func Select(opts SelectOptions) (*Selection, error) {
 		if !dup {
 			seen[abs] = len(raws)
 			raws = append(raws, r)
+			return
+		}
+		if r.glob {
 			return
 		}
 		first := &raws[j]
@@ -163,7 +170,7 @@ func Select(opts SelectOptions) (*Selection, error) {
 	}
 	for _, c := range opts.Configs {
 		for _, p := range expand(c, "--config") {
-			add(raw{config: p, from: "--config " + c})
+			add(raw{config: p, from: "--config " + c, glob: IsPattern(c)})
 		}
 	}
 	if opts.File != "" {
@@ -188,7 +195,7 @@ func Select(opts SelectOptions) (*Selection, error) {
 				continue
 			}
 			for _, m := range ms {
-				add(raw{config: m, name: fe.Name, after: fe.After, from: from})
+				add(raw{config: m, name: fe.Name, after: fe.After, from: from, glob: IsPattern(p)})
 			}
 		}
 	}
