@@ -272,7 +272,7 @@ func (r *LiveReader) namespaceName(ctx context.Context, arn string) (string, boo
 		if errors.As(err, &ae) {
 			switch ae.ErrorCode() {
 			case "NamespaceNotFound", "AccessDeniedException", "AccessDenied":
-				slog.Warn("cannot name the Service Connect namespace; comparing its ARN", "namespace", arn, "error", ae.ErrorMessage(), "code", ae.ErrorCode())
+				slog.WarnContext(ctx, "cannot name the Service Connect namespace; comparing its ARN", "namespace", arn, "error", ae.ErrorMessage(), "code", ae.ErrorCode())
 				return "", false, nil
 			}
 		}

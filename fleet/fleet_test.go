@@ -175,6 +175,15 @@ func TestSelectGlobsFileAndErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "matches no file") {
 		t.Errorf("want every problem, got %v", err)
 	}
+	if _, err := Select(SelectOptions{Configs: []string{filepath.Join(dir, "**", "ecspresso.yml")}}); err == nil || !strings.Contains(err.Error(), "** (any depth) is not supported") {
+		t.Errorf("a ** pattern: got %v", err)
+	}
+	for _, empty := range []string{"", "# nothing yet\n"} {
+		os.WriteFile(fleetFile, []byte(empty), 0o644)
+		if _, err = Select(SelectOptions{File: fleetFile}); err == nil || !strings.Contains(err.Error(), "no services (expected services:") {
+			t.Errorf("empty fleet file %q: got %v", empty, err)
+		}
+	}
 	if Requested([]string{"ecspresso.yml"}, "", "") || !Requested([]string{"a/*.yml"}, "", "") || !Requested(nil, "f.yml", "") {
 		t.Error("Requested")
 	}
@@ -199,5 +208,50 @@ func TestApplyAndEachSurvivePanics(t *testing.T) {
 	})
 	if errs[0] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "bang") {
 		t.Errorf("errs %v", errs)
+	}
+}
+
+// A config selected twice is one service, and what either mention says
+// of it holds: an after: (or name:) given after a glob that already matched
+// the config is not dropped.
+func TestSelectMergesRepeatedConfigs(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range []string{"api", "web", "db"} {
+		writeConfig(t, dir, s)
+	}
+	fleetFile := filepath.Join(dir, DefaultFile)
+	os.WriteFile(fleetFile, []byte("services:\n  - config: '*/ecspresso.yml'\n  - config: web/ecspresso.yml\n    name: frontend\n    after: [api]\n  - config: web/ecspresso.yml\n    after: [db, api]\n"), 0o644)
+	got, err := Select(SelectOptions{File: fleetFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Names(), ",") != "api,db,frontend" {
+		t.Errorf("names %v, want api,db,frontend", got.Names())
+	}
+	if after := got.Entries[2].After; strings.Join(after, ",") != "api,db" {
+		t.Errorf("frontend after %v, want [api db]", after)
+	}
+	// --config before the fleet file: the file's after: still holds.
+	got, err = Select(SelectOptions{Configs: []string{filepath.Join(dir, "web", "ecspresso.yml")}, File: fleetFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Names(), ",") != "frontend,api,db" || strings.Join(got.Entries[0].After, ",") != "api,db" {
+		t.Errorf("with --config first: %+v", got.Entries)
+	}
+	// A glob's after: is for the configs it adds: "every other service
+	// after db", not db after itself.
+	os.WriteFile(fleetFile, []byte("services:\n  - config: db/ecspresso.yml\n  - config: '*/ecspresso.yml'\n    after: [db]\n"), 0o644)
+	got, err = Select(SelectOptions{File: fleetFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Names(), ",") != "db,api,web" || len(got.Entries[0].After) != 0 || got.Entries[1].After[0] != "db" || got.Entries[2].After[0] != "db" {
+		t.Errorf("glob after an entry: %+v", got.Entries)
+	}
+	os.WriteFile(fleetFile, []byte("services:\n  - config: web/ecspresso.yml\n    name: frontend\n  - config: web/ecspresso.yml\n    name: www\n"), 0o644)
+	_, err = Select(SelectOptions{File: fleetFile})
+	if err == nil || !strings.Contains(err.Error(), `named both "frontend" and "www"`) {
+		t.Errorf("two names for one config: got %v", err)
 	}
 }

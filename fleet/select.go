@@ -9,8 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,21 +106,56 @@ func Select(opts SelectOptions) (*Selection, error) {
 		name   string
 		after  []string
 		from   string // where the entry was given, for errors
+		glob   bool   // matched by a pattern rather than named
 	}
 	var raws []raw
 	var errs []error
-	seen := map[string]bool{}
+	seen := map[string]int{} // absolute path -> index in raws
+	// add keeps a config selected twice as one entry, at its first place,
+	// with what every mention naming it says of it: a glob listed before an
+	// entry that orders (after:) or names the same config must not drop
+	// that. A glob's own after: is for the configs it adds, not for those
+	// selected before it ("- config: migrate/..." then "- config: '*/...',
+	// after: [migrate]" is every other service after migrate).
 	add := func(r raw) {
 		abs, err := filepath.Abs(r.config)
-		if err == nil && seen[abs] {
+		if err != nil {
+			abs = r.config
+		}
+		j, dup := seen[abs]
+		if !dup {
+			seen[abs] = len(raws)
+			raws = append(raws, r)
 			return
 		}
-		seen[abs] = true
-		raws = append(raws, r)
+		if r.glob {
+			return
+		}
+		first := &raws[j]
+		switch {
+		case r.name == "" || r.name == first.name:
+		case first.name == "":
+			first.name = r.name
+		default:
+			errs = append(errs, fmt.Errorf("%s: %s is named both %q and %q (%s): give it one name", r.from, r.config, first.name, r.name, first.from))
+		}
+		// The matches of one glob share their entry's after: slice.
+		first.after = slices.Clone(first.after)
+		for _, a := range r.after {
+			if !slices.Contains(first.after, a) {
+				first.after = append(first.after, a)
+			}
+		}
 	}
 	expand := func(pattern, from string) []string {
 		if !IsPattern(pattern) {
 			return []string{pattern}
+		}
+		if strings.Contains(pattern, "**") {
+			// filepath.Glob takes ** as *: one level, silently fewer configs
+			// than a user of other globs expects.
+			errs = append(errs, fmt.Errorf("%s: %q: ** (any depth) is not supported; use one * per directory level, e.g. services/*/ecspresso.yml", from, pattern))
+			return nil
 		}
 		m, err := filepath.Glob(pattern)
 		if err != nil {
@@ -133,7 +170,7 @@ func Select(opts SelectOptions) (*Selection, error) {
 	}
 	for _, c := range opts.Configs {
 		for _, p := range expand(c, "--config") {
-			add(raw{config: p, from: "--config " + c})
+			add(raw{config: p, from: "--config " + c, glob: IsPattern(c)})
 		}
 	}
 	if opts.File != "" {
@@ -158,7 +195,7 @@ func Select(opts SelectOptions) (*Selection, error) {
 				continue
 			}
 			for _, m := range ms {
-				add(raw{config: m, name: fe.Name, after: fe.After, from: from})
+				add(raw{config: m, name: fe.Name, after: fe.After, from: from, glob: IsPattern(p)})
 			}
 		}
 	}
@@ -216,7 +253,9 @@ func readFile(p string) ([]fileEntry, error) {
 		return nil, fmt.Errorf("fleet file: %w", err)
 	}
 	var f fileFormat
-	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.Strict()).Decode(&f); err != nil {
+	// An empty file (or one of comments only) decodes as io.EOF: it is a
+	// file without services, not a read error.
+	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.Strict()).Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("fleet file %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if len(f.Services) == 0 {

@@ -157,7 +157,7 @@ func (a *awsLookups) maskParameterHistory(ctx context.Context, name string) {
 		if err != nil {
 			if ctx.Err() == nil {
 				a.historyWarned.Do(func() {
-					slog.Warn("cannot read earlier versions of a SecureString parameter: only its current value is masked", "name", name, "error", err)
+					slog.WarnContext(ctx, "cannot read earlier versions of a SecureString parameter: only its current value is masked", "name", name, "error", err)
 				})
 			}
 			return
@@ -192,7 +192,7 @@ func (a *awsLookups) maskSecretVersions(ctx context.Context, arn string) {
 				continue // no rotation yet
 			}
 			a.versionsWarned.Do(func() {
-				slog.Warn("cannot read a secret's values to mask them where they appear in plain text", "secret", arn, "error", err)
+				slog.WarnContext(ctx, "cannot read a secret's values to mask them where they appear in plain text", "secret", arn, "error", err)
 			})
 			return
 		}

@@ -211,7 +211,7 @@ func (l *loadState) readState(ctx context.Context, spec Spec, label string) (*st
 		if !optional {
 			return nil, fmt.Errorf("%s: read terraform state from %s: %w", label, where, err)
 		}
-		slog.Warn("terraform state is unreadable; continuing with an empty state because optional is true",
+		slog.WarnContext(ctx, "terraform state is unreadable; continuing with an empty state because optional is true",
 			"plugin", label, "state", where, "error", err)
 		tf = tfstate.Empty()
 	} else {

@@ -55,7 +55,7 @@ func TestServeSeedPrintEnvAndStop(t *testing.T) {
 	ready := make(chan *awsemu.Emulator, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"--addr", "127.0.0.1:0", "--seed", seed, "--speed", "50", "--request-log", reqLog}, &stdout, &stderr, stop, ready)
+		done <- run([]string{"--addr", "127.0.0.1:0", "--seed", seed, "--speed", "50", "--request-log", reqLog, "-v"}, &stdout, &stderr, stop, ready)
 	}()
 	var e *awsemu.Emulator
 	select {
@@ -94,6 +94,10 @@ func TestServeSeedPrintEnvAndStop(t *testing.T) {
 	stop <- syscall.SIGTERM
 	if code := <-done; code != 0 {
 		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	// -v: a line per request on stderr
+	if !strings.Contains(stderr.String(), "service=SSM operation=GetParameter status=200") {
+		t.Errorf("-v logged no request line: %s", stderr.String())
 	}
 	b, err := os.ReadFile(reqLog)
 	if err != nil {

@@ -349,7 +349,7 @@ func (g *Globals) UseColor() bool {
 // that does not render is a warning: the command still shows what runs.
 func learnSecrets(ctx context.Context, p *render.Project) {
 	if err := p.LearnSecrets(ctx); err != nil && ctx.Err() == nil {
-		slog.Warn("the local definitions do not render, so secrets their lookups would resolve may not be masked in this output", "error", err.Error())
+		slog.WarnContext(ctx, "the local definitions do not render, so secrets their lookups would resolve may not be masked in this output", "error", err.Error())
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -33,11 +34,24 @@ type DeployCmd struct {
 	OnConflict           string `help:"When another deployment is in progress: wait for it to end first, or fail." enum:"wait,fail" default:"wait"`
 	RollbackEvents       string `help:"CodeDeploy services: the events that roll the deployment back (comma-separated DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST); empty: the deployment group's own auto-rollback configuration." placeholder:"EVENTS"`
 	Verify               bool   `help:"Run verify's checks first: any NG stops the deploy (exit 3) before a change is made; over several services, before any of them changes."`
-	Output               string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
+	Output               string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services; not with --dry-run)." enum:"text,json" default:"text"`
 }
 
 // Run deploys and maps the outcome to the exit code: 0 completed, 3 failed
 // or rolled back, 4 timed out, 1 error.
+// Validate runs when the flags are parsed, before anything is read.
+func (c *DeployCmd) Validate() error { return dryRunOutput(c.DryRun, c.Output) }
+
+// dryRunOutput refuses --output json with --dry-run: the result document
+// describes a change, and a dry run prints its diff and plan as text, so
+// stdout would not parse as the flag promises.
+func dryRunOutput(dryRun bool, output string) error {
+	if dryRun && output == "json" {
+		return errors.New("--output json is the result of a change; --dry-run changes nothing and prints its plan as text: use one of them")
+	}
+	return nil
+}
+
 func (c *DeployCmd) Run(g *Globals) error {
 	g.resultJSON = c.Output == "json"
 	opts, err := c.options()

@@ -100,15 +100,15 @@ func movedTags(g *Globals, p *render.Project, jsonOut bool) ([]deploy.MovedTag, 
 	check := deploy.TagCheck{ECS: p.Clients.ECS, ECR: func(region string) deploy.ECRImagesAPI { return p.Clients.ECRIn(region) }}
 	moved, problems, err := check.MovedTags(g.Context, p.Config.Cluster, p.Config.Service)
 	if err != nil {
-		slog.Warn("moved tag check: " + err.Error())
+		slog.WarnContext(g.Context, "moved tag check: "+err.Error())
 		return nil, nil
 	}
 	for _, pr := range problems {
-		slog.Warn("moved tag check: " + pr)
+		slog.WarnContext(g.Context, "moved tag check: "+pr)
 	}
 	for _, m := range moved {
 		if jsonOut {
-			slog.Warn(m.String(), "container", m.Container, "tasks", m.Tasks)
+			slog.WarnContext(g.Context, m.String(), "container", m.Container, "tasks", m.Tasks)
 			continue
 		}
 		line := fmt.Sprintf("~ %s (container %s, %d running task(s)); doppio deploy --force-new-deployment rolls it out\n", m, m.Container, m.Tasks)

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -71,7 +73,7 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 	}
 	sel, err := fleet.Select(fleet.SelectOptions{Configs: g.Config, File: file, ExtStr: g.ExtStr, ExtCode: g.ExtCode, Context: g.Context})
 	if err != nil {
-		return listedErrors(g.Stderr, err)
+		return listedErrors(g, err)
 	}
 	if g.Shard != "" {
 		sh, err := fleet.ParseShard(g.Shard)
@@ -80,7 +82,11 @@ func runFleet(g *Globals, kctx *kong.Context) error {
 		}
 		all := len(sel.Entries)
 		sel = sel.Split(sh)
-		fmt.Fprintf(g.Stderr, "doppio: shard %d/%d: %d of %d services: %s\n", sh.Index, sh.Count, len(sel.Entries), all, strings.Join(sel.Names(), ", "))
+		names := strings.Join(sel.Names(), ", ")
+		if names == "" {
+			names = "none" // a matrix wider than the fleet: nothing to do here
+		}
+		say(g, g.Stderr, slog.LevelInfo, fmt.Sprintf("shard %d/%d: %d of %d services: %s", sh.Index, sh.Count, len(sel.Entries), all, names), "shard", g.Shard)
 	}
 	r := &fleetRun{g: g, cmd: cmd, sel: sel, stderr: &lockedWriter{w: g.Stderr}}
 	defer r.close()
@@ -96,6 +102,11 @@ type fleetRun struct {
 	live     *fleetLive // nil off a terminal
 	projects []*render.Project
 	out      []bytes.Buffer // each service's stdout
+
+	// summaries, for a read-only command in GitHub Actions, holds each
+	// service's step summary file (diff, verify): the run appends them to
+	// its own in selection order, each under the service's name.
+	summaries string
 
 	mu      sync.Mutex
 	clients map[string]*awsapi.Clients
@@ -150,6 +161,7 @@ func (r *fleetRun) run() error {
 	// Load every project, then (for a command that changes services)
 	// plan every one: nothing changes anywhere unless all are sound.
 	errs := fleet.Each(g.Context, n, g.Parallel, func(ctx context.Context, i int) error {
+		ctx = r.logScope(ctx, i)
 		p, err := render.Load(ctx, render.Options{
 			ConfigPath: r.sel.Entries[i].Config, ExtStr: g.ExtStr, ExtCode: g.ExtCode,
 			AssumeRoleARN: g.AssumeRoleARN, Version: g.BinaryVersion, Timeout: g.Timeout,
@@ -168,6 +180,12 @@ func (r *fleetRun) run() error {
 		return r.refuse(errs)
 	}
 
+	if !changes && g.GitHub().Enabled {
+		if dir, err := os.MkdirTemp("", "doppio-summaries-"); err == nil {
+			r.summaries = dir
+			defer os.RemoveAll(dir)
+		}
+	}
 	if width, ok := terminalWidth(g); ok && g.LogFormat != "json" {
 		r.live = newFleetLive(g.Stderr, width, time.Now, fmt.Sprintf("%s · %d services", g.command, n), r.sel.Names())
 		r.stderr = r.live
@@ -201,7 +219,9 @@ func (r *fleetRun) run() error {
 	}
 	r.printErrors(results)
 	if table {
-		r.summary(results)
+		r.summary(results, "")
+	} else {
+		r.readOnlySummary(results)
 	}
 	if code := fleet.Worst(results); code != exitcode.OK {
 		return exitcode.With(code, nil)
@@ -216,7 +236,7 @@ func (r *fleetRun) runOne(ctx context.Context, i int, planErr error) fleet.Resul
 	}
 	var got *deploy.Outcome
 	sg := r.forService(i, &r.out[i])
-	sg.Context = ctx
+	sg.Context = r.logScope(ctx, i)
 	sg.outcomes = func(o *deploy.Outcome) { got = o }
 	if r.live != nil {
 		r.live.set(i, "started")
@@ -235,16 +255,77 @@ func (r *fleetRun) runOne(ctx context.Context, i int, planErr error) fleet.Resul
 // the run's shared ECS client.
 func (r *fleetRun) forService(i int, stdout io.Writer) *Globals {
 	c := *r.g
+	c.Context = r.logScope(c.Context, i)
 	c.project = r.projects[i]
 	c.Stdout, c.rawStdout = stdout, stdout
 	c.Stderr, c.rawStderr = r.stderr, r.stderr // not a terminal: no live block per service
-	c.gh = &ghactions.Step{}
+	c.gh = r.serviceStep(i)
 	c.progress = nil
 	c.wrapECS = r.ecsFor
 	c.outcomes = nil
 	c.row = nil
 	c.resultJSON = false
 	return &c
+}
+
+// logScope marks ctx as service i's: its log records name it, as its
+// progress lines do.
+func (r *fleetRun) logScope(ctx context.Context, i int) context.Context {
+	e := r.sel.Entries[i]
+	service := e.Service
+	if service == "" {
+		service = e.Name // a task definition family's config
+	}
+	return withLogScope(ctx, e.Cluster, service)
+}
+
+// serviceStep is the GitHub Actions step one service's command writes to:
+// none, except for a read-only command on a runner, whose annotations go
+// out as they come and whose summary is kept for readOnlySummary. Step
+// outputs describe one service, so a run over several sets none.
+func (r *fleetRun) serviceStep(i int) *ghactions.Step {
+	if r.summaries == "" {
+		return &ghactions.Step{}
+	}
+	run := r.g.GitHub()
+	return &ghactions.Step{
+		Enabled: true, Out: run.Out, Workspace: run.Workspace, Dir: run.Dir, Secrets: run.Secrets,
+		SummaryPath: filepath.Join(r.summaries, fmt.Sprintf("%d.md", i)),
+		Title:       fmt.Sprintf("%s: %s", run.Title, r.sel.Entries[i].Name),
+	}
+}
+
+// readOnlySummary appends, for a read-only command on a runner, each
+// service's own step summary under its name, and annotates the services
+// that ended in an error (a check that found NG annotated itself).
+func (r *fleetRun) readOnlySummary(results []fleet.Result) {
+	if r.summaries == "" {
+		return
+	}
+	gh := r.g.GitHub()
+	_ = gh.MaskSecrets()
+	md := &ghactions.Markdown{}
+	sections := 0
+	for i, res := range results {
+		own, _ := os.ReadFile(filepath.Join(r.summaries, fmt.Sprintf("%d.md", i)))
+		failed := res.ExitCode == exitcode.Error && res.Reason != ""
+		if len(own) == 0 && !failed {
+			continue // status, render: nothing of their own to show
+		}
+		sections++
+		md.Heading(2, fmt.Sprintf("%s (%s)", res.Name, res.Config))
+		if len(own) > 0 {
+			md.Text(string(own))
+		} else {
+			md.Text(fmt.Sprintf("❌ %s: %s", res.Outcome, res.Reason))
+		}
+		if failed {
+			_ = gh.AnnotateTitled(ghactions.LevelError, fmt.Sprintf("doppio %s: %s %s", r.g.command, res.Name, res.Outcome), "", 0, 0, res.Reason)
+		}
+	}
+	if sections > 0 {
+		_ = gh.AppendSummary(md.String())
+	}
 }
 
 // refuse reports a planning failure: every error, each naming its
@@ -254,7 +335,9 @@ func (r *fleetRun) refuse(errs []error) error {
 	bad := 0
 	for i, err := range errs {
 		e := r.sel.Entries[i]
-		results[i] = fleet.Result{Name: e.Name, Config: e.Config, Cluster: e.Cluster, Service: e.Service, Outcome: fleet.NotStarted, Reason: "not started: another service's input is bad"}
+		// Not started is not succeeded (exit code 1, as a skipped service),
+		// though it does not count towards the run's exit code.
+		results[i] = fleet.Result{Name: e.Name, Config: e.Config, Cluster: e.Cluster, Service: e.Service, Outcome: fleet.NotStarted, ExitCode: exitcode.Error, Reason: "not started: another service's input is bad"}
 		if err != nil {
 			bad++
 			results[i].Outcome, results[i].ExitCode, results[i].Reason = fleet.Invalid, exitcode.Of(err), errorParagraph(err)
@@ -264,12 +347,13 @@ func (r *fleetRun) refuse(errs []error) error {
 		return err
 	}
 	r.printErrors(results)
-	r.summary(results)
-	fmt.Fprintf(r.stderr, "doppio: %d of %d services failed planning: nothing was changed\n", bad, len(errs))
+	verdict := fmt.Sprintf("%d of %d services failed planning: nothing was changed", bad, len(errs))
+	r.summary(results, verdict)
 	code := fleet.Worst(results)
 	if code == exitcode.OK {
 		code = exitcode.Error
 	}
+	say(r.g, r.stderr, slog.LevelError, verdict, "exit_code", code)
 	return exitcode.With(code, nil)
 }
 
@@ -455,13 +539,18 @@ func (r *fleetRun) printErrors(results []fleet.Result) {
 		if res.OK() || res.Outcome == fleet.NotStarted || res.Outcome == fleet.Skipped || res.Reason == "" {
 			continue
 		}
+		if r.g.LogFormat == "json" {
+			slog.Error(res.Reason, "name", res.Name, "config", res.Config, "exit_code", res.ExitCode)
+			continue
+		}
 		fmt.Fprintf(r.stderr, "doppio: %s (%s): %s\n", res.Name, res.Config, res.Reason)
 	}
 }
 
-// summary writes the result table to the GitHub step summary, each
-// failure's explanation folded under it, and annotates the failures.
-func (r *fleetRun) summary(results []fleet.Result) {
+// summary writes the result table to the GitHub step summary under a
+// heading saying how many services succeeded (or verdict), each failure's
+// explanation folded under it, and annotates the failures.
+func (r *fleetRun) summary(results []fleet.Result, verdict string) {
 	gh := r.g.GitHub()
 	if !gh.Enabled {
 		return
@@ -475,8 +564,11 @@ func (r *fleetRun) summary(results []fleet.Result) {
 			ok++
 		}
 	}
+	if verdict == "" {
+		verdict = fmt.Sprintf("%d of %d services succeeded", ok, len(results))
+	}
 	md := (&ghactions.Markdown{}).
-		Heading(2, fmt.Sprintf("doppio %s: %d of %d services succeeded", r.g.command, ok, len(results))).
+		Heading(2, fmt.Sprintf("doppio %s: %s", r.g.command, verdict)).
 		Table(tableHeader, rows)
 	for _, res := range results {
 		if res.OK() || res.Outcome == fleet.NotStarted {
@@ -492,15 +584,29 @@ func (r *fleetRun) summary(results []fleet.Result) {
 	_ = gh.AppendSummary(md.String())
 }
 
+// say writes one of the run's own lines on stderr: "doppio: msg", or with
+// --log-format json a record of level with attrs, so that stderr stays
+// parseable as it does for one service.
+func say(g *Globals, w io.Writer, level slog.Level, msg string, attrs ...any) {
+	if msg == "" {
+		return
+	}
+	if g.LogFormat == "json" {
+		slog.Log(context.Background(), level, msg, attrs...)
+		return
+	}
+	fmt.Fprintf(w, "doppio: %s\n", msg)
+}
+
 // listedErrors prints each of a joined error's errors as a paragraph of
 // its own and returns exit 1 without a message of its own.
-func listedErrors(w io.Writer, err error) error {
+func listedErrors(g *Globals, err error) error {
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) {
 		return err
 	}
 	for _, e := range joined.Unwrap() {
-		printError(w, e)
+		say(g, g.Stderr, slog.LevelError, errorParagraph(e), "exit_code", exitcode.Error)
 	}
 	return exitcode.With(exitcode.Error, nil)
 }

@@ -18,7 +18,7 @@ func setupLogging(w io.Writer, format string, debug bool) {
 	}
 	var h slog.Handler
 	if format == "json" {
-		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+		h = scopedJSON{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}
 	} else {
 		h = &lineHandler{mu: &sync.Mutex{}, w: w, level: level}
 	}
@@ -38,12 +38,15 @@ type lineHandler struct {
 
 func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
-func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+func (h *lineHandler) Handle(ctx context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString(r.Time.Format(stamp))
 	b.WriteString(" [")
 	b.WriteString(r.Level.String())
 	b.WriteString("] ")
+	if sc, ok := logScopeOf(ctx); ok {
+		b.WriteString(sc.String() + ": ")
+	}
 	b.WriteString(r.Message)
 	b.WriteString(h.attrs)
 	r.Attrs(func(a slog.Attr) bool {
@@ -96,3 +99,51 @@ func appendAttr(b *strings.Builder, prefix string, a slog.Attr) {
 	}
 	b.WriteString(v)
 }
+
+// logScope names the service a log record is about when several run in one
+// process: set on the context of each service's command, it prefixes a text
+// record as the progress lines are ("demo/web: ..."), and adds cluster and
+// service to a JSON one. Records logged with the context (slog.WarnContext)
+// carry it; a run over one service has none.
+type logScope struct{ cluster, service string }
+
+type logScopeKey struct{}
+
+func (s logScope) String() string {
+	if s.cluster == "" {
+		return s.service
+	}
+	return s.cluster + "/" + s.service
+}
+
+func withLogScope(ctx context.Context, cluster, service string) context.Context {
+	return context.WithValue(ctx, logScopeKey{}, logScope{cluster: cluster, service: service})
+}
+
+func logScopeOf(ctx context.Context) (logScope, bool) {
+	if ctx == nil {
+		return logScope{}, false
+	}
+	s, ok := ctx.Value(logScopeKey{}).(logScope)
+	return s, ok && s.service != ""
+}
+
+// scopedJSON adds the record's logScope to a JSON handler's records.
+type scopedJSON struct{ slog.Handler }
+
+func (h scopedJSON) Handle(ctx context.Context, r slog.Record) error {
+	if sc, ok := logScopeOf(ctx); ok {
+		r = r.Clone()
+		if sc.cluster != "" {
+			r.AddAttrs(slog.String("cluster", sc.cluster))
+		}
+		r.AddAttrs(slog.String("service", sc.service))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h scopedJSON) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return scopedJSON{h.Handler.WithAttrs(attrs)}
+}
+
+func (h scopedJSON) WithGroup(name string) slog.Handler { return scopedJSON{h.Handler.WithGroup(name)} }

@@ -54,3 +54,24 @@ func TestLogRecordsNeutralizedOnGitHub(t *testing.T) {
 		t.Fatalf("log record not written to the run's stderr: %q", errOut.String())
 	}
 }
+
+// A record logged with a service's context (one of several in a run) names
+// it as the progress lines do: a prefix in text, cluster and service in JSON.
+func TestLogRecordsNameTheirService(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	ctx := withLogScope(context.Background(), "demo", "web")
+	var buf bytes.Buffer
+	setupLogging(&buf, "text", false)
+	slog.WarnContext(ctx, "moved tag check: no access", "image", "app:latest")
+	slog.WarnContext(context.Background(), "no service")
+	if !regexp.MustCompile(`\[WARN\] demo/web: moved tag check: no access image=app:latest\n.*\[WARN\] no service\n$`).MatchString(buf.String()) {
+		t.Errorf("text:\n%s", buf.String())
+	}
+	buf.Reset()
+	setupLogging(&buf, "json", false)
+	slog.With("k", "v").WarnContext(ctx, "moved tag check: no access")
+	if !strings.Contains(buf.String(), `"msg":"moved tag check: no access","k":"v","cluster":"demo","service":"web"}`) {
+		t.Errorf("json:\n%s", buf.String())
+	}
+}

@@ -28,6 +28,9 @@ type progressReporter struct {
 	w    io.Writer
 	json bool
 	now  func() time.Time
+	// started is when the command began reporting: a CI log's waiting
+	// lines say the time elapsed since, as the live view's ticking clock does.
+	started time.Time
 	// scope ("demo/web") names the cluster and service on every line, so
 	// the logs of several services deploying in one job stay apart.
 	scope   string
@@ -51,7 +54,7 @@ type progressReporter struct {
 }
 
 func newProgressReporter(g *Globals) *progressReporter {
-	r := &progressReporter{w: g.Stderr, json: g.LogFormat == "json", now: time.Now}
+	r := &progressReporter{w: g.Stderr, json: g.LogFormat == "json", now: time.Now, started: time.Now()}
 	g.progress = r
 	if p := g.project; p != nil && p.Config != nil {
 		r.cluster, r.service = p.Config.Cluster, p.Config.Service
@@ -178,7 +181,7 @@ func (r *progressReporter) Report(e deploy.Event) {
 			r.drawLive()
 			return
 		}
-		lines = []string{r.line(at, "INFO", "waiting for "+e.Message)}
+		lines = []string{r.line(at, "INFO", fmt.Sprintf("waiting for %s; %s elapsed", e.Message, elapsed(r.now().Sub(r.started))))}
 	case deploy.EventProgress:
 		if live {
 			r.live.deployments = e.Deployments

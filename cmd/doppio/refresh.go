@@ -13,11 +13,14 @@ import (
 type RefreshCmd struct {
 	DryRun    bool   `help:"Print what would be done; make no mutating AWS call."`
 	Wait      bool   `help:"Wait for the new deployment to end (--no-wait: return once ECS accepted it)." negatable:"" default:"true"`
-	Output    string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
+	Output    string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services; not with --dry-run)." enum:"text,json" default:"text"`
 	WaitUntil string `help:"What ends the wait: deployed (the rollout is COMPLETED on our task definition), stable (one deployment, running == desired), ecs:<STAGE> (a BLUE_GREEN, LINEAR or CANARY deployment reached that lifecycle stage, e.g. ecs:BAKE_TIME) or paused (a PAUSE lifecycle hook waits to be continued)." default:"deployed" placeholder:"deployed|stable|ecs:<STAGE>|paused"`
 }
 
 // Run forces a new deployment; exit codes as deploy.
+// Validate runs when the flags are parsed, before anything is read.
+func (c *RefreshCmd) Validate() error { return dryRunOutput(c.DryRun, c.Output) }
+
 func (c *RefreshCmd) Run(g *Globals) error {
 	g.resultJSON = c.Output == "json"
 	opts, err := c.options()

@@ -15,10 +15,13 @@ type RollbackCmd struct {
 	Wait                     bool   `help:"Wait for the rollback to end (--no-wait: return once ECS accepted it; nothing is deregistered)." negatable:"" default:"true"`
 	WaitUntil                string `help:"What ends the wait: stable (ecspresso's default: one deployment, running == desired) or deployed (the rollback deployment is COMPLETED)." enum:"deployed,stable" default:"stable"`
 	RollbackEvents           string `help:"CodeDeploy services: the auto-rollback events of the deployment a rollback after success creates (comma-separated DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST)." placeholder:"EVENTS"`
-	Output                   string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
+	Output                   string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services; not with --dry-run)." enum:"text,json" default:"text"`
 }
 
 // Run rolls back; exit codes as deploy.
+// Validate runs when the flags are parsed, before anything is read.
+func (c *RollbackCmd) Validate() error { return dryRunOutput(c.DryRun, c.Output) }
+
 func (c *RollbackCmd) Run(g *Globals) error {
 	g.resultJSON = c.Output == "json"
 	p, err := g.LoadProject()

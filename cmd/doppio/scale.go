@@ -17,10 +17,13 @@ type ScaleCmd struct {
 	ResumeAutoScaling  bool   `help:"Resume the service's auto scaling."`
 	AutoScalingMin     *int32 `help:"Set the auto scaling minimum capacity." placeholder:"N"`
 	AutoScalingMax     *int32 `help:"Set the auto scaling maximum capacity." placeholder:"N"`
-	Output             string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services)." enum:"text,json" default:"text"`
+	Output             string `help:"Format of the result on stdout: text, or json (the result table's rows, as for several services; not with --dry-run)." enum:"text,json" default:"text"`
 }
 
 // Run scales; exit codes as deploy.
+// Validate runs when the flags are parsed, before anything is read.
+func (c *ScaleCmd) Validate() error { return dryRunOutput(c.DryRun, c.Output) }
+
 func (c *ScaleCmd) Run(g *Globals) error {
 	g.resultJSON = c.Output == "json"
 	opts, err := c.options()

@@ -287,3 +287,37 @@ func TestAWSCLICloudMap(t *testing.T) {
 		t.Fatalf("ecs create-service = %v", out)
 	}
 }
+
+// A user's own setup reads and sets a target group's deregistration delay
+// (how long the emulator drains a load-balanced service's old tasks) with
+// the AWS CLI, as against ELB: 300 s by default, 0-3600 accepted.
+func TestAWSCLITargetGroupDeregistrationDelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one Python start per command")
+	}
+	e := startEmulator(t, Options{})
+	cli := newCLIRunner(t, e)
+	tg := dig(cli.run("elbv2", "create-target-group", "--name", "web", "--protocol", "HTTP", "--port", "80", "--vpc-id", "vpc-made-up", "--target-type", "ip"),
+		"TargetGroups", 0, "TargetGroupArn").(string)
+	delay := func(out map[string]any) any {
+		attrs, _ := dig(out, "Attributes").([]any)
+		for _, a := range attrs {
+			if dig(a, "Key") == "deregistration_delay.timeout_seconds" {
+				return dig(a, "Value")
+			}
+		}
+		return nil
+	}
+	if got := delay(cli.run("elbv2", "describe-target-group-attributes", "--target-group-arn", tg)); got != "300" {
+		t.Fatalf("default deregistration delay %v, want 300", got)
+	}
+	if got := delay(cli.run("elbv2", "modify-target-group-attributes", "--target-group-arn", tg, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=30")); got != "30" {
+		t.Fatalf("modify answered a delay of %v, want 30", got)
+	}
+	if got := delay(cli.run("elbv2", "describe-target-group-attributes", "--target-group-arn", tg)); got != "30" {
+		t.Fatalf("deregistration delay after modify %v, want 30", got)
+	}
+	if _, stderr, err := cli.try("elbv2", "modify-target-group-attributes", "--target-group-arn", tg, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=4000"); err == nil || !strings.Contains(stderr, "ValidationError") {
+		t.Fatalf("a delay of 4000 s: err %v, stderr %s", err, stderr)
+	}
+}

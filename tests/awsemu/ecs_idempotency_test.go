@@ -107,6 +107,22 @@ func TestStallFaultHangsUntilTheClientGivesUp(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want the client's deadline, got %v", err)
 	}
+	// Once the client hung up, the request log has the call, as every
+	// request the emulator saw (polled: the server notices the hang-up on
+	// its own connection goroutine).
+	logged := func() bool {
+		for _, r := range f.e.Log.All() {
+			if r.Operation == "ListClusters" && r.ErrorCode == "(stalled)" {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(5 * time.Second); !logged(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled call is not in the request log: %+v", f.e.Log.All())
+		}
+	}
 	f.e.SetFault("ECS.ListClusters", Fault{})
 	if _, err := f.c.ListClusters(f.ctx, &ecs.ListClustersInput{}); err != nil {
 		t.Fatal(err)

@@ -80,6 +80,7 @@ func New(opts Options) *Emulator {
 		opts.AccountID = "123456789012"
 	}
 	srv := core.NewServer(opts.Clock, opts.Seed)
+	srv.Log.Logger = opts.Logger
 	e := &Emulator{opts: opts, clock: opts.Clock, Log: srv.Log, core: srv}
 	srv.Identify = e.callerOf
 	e.registerServices()

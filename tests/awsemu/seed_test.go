@@ -34,8 +34,11 @@ func TestLoadAndApplySeedFile(t *testing.T) {
 	if !e.LogGroupExists("/ecs/app") {
 		t.Error("log group missing")
 	}
-	if e.TargetGroupARN("app-tg") == "" {
+	if arn := e.TargetGroupARN("app-tg"); arn == "" {
 		t.Error("target group missing")
+	} else if g := e.services.elb.groups[arn]; g.attrs["deregistration_delay.timeout_seconds"] != "30" || g.attrs["stickiness.enabled"] != "false" {
+		// the seed's attributes override ELB's defaults, the others stay
+		t.Errorf("target group attributes = %v, want the seed's deregistration delay 30", g.attrs)
 	}
 	if _, ok := e.ScalableTarget("ecs", "service/demo/app", "ecs:service:DesiredCount"); !ok {
 		t.Error("scalable target missing")

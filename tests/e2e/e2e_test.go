@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -125,6 +127,7 @@ func TestScripts(t *testing.T) {
 			"wfsafe":    cmdWorkflowSafe,
 			"samecall":  cmdSameCall,
 			"repeat":    cmdRepeat,
+			"jsondoc":   cmdJSONDoc,
 		},
 	})
 }
@@ -294,6 +297,22 @@ func cmdReqlog(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer f.Close()
 	ts.Check(emulator(ts).Log.WriteJSONLines(f))
+}
+
+// jsondoc FILE: FILE (e.g. `cp stdout out.json`) is exactly one JSON
+// document, as a program reading doppio's --output json decodes it.
+func cmdJSONDoc(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jsondoc FILE")
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(ts.ReadFile(args[0]))))
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		ts.Fatalf("%s: not JSON: %v", args[0], err)
+	}
+	if dec.More() {
+		ts.Fatalf("%s: more than one JSON document", args[0])
+	}
 }
 
 // repeat FILE N [PREFIX] LINE [SUFFIX]: write PREFIX, then N lines of LINE

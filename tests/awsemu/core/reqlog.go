@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type Request struct {
 
 // RequestLog records every request the emulator sees.
 type RequestLog struct {
+	// Logger, when set, gets a debug line per request (awsemu -v).
+	Logger *slog.Logger
+
 	mu   sync.Mutex
 	reqs []Request
 }
@@ -38,6 +42,9 @@ func (l *RequestLog) Add(r Request) {
 	l.mu.Lock()
 	l.reqs = append(l.reqs, r)
 	l.mu.Unlock()
+	if l.Logger != nil {
+		l.Logger.Debug("request", "service", r.Service, "operation", r.Operation, "status", r.Status, "errorCode", r.ErrorCode, "mutating", r.Mutating)
+	}
 }
 
 // All returns a copy of every request so far.

@@ -138,6 +138,11 @@ func (s *Server) ApplyFaults(w http.ResponseWriter, r *http.Request, service, op
 	switch {
 	case v.stall:
 		// Hold the request until the client gives up or the server closes.
+		// The body is read first: net/http watches the connection for the
+		// client's hang-up (and cancels the context) only once the body is
+		// consumed; otherwise the call would stay open, and out of the
+		// request log, until the server closes.
+		_, _ = io.Copy(io.Discard, r.Body)
 		<-r.Context().Done()
 		return v, true, &APIError{Code: "(stalled)", Status: 0}
 	case v.drop:
