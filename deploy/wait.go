@@ -293,6 +293,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	}
 	rep.Report(Waiting(waitingFor(t, want.until)))
 	sched := newSchedule(w.intervals())
+	// Our own change's answer: the deployment in it began after we asked.
+	sched.fromChange = t.Service != nil
+	sched.readStarts = func(ours *ecstypes.Deployment) time.Duration { return w.taskStarts(ctx, ours) }
 	var (
 		lastProgress string
 		lastWaiting  string
