@@ -76,14 +76,13 @@ type schedule struct {
 	// timestamps in its answers prove it (never negative: in doubt, wake early).
 	offset time.Duration
 	// rate is how many seconds the service's clock advances in one of ours,
-	// when its answers prove it clearly faster (an emulator run at --speed);
-	// 0: as fast as ours. It needs a known point of the service's clock:
-	// anchor, the creation of our deployment, which our own change caused
-	// (fromChange), so it happened before anchorAt, our time of the first
-	// answer.
+	// when the Date of successive answers proves it clearly faster (an
+	// emulator run at --speed); 0: as fast as ours. anchor is the first
+	// answer's Date, anchorAt our time when it came.
 	rate             float64
 	anchor, anchorAt time.Time
-	fromChange       bool
+	// rateRead: a Date came rateAfter or more after the first.
+	rateRead bool
 
 	phase      string
 	phaseSince time.Time // our time of the first poll in the phase
@@ -126,13 +125,9 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 	if svc == nil {
 		return
 	}
-	var newest time.Time
 	seen := func(t time.Time) {
 		if !t.IsZero() && t.Sub(now) > s.offset {
 			s.offset = t.Sub(now)
-		}
-		if t.After(newest) {
-			newest = t
 		}
 	}
 	for _, d := range svc.Deployments {
@@ -159,55 +154,51 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 			s.drainFrom = at
 		}
 	}
-	s.observeRate(now, ours, newest)
 }
 
-// Below minRate the service's clock is taken to run as ours: the time
-// between our change and the first answer (the call's latency, tagging)
-// makes a normal clock look faster by that much over the first seconds,
-// and rateAfter of ours must have passed since.
+// Below minRate the service's clock is taken to run as ours: an answer's
+// Date has whole seconds, and rateAfter of ours must have passed since the
+// first one.
 const (
 	minRate   = 2.0
 	rateAfter = 4 * time.Second
 )
 
-// observeRate bounds the service clock's rate from below with the newest
-// timestamp of an answer: it ran at least from our deployment's creation to
-// that timestamp while ours ran from the first answer to now. The largest
-// bound counts.
-func (s *schedule) observeRate(now time.Time, ours *ecstypes.Deployment, newest time.Time) {
-	if !s.fromChange || ours == nil || ours.CreatedAt == nil {
+// served takes the Date of an answer read at now (zero when it had none):
+// like the timestamps in it, it bounds the service's clock from below, and
+// against the first answer's Date it bounds the clock's rate from below, as
+// the service's clock ran at least from that second to this one, less one
+// for the rounding, while ours ran from then to now. The largest bound
+// counts.
+func (s *schedule) served(now, date time.Time) {
+	if date.IsZero() {
 		return
 	}
+	if d := date.Sub(now); d > s.offset {
+		s.offset = d
+	}
 	if s.anchorAt.IsZero() {
-		// Only a deployment the change created is newer than all else in
-		// its answer; one that changed nothing but a count (scale) may be
-		// days old.
-		if newest.Sub(*ours.CreatedAt) > time.Second {
-			s.fromChange = false
-			return
-		}
-		s.anchor, s.anchorAt = *ours.CreatedAt, now
+		s.anchor, s.anchorAt = date, now
 		return
 	}
 	el := now.Sub(s.anchorAt)
-	if el < rateAfter || !newest.After(s.anchor) {
+	if el < rateAfter {
 		return
 	}
-	if r := float64(newest.Sub(s.anchor)) / float64(el); r >= minRate && r > s.rate {
+	s.rateRead = true
+	if r := float64(date.Sub(s.anchor)-time.Second) / float64(el); r >= minRate && r > s.rate {
 		s.rate = r
 	}
 }
 
-// serverAt is the service's time at our time t, as far as it is known.
+// serverAt is the service's time at our time t, as far as it is known: on
+// a clock that runs faster, from the rate (an offset seen now would put past
+// moments too late); else ours plus the offset.
 func (s *schedule) serverAt(t time.Time) time.Time {
-	at := t.Add(s.offset)
 	if s.rate > 0 && !t.IsZero() {
-		if r := s.anchor.Add(time.Duration(float64(t.Sub(s.anchorAt)) * s.rate)); r.After(at) {
-			at = r
-		}
+		return s.anchor.Add(time.Duration(float64(t.Sub(s.anchorAt)) * s.rate))
 	}
-	return at
+	return t.Add(s.offset)
 }
 
 // ours is our time of the service's time at, seen from our now.
@@ -252,6 +243,11 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 		if wake, end, ok := s.drainWake(now); ok && wake > s.lo {
 			p.delay = wake
 			p.waitingFor = fmt.Sprintf("old tasks to drain (deregistration delay %s, until about %s)", s.drain, s.ours(end, now).Local().Format("15:04:05"))
+			if !s.anchorAt.IsZero() && !s.rateRead {
+				// One dated answer only: whether the service's clock runs
+				// faster shows rateAfter after it, before the long sleep.
+				p.delay = min(p.delay, max(s.lo, s.anchorAt.Add(rateAfter).Sub(now)))
+			}
 			break
 		}
 		p.delay = s.dueInterval(now.Sub(s.dueSince(now)))

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -396,52 +397,110 @@ func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
 }
 
 // An emulator run at --speed 20 drains a 300 s delay in 15 s of ours: the
-// waiter sees from successive answers that the service's clock runs faster
-// (the newest timestamp against our deployment's creation) and bounds the
-// drain's sleep by that rate. A clock that is only ahead, a wait that did
-// not cause the deployment (`doppio wait`) and a change that created none
-// (scale) keep the service's time as ours.
+// waiter sees from the Date of successive answers that the service's clock
+// runs faster and bounds the drain's sleep by that rate, even though
+// nothing in the answers changed since the drain began. A clock that is
+// only ahead, and answers without a Date, keep the service's time as ours.
 func TestScheduleBoundsADrainByAFasterServerClock(t *testing.T) {
 	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s0 := t0.Add(time.Hour) // the service's clock is also an hour ahead
-	run := func(speed float64, fromChange bool, created time.Time) (*schedule, plan) {
+	run := func(speed float64, dated bool) (*schedule, plan) {
 		s := newSchedule(time.Second, 5*time.Second, false)
-		s.drain, s.fromChange = 300*time.Second, fromChange
-		server := func(ours time.Duration) time.Time { return s0.Add(time.Duration(float64(ours) * speed)) }
+		s.drain = 300 * time.Second
+		date := func(ours time.Duration) time.Time {
+			if !dated {
+				return time.Time{}
+			}
+			return s0.Add(time.Duration(float64(ours) * speed)).Truncate(time.Second)
+		}
 		first := rolloutService(0, 2, true)
-		first.Deployments[0].CreatedAt, first.Deployments[0].UpdatedAt = aws.Time(created), aws.Time(server(0))
+		first.Deployments[0].CreatedAt = aws.Time(s0)
+		s.served(t0, date(0))
 		s.observe(t0, first, want)
 		s.next(t0, first, want)
-		// 5 s of ours later our tasks run and the old ones began draining
-		// just before the answer.
-		now, drainAt := t0.Add(5*time.Second), server(5*time.Second).Add(-time.Duration(speed*float64(100*time.Millisecond)))
+		// 5 s of ours later: our tasks run, and the old ones began
+		// draining 3 s of the service's after our deployment began.
+		now, drainAt := t0.Add(5*time.Second), s0.Add(3*time.Second)
 		draining := rolloutService(2, 0, true)
-		draining.Deployments[0].CreatedAt, draining.Deployments[0].UpdatedAt = aws.Time(created), aws.Time(drainAt)
+		draining.Deployments[0].CreatedAt = aws.Time(s0)
 		draining.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(drainAt), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+		s.served(now, date(5*time.Second))
 		s.observe(now, draining, want)
 		return s, s.next(now, draining, want)
 	}
-	s, p := run(20, true, s0)
-	rate := 4.9 * 20 / 5 // the newest timestamp is 98 s of the service's past 100
-	if wantDelay := time.Duration(float64(300*time.Second)/rate) - s.margin(); p.delay != wantDelay || s.rate != rate {
-		t.Fatalf("speed 20: rate %.2f, %+v; want rate %.2f and a sleep of %s", s.rate, p, rate, wantDelay)
+	s, p := run(20, true)
+	rate := 99.0 / 5                                       // 100 s of the service's, less the Date's rounding, in 5 s
+	left := time.Duration(float64(204*time.Second) / rate) // from 99 s, the rate's bound, to the drain's end at 303 s
+	if p.delay != left-s.margin() || s.rate != rate {
+		t.Fatalf("speed 20: rate %.2f, %+v; want rate %.2f and a sleep of %s", s.rate, p, rate, left-s.margin())
 	}
-	if !strings.Contains(p.waitingFor, t0.Add(5*time.Second+time.Duration(float64(300*time.Second)/rate)).Local().Format("15:04:05")) {
-		t.Errorf("speed 20: %q does not name our time of the drain's end", p.waitingFor)
+	if end := t0.Add(5*time.Second + left).Local().Format("15:04:05"); !strings.Contains(p.waitingFor, end) {
+		t.Errorf("speed 20: %q does not name our time of the drain's end, %s", p.waitingFor, end)
+	}
+	// With one dated answer only, the drain's sleep ends when a second
+	// can tell the rate.
+	one := newSchedule(time.Second, 5*time.Second, false)
+	one.drain = 300 * time.Second
+	draining := rolloutService(2, 0, true)
+	draining.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+	one.served(t0.Add(time.Second), t0.Add(time.Second))
+	one.observe(t0.Add(time.Second), draining, want)
+	if p := one.next(t0.Add(time.Second), draining, want); p.delay != rateAfter || !strings.Contains(p.waitingFor, "deregistration delay 5m0s") {
+		t.Errorf("one dated answer: %+v, want a sleep until rateAfter after it", p)
 	}
 	for _, c := range []struct {
-		name       string
-		speed      float64
-		fromChange bool
-		created    time.Time
-	}{
-		{"ahead only", 1, true, s0},
-		{"doppio wait", 20, false, s0},
-		{"scale", 20, true, s0.Add(-72 * time.Hour)},
-	} {
-		if s, p := run(c.speed, c.fromChange, c.created); s.rate != 0 || p.delay < 280*time.Second {
-			t.Errorf("%s: rate %.2f, %+v; want the service's time taken as ours (a sleep of nearly 300 s)", c.name, s.rate, p)
+		name  string
+		speed float64
+		dated bool
+	}{{"ahead only", 1, true}, {"no Date", 20, false}} {
+		if s, p := run(c.speed, c.dated); s.rate != 0 || p.delay < 290*time.Second {
+			t.Errorf("%s: rate %.2f, %+v; want the service's time taken as ours (a sleep of nearly the 297 s left)", c.name, s.rate, p)
 		}
+	}
+}
+
+// fastServer is the waiter's clock against an emulator run at --speed: a
+// second of ours is speed seconds of the emulator's.
+type fastServer struct {
+	mu    sync.Mutex
+	emu   *awsemu.ManualClock
+	ours  time.Time
+	speed float64
+}
+
+func (f *fastServer) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ours
+}
+
+func (f *fastServer) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.ours = f.ours.Add(d)
+	f.emu.Advance(time.Duration(float64(d) * f.speed))
+	f.mu.Unlock()
+	return nil
+}
+
+// Against an emulator at --speed 20 a 300 s deregistration delay lasts 15 s
+// of ours: the deploy returns within seconds of that, not after 300 s.
+func TestDeployAgainstAFasterServerClock(t *testing.T) {
+	clock := awsemu.NewManualClock(time.Time{})
+	sd := serviceDef(2, true)
+	f := newFixtureWith(t, clock, sd, 300*time.Second)
+	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	t.Setenv(PollIntervalEnv, "")
+	fast := &fastServer{emu: clock, ours: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), speed: 20}
+	f.d.Clock = fast
+	start, began := fast.Now(), clock.Now()
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if took, rollout := fast.Now().Sub(start), completedAt(t, f.emu).Sub(began); took > rollout/20+5*time.Second {
+		t.Errorf("the deploy took %s of ours for a rollout of %s of the server's (%s of ours at speed 20)", took, rollout, rollout/20)
 	}
 }
