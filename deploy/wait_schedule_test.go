@@ -441,6 +441,28 @@ func TestScheduleBoundsADrainByAFasterServerClock(t *testing.T) {
 	if end := t0.Add(5*time.Second + left).Local().Format("15:04:05"); !strings.Contains(p.waitingFor, end) {
 		t.Errorf("speed 20: %q does not name our time of the drain's end, %s", p.waitingFor, end)
 	}
+	// While the new tasks start, the intervals that follow from the drain
+	// (up to 4/5 of it) are of the service's clock too: 12 s of ours.
+	starting := newSchedule(time.Second, 5*time.Second, false)
+	starting.drain = 300 * time.Second
+	starting.served(t0, s0)
+	starting.next(t0, rolloutService(0, 2, true), want)
+	starting.served(t0.Add(5*time.Second), s0.Add(101*time.Second)) // rate 20
+	if p := starting.next(t0.Add(30*time.Second), rolloutService(0, 2, true), want); starting.rate != 20 || p.delay != 12*time.Second {
+		t.Errorf("starting at speed 20: rate %.2f, %+v; want 4/5 of the drain on our clock, 12 s", starting.rate, p)
+	}
+
+	// A start planned from the previous rollout (10 min of the service's
+	// clock, 30 s of ours): a third of the 25 s left after 5 s.
+	planned := newSchedule(time.Second, 5*time.Second, false)
+	planned.prior = 10 * time.Minute
+	planned.served(t0, s0)
+	planned.next(t0, rolloutService(0, 2, true), want)
+	planned.served(t0.Add(5*time.Second), s0.Add(101*time.Second))
+	if p := planned.next(t0.Add(5*time.Second), rolloutService(0, 2, true), want); p.delay != 25*time.Second/3 {
+		t.Errorf("planned start at speed 20: %+v, want a third of the 25 s left", p)
+	}
+
 	// With one dated answer only, the drain's sleep ends when a second
 	// can tell the rate.
 	one := newSchedule(time.Second, 5*time.Second, false)
