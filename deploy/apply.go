@@ -28,16 +28,12 @@ func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionI
 	family := aws.ToString(in.Family)
 	td, err := atMostOnce(ctx, d, "register task definition "+family,
 		func() (*ecstypes.TaskDefinition, bool) {
-			arn, err := d.findIdentical(ctx, in, "", ig)
-			if err != nil || arn == "" {
+			same, err := d.identicalRevision(ctx, in, "", ig)
+			if err != nil || same == nil {
 				return nil, false
 			}
-			out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
-			if err != nil {
-				return nil, false
-			}
-			d.info("the interrupted registration had succeeded: using %s", shortTD(arn))
-			return out.TaskDefinition, true
+			d.info("the interrupted registration had succeeded: using %s", shortTD(aws.ToString(same.TaskDefinition.TaskDefinitionArn)))
+			return same.TaskDefinition, true
 		},
 		func() (*ecstypes.TaskDefinition, error) {
 			out, err := d.ECS.RegisterTaskDefinition(ctx, in, throttleOnly)

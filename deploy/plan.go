@@ -123,9 +123,12 @@ type Plan struct {
 	rollbackEvents       []cdtypes.AutoRollbackEvent
 
 	taskDefInput *ecs.RegisterTaskDefinitionInput
-	create       *ecs.CreateServiceInput
-	update       *ecs.UpdateServiceInput
-	live         *ecstypes.Service
+	// selected is the revision --revision or --latest-task-definition chose,
+	// as read while planning: validation needs no second read.
+	selected *ecstypes.TaskDefinition
+	create   *ecs.CreateServiceInput
+	update   *ecs.UpdateServiceInput
+	live     *ecstypes.Service
 }
 
 // NoChange tells whether applying the plan would change nothing.
@@ -351,13 +354,13 @@ func (d *Deployer) planTaskDefinition(ctx context.Context, spec *Spec, opts Opti
 		if err != nil {
 			return fmt.Errorf("task definition %s (--revision): %w", ref, err)
 		}
-		p.TaskDefinitionAction, p.TaskDefinitionARN = TDSelect, aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+		p.TaskDefinitionAction, p.TaskDefinitionARN, p.selected = TDSelect, aws.ToString(td.TaskDefinition.TaskDefinitionArn), td.TaskDefinition
 	case opts.LatestTaskDefinition || (opts.SkipTaskDefinition && p.CurrentTaskDefinition == ""):
 		td, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(family)})
 		if err != nil {
 			return fmt.Errorf("newest revision of task definition family %s: %w", family, err)
 		}
-		p.TaskDefinitionAction, p.TaskDefinitionARN = TDSelect, aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+		p.TaskDefinitionAction, p.TaskDefinitionARN, p.selected = TDSelect, aws.ToString(td.TaskDefinition.TaskDefinitionArn), td.TaskDefinition
 	case opts.SkipTaskDefinition:
 		p.TaskDefinitionAction, p.TaskDefinitionARN = TDKeep, p.CurrentTaskDefinition
 	default:
@@ -377,40 +380,81 @@ func (d *Deployer) planTaskDefinition(ctx context.Context, spec *Spec, opts Opti
 // findIdentical returns the ARN of an ACTIVE revision identical to in: the
 // family's newest, the one the service runs, then a few older ones.
 func (d *Deployer) findIdentical(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, current string, ig normalize.Ignore) (string, error) {
+	out, err := d.identicalRevision(ctx, in, current, ig)
+	if err != nil || out == nil {
+		return "", err
+	}
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
+}
+
+// identicalRevision is findIdentical's answer as DescribeTaskDefinition gave
+// it (with tags), so that a caller needs no second read; nil when none is
+// identical.
+//
+// The older revisions compared are the newest ACTIVE ones below the
+// family's newest. They are read by number first (family:N-1, ...), which
+// needs no ListTaskDefinitions while they are ACTIVE, as they are unless
+// someone deregistered them; at the first one that is not, the family's list
+// says which are, as before.
+func (d *Deployer) identicalRevision(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, current string, ig normalize.Ignore) (*ecs.DescribeTaskDefinitionOutput, error) {
 	family := aws.ToString(in.Family)
 	checked := map[string]bool{}
-	check := func(ref string) (string, bool, error) {
-		out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+	// check reads ref: active tells whether it is an ACTIVE revision,
+	// same whether it is identical to in.
+	check := func(ref string) (out *ecs.DescribeTaskDefinitionOutput, active, same bool, err error) {
+		out, err = d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
 			TaskDefinition: aws.String(ref),
 			Include:        []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
 		})
 		if err != nil {
 			if isNotFound(err) {
-				return "", false, nil
+				return nil, false, false, nil
 			}
-			return "", false, fmt.Errorf("describe task definition %s: %w", ref, err)
+			return nil, false, false, fmt.Errorf("describe task definition %s: %w", ref, err)
 		}
 		td := out.TaskDefinition
-		arn := aws.ToString(td.TaskDefinitionArn)
-		checked[shortTD(arn)] = true
+		checked[shortTD(aws.ToString(td.TaskDefinitionArn))] = true
 		if td.Status != ecstypes.TaskDefinitionStatusActive {
-			return arn, false, nil
+			return out, false, false, nil
 		}
-		return arn, TaskDefinitionsEqual(in, td, out.Tags, ig), nil
+		return out, true, TaskDefinitionsEqual(in, td, out.Tags, ig), nil
 	}
-	newest, ok, err := check(family)
+	newest, _, ok, err := check(family)
 	if err != nil || ok {
 		return newest, err
 	}
-	if newest == "" {
-		return "", nil // a new family
+	if newest == nil {
+		return nil, nil // a new family
 	}
 	if current != "" && familyOf(current) == family && !checked[shortTD(current)] {
-		arn, ok, err := check(current)
+		out, _, ok, err := check(current)
 		if err != nil || ok {
-			return ifOK(arn, ok), err
+			return ifSame(out, ok), err
 		}
 	}
+	older := 0 // older revisions compared: reuseLookback-1 at most
+	for rev := newest.TaskDefinition.Revision - 1; rev > 0 && older < reuseLookback-1; rev-- {
+		ref := fmt.Sprintf("%s:%d", family, rev)
+		if checked[ref] {
+			continue
+		}
+		out, active, ok, err := check(ref)
+		if err != nil || ok {
+			return ifSame(out, ok), err
+		}
+		if !active {
+			return d.identicalListed(ctx, family, older, checked, check)
+		}
+		older++
+	}
+	return nil, nil
+}
+
+// identicalListed goes on with the family's newest ACTIVE revisions not
+// checked yet, as ListTaskDefinitions lists them, until reuseLookback-1
+// older ones are compared.
+func (d *Deployer) identicalListed(ctx context.Context, family string, older int, checked map[string]bool,
+	check func(string) (*ecs.DescribeTaskDefinitionOutput, bool, bool, error)) (*ecs.DescribeTaskDefinitionOutput, error) {
 	list, err := d.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
 		FamilyPrefix: aws.String(family),
 		Status:       ecstypes.TaskDefinitionStatusActive,
@@ -418,22 +462,28 @@ func (d *Deployer) findIdentical(ctx context.Context, in *ecs.RegisterTaskDefini
 		MaxResults:   aws.Int32(reuseLookback + 2),
 	})
 	if err != nil {
-		return "", fmt.Errorf("list task definitions of %s: %w", family, err)
+		return nil, fmt.Errorf("list task definitions of %s: %w", family, err)
 	}
-	tries := 0
 	for _, arn := range list.TaskDefinitionArns {
 		if familyOf(arn) != family || checked[shortTD(arn)] {
 			continue
 		}
-		if tries++; tries >= reuseLookback {
+		if older++; older >= reuseLookback {
 			break
 		}
-		got, ok, err := check(arn)
+		out, _, ok, err := check(arn)
 		if err != nil || ok {
-			return ifOK(got, ok), err
+			return ifSame(out, ok), err
 		}
 	}
-	return "", nil
+	return nil, nil
+}
+
+func ifSame(out *ecs.DescribeTaskDefinitionOutput, ok bool) *ecs.DescribeTaskDefinitionOutput {
+	if ok {
+		return out
+	}
+	return nil
 }
 
 func ifOK(s string, ok bool) string {

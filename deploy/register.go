@@ -28,20 +28,13 @@ func (d *Deployer) Register(ctx context.Context, in *ecs.RegisterTaskDefinitionI
 	if aws.ToString(in.Family) == "" {
 		return nil, fmt.Errorf("the task definition has no family")
 	}
-	arn, err := d.findIdentical(ctx, in, "", ig)
+	same, err := d.identicalRevision(ctx, in, "", ig)
 	if err != nil {
 		return nil, err
 	}
-	if arn != "" {
-		out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
-			TaskDefinition: aws.String(arn),
-			Include:        []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("describe task definition %s: %w", shortTD(arn), err)
-		}
-		d.info("task definition %s is identical to the rendered one: reusing it", shortTD(arn))
-		return &Registered{TaskDefinition: out.TaskDefinition, Tags: out.Tags, Reused: true}, nil
+	if same != nil {
+		d.info("task definition %s is identical to the rendered one: reusing it", shortTD(aws.ToString(same.TaskDefinition.TaskDefinitionArn)))
+		return &Registered{TaskDefinition: same.TaskDefinition, Tags: same.Tags, Reused: true}, nil
 	}
 	if dryRun {
 		d.info("task definition family %s: a new revision would be registered", aws.ToString(in.Family))

@@ -173,6 +173,9 @@ func (d *Deployer) taskDefinitionToDeploy(ctx context.Context, spec *Spec, p *Pl
 	if p.TaskDefinitionARN == "" {
 		return nil, "", nil
 	}
+	if td := p.selected; td != nil && aws.ToString(td.TaskDefinitionArn) == p.TaskDefinitionARN {
+		return &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: td.ContainerDefinitions}, shortTD(p.TaskDefinitionARN), nil
+	}
 	out, err := d.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(p.TaskDefinitionARN)})
 	if err != nil {
 		return nil, "", fmt.Errorf("describe task definition %s: %w", shortTD(p.TaskDefinitionARN), err)

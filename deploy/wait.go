@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -295,6 +296,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	sched := newSchedule(w.intervals())
 	// Polls served from shared rounds (wait_shared.go).
 	round, shared := sharedPollRound(w.ECS)
+	sched.readStarts = func(ours *ecstypes.Deployment) time.Duration { return w.taskStarts(ctx, ours) }
 	var (
 		lastProgress string
 		lastWaiting  string
@@ -310,19 +312,21 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	initial := t.Service
 	for {
 		var (
-			svc *ecstypes.Service
-			err error
-			p   plan
+			svc  *ecstypes.Service
+			date time.Time // the answer's Date: the service's clock
+			err  error
+			p    plan
 		)
 		if initial != nil {
 			svc, initial = initial, nil
 		} else {
-			svc, err = pollService(ctx, w.ECS, w.Cluster, w.Service)
+			svc, date, err = pollServiceDated(ctx, w.ECS, w.Cluster, w.Service)
 		}
 		if ctx.Err() != nil {
 			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
 		}
 		now := clk.Now()
+		sched.served(now, date)
 		if err != nil {
 			errs++
 			if errs >= maxConsecutiveErrors {
@@ -563,21 +567,29 @@ func latestServiceDeployment(ctx context.Context, api ECSAPI, cluster, service s
 	return &sds[0], nil
 }
 
-// describeService returns the service, or nil when ECS reports it MISSING.
+// pollService returns the service, or nil when ECS reports it MISSING.
 func pollService(ctx context.Context, api ECSAPI, cluster, service string) (*ecstypes.Service, error) {
+	svc, _, err := pollServiceDated(ctx, api, cluster, service)
+	return svc, err
+}
+
+// pollServiceDated is pollService with the answer's Date header, the
+// service's clock (zero when the answer had none).
+func pollServiceDated(ctx context.Context, api ECSAPI, cluster, service string) (*ecstypes.Service, time.Time, error) {
 	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{
 		Cluster:  aws.String(cluster),
 		Services: []string{service},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
+		return nil, time.Time{}, fmt.Errorf("describe service %s in cluster %s: %w", service, cluster, err)
 	}
+	date, _ := awsmiddleware.GetServerTime(out.ResultMetadata)
 	for i := range out.Services {
 		if aws.ToString(out.Services[i].ServiceName) == service || strings.HasSuffix(aws.ToString(out.Services[i].ServiceArn), "/"+service) {
-			return &out.Services[i], nil
+			return &out.Services[i], date, nil
 		}
 	}
-	return nil, nil
+	return nil, date, nil
 }
 
 // newEvents returns the events not seen yet, oldest first, and marks them.

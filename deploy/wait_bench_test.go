@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
@@ -46,7 +47,20 @@ type rolloutScenario struct {
 	// waiter can plan from; the exit latency target does not apply, the
 	// figure is reported.
 	slowStart bool
+	// forget pushes the previous rollout out of the service's last 100
+	// events before each deploy, as on a first deploy with doppio: the
+	// running tasks' start times are what is left to plan from.
+	forget bool
+	// fromZero scales the service to 0 before each deploy (and forgets):
+	// nothing tells how long a start takes.
+	fromZero bool
 }
+
+// overBudget: the first minute's blind polls (what a 10 s or 30 s rollout
+// needs to exit within 1.5 s) and the deploy's own calls already come to
+// about 25 before a long start is known to be long; these scenarios report
+// their calls (docs/performance.md) instead of failing on the target.
+func (s rolloutScenario) overBudget() bool { return s.forget || s.fromZero }
 
 func (s rolloutScenario) timings(rng *rand.Rand) awsemu.ECSTimings {
 	u := func(r [2]float64) time.Duration {
@@ -66,6 +80,8 @@ var rolloutScenarios = []rolloutScenario{
 	{name: "300s-drain", drain: 300 * time.Second, provision: [2]float64{5, 30}, pending: [2]float64{20, 60}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}},
 	{name: "15min-300s-drain", drain: 300 * time.Second, provision: [2]float64{60, 120}, pending: [2]float64{400, 470}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}},
 	{name: "8-10min-start-no-lb", provision: [2]float64{60, 120}, pending: [2]float64{420, 480}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}, slowStart: true},
+	{name: "8-10min-start-no-lb-first-deploy", provision: [2]float64{60, 120}, pending: [2]float64{420, 480}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}, slowStart: true, forget: true},
+	{name: "8-10min-start-no-lb-from-0", provision: [2]float64{60, 120}, pending: [2]float64{420, 480}, stop: [2]float64{0.5, 3}, steady: [2]float64{1, 3}, slowStart: true, fromZero: true},
 }
 
 // BenchmarkWaiterRollouts deploys 20 times per scenario against the
@@ -97,7 +113,7 @@ func runRolloutScenario(b *testing.B, sc rolloutScenario, deploys int) {
 	var latencies, rollouts []time.Duration
 	var calls []int
 	var busiest string
-	if sc.slowStart {
+	if sc.slowStart && !sc.fromZero {
 		// The service's history: one rollout of the same kind before.
 		emu.SetECSTimings(sc.timings(rng))
 		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:warm-up", nil), sd), Options{}); err != nil || out.Class != Completed {
@@ -106,6 +122,17 @@ func runRolloutScenario(b *testing.B, sc rolloutScenario, deploys int) {
 		clock.Advance(time.Minute)
 	}
 	for i := 0; i < deploys; i++ {
+		if sc.fromZero {
+			scaleToZero(b, f)
+			clock.Advance(time.Minute)
+		}
+		if sc.forget || sc.fromZero {
+			for range 100 {
+				if err := emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 		emu.SetECSTimings(sc.timings(rng))
 		mark := emu.Log.Len()
 		start := clock.Now()
@@ -149,8 +176,16 @@ func runRolloutScenario(b *testing.B, sc rolloutScenario, deploys int) {
 	if p95 > 1500*time.Millisecond && !sc.slowStart {
 		b.Errorf("%s: p95 exit latency %s > 1.5 s", sc.name, p95)
 	}
-	if maxCalls > 25 {
+	if maxCalls > 25 && !sc.overBudget() {
 		b.Errorf("%s: %d AWS calls for one deploy > 25", sc.name, maxCalls)
+	}
+}
+
+// scaleToZero sets the service's desired count to 0, as a user would.
+func scaleToZero(t testing.TB, f *fixture) {
+	t.Helper()
+	if _, err := f.d.ECS.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("demo"), Service: aws.String("web"), DesiredCount: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -41,9 +41,22 @@ const drainEvent = "has begun draining connections"
 // completed." service event.
 const completedEvent = "deployment completed."
 
-// longStart: a previous rollout at least this long makes the waiter plan
-// the start from it instead of backing off blindly.
+// longStart: a previous rollout (or a task start) at least this long makes
+// the waiter plan the start from it instead of backing off blindly.
 const longStart = 2 * time.Minute
+
+// learnAfter: when a start without a load balancer has lasted this long and
+// no previous rollout is known, the waiter reads once how long the service's
+// running tasks took to start (ListTasks + DescribeTasks). A rollout whose
+// tasks run sooner, as the 10 s and 30 s ones do, never pays the two calls;
+// a blind rollout that lasts longer costs over 25 calls already.
+const learnAfter = 45 * time.Second
+
+// blindBackoff: after the first minute of a start that nothing predicts,
+// the interval is this fraction of the time spent, so polls grow with the
+// log of the start's length; the exit may come up to that fraction of the
+// time spent after the tasks run.
+const blindBackoff = 4
 
 // schedule decides when the waiter polls next, from what the last answers
 // tell: a rollout that must first start tasks for minutes, then drain old
@@ -62,6 +75,14 @@ type schedule struct {
 	// offset is how far the service's clock is ahead of ours, as far as the
 	// timestamps in its answers prove it (never negative: in doubt, wake early).
 	offset time.Duration
+	// rate is how many seconds the service's clock advances in one of ours,
+	// when the Date of successive answers proves it clearly faster (an
+	// emulator run at --speed); 0: as fast as ours. anchor is the first
+	// answer's Date, anchorAt our time when it came.
+	rate             float64
+	anchor, anchorAt time.Time
+	// rateRead: a Date came rateAfter or more after the first.
+	rateRead bool
 
 	phase      string
 	phaseSince time.Time // our time of the first poll in the phase
@@ -73,6 +94,17 @@ type schedule struct {
 	// both in the first answer, so it costs no call. 0 when unknown.
 	prior     time.Duration
 	priorRead bool
+	// predictable: the rollout is a rolling one of the ECS controller, whose
+	// length is the start of its tasks and the stop of the old ones.
+	predictable bool
+	// started is how long the tasks of an earlier deployment that run now
+	// took to start (createdAt to startedAt), read once when no previous
+	// rollout is known and the start without a load balancer lasts
+	// (learnAfter); 0 when unknown.
+	started     time.Duration
+	startedRead bool
+	// readStarts reads started (Waiter.taskStarts); nil: never.
+	readStarts func(ours *ecstypes.Deployment) time.Duration
 }
 
 // plan is the next poll: when, and what the rollout is waiting for.
@@ -111,6 +143,7 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 		// A blue/green, linear or canary rollout's length holds bake times
 		// and traffic shifts, not the start of its tasks.
 		if !usesLifecycle(svc) && !want.until.needsLifecycle() && !externalController(svc) {
+			s.predictable = true
 			s.prior = priorRollout(svc, ours)
 		}
 	}
@@ -121,6 +154,64 @@ func (s *schedule) observe(now time.Time, svc *ecstypes.Service, want expectatio
 			s.drainFrom = at
 		}
 	}
+}
+
+// Below minRate the service's clock is taken to run as ours: an answer's
+// Date has whole seconds, and rateAfter of ours must have passed since the
+// first one.
+const (
+	minRate   = 2.0
+	rateAfter = 4 * time.Second
+)
+
+// served takes the Date of an answer read at now (zero when it had none):
+// like the timestamps in it, it bounds the service's clock from below, and
+// against the first answer's Date it bounds the clock's rate from below, as
+// the service's clock ran at least from that second to this one, less one
+// for the rounding, while ours ran from then to now. The largest bound
+// counts.
+func (s *schedule) served(now, date time.Time) {
+	if date.IsZero() {
+		return
+	}
+	if d := date.Sub(now); d > s.offset {
+		s.offset = d
+	}
+	if s.anchorAt.IsZero() {
+		s.anchor, s.anchorAt = date, now
+		return
+	}
+	el := now.Sub(s.anchorAt)
+	if el < rateAfter {
+		return
+	}
+	s.rateRead = true
+	if r := float64(date.Sub(s.anchor)-time.Second) / float64(el); r >= minRate && r > s.rate {
+		s.rate = r
+	}
+}
+
+// serverAt is the service's time at our time t, as far as it is known: on
+// a clock that runs faster, from the rate (an offset seen now would put past
+// moments too late); else ours plus the offset.
+func (s *schedule) serverAt(t time.Time) time.Time {
+	if s.rate > 0 && !t.IsZero() {
+		return s.anchor.Add(time.Duration(float64(t.Sub(s.anchorAt)) * s.rate))
+	}
+	return t.Add(s.offset)
+}
+
+// ours is our time of the service's time at, seen from our now.
+func (s *schedule) ours(at, now time.Time) time.Time {
+	return now.Add(s.oursDur(at.Sub(s.serverAt(now))))
+}
+
+// oursDur is how long a span of the service's clock lasts on ours.
+func (s *schedule) oursDur(d time.Duration) time.Duration {
+	if s.rate > 0 {
+		return time.Duration(float64(d) / s.rate)
+	}
+	return d
 }
 
 // next plans the poll after the answer svc, read at now.
@@ -135,9 +226,14 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 	p := plan{waitingFor: what}
 	switch phase {
 	case phaseStarting:
+		s.learnStart(in, svc, ours)
 		p.delay = s.startingInterval(in, ours)
-		if s.predictsStart() {
+		switch {
+		case !s.predictsStart():
+		case s.prior > 0:
 			p.waitingFor += fmt.Sprintf("; the previous rollout took %s", s.prior.Round(time.Second))
+		default:
+			p.waitingFor += fmt.Sprintf("; the running tasks took %s to start", s.started.Round(time.Second))
 		}
 		// The end of a drain lets the next batch of tasks start.
 		if wake, _, ok := s.drainWake(now); ok {
@@ -146,10 +242,15 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 	case phaseDraining:
 		if wake, end, ok := s.drainWake(now); ok && wake > s.lo {
 			p.delay = wake
-			p.waitingFor = fmt.Sprintf("old tasks to drain (deregistration delay %s, until about %s)", s.drain, end.Add(-s.offset).Local().Format("15:04:05"))
+			p.waitingFor = fmt.Sprintf("old tasks to drain (deregistration delay %s, until about %s)", s.drain, s.ours(end, now).Local().Format("15:04:05"))
+			if !s.anchorAt.IsZero() && !s.rateRead {
+				// One dated answer only: whether the service's clock runs
+				// faster shows rateAfter after it, before the long sleep.
+				p.delay = min(p.delay, max(s.lo, s.anchorAt.Add(rateAfter).Sub(now)))
+			}
 			break
 		}
-		p.delay = s.dueInterval(now.Sub(s.dueSince()))
+		p.delay = s.dueInterval(now.Sub(s.dueSince(now)))
 	default:
 		p.delay = s.dueInterval(in)
 	}
@@ -169,11 +270,14 @@ func (s *schedule) startingInterval(in time.Duration, ours *ecstypes.Deployment)
 		return s.predictedStartInterval(in, ours)
 	}
 	floor, ceiling, ratio := min(2*s.lo, s.hi), s.hi, time.Duration(3)
-	if in > 2*time.Minute {
-		ceiling = 3 * s.hi // a slow start: fewer polls, a few seconds' more latency
+	if in > time.Minute {
+		// A slow start: fewer polls, for an exit up to a quarter of the
+		// time spent after the tasks run.
+		ceiling = max(3*s.hi, in/blindBackoff)
 	}
 	if s.drain > 0 {
-		floor, ceiling, ratio = max(floor, min(s.hi, s.drain/4)), max(ceiling, s.drain*4/5), 1
+		drain := s.oursDur(s.drain)
+		floor, ceiling, ratio = max(floor, min(s.hi, drain/4)), max(ceiling, drain*4/5), 1
 	}
 	if ours != nil && ours.FailedTasks > 0 {
 		ceiling = min(ceiling, 3*s.hi) // the circuit breaker may trip soon
@@ -182,21 +286,50 @@ func (s *schedule) startingInterval(in time.Duration, ours *ecstypes.Deployment)
 }
 
 // predictsStart tells whether the start is planned from the previous
-// rollout: without a load balancer nothing else says when a long start
-// ends, and the end follows the new tasks within seconds; with one, the
-// drain that must follow bounds the polls already.
-func (s *schedule) predictsStart() bool { return s.drain <= 0 && s.prior >= longStart }
+// rollout, or from how long the running tasks took to start: without a load
+// balancer nothing else says when a long start ends, and the end follows the
+// new tasks within seconds; with one, the drain that must follow bounds the
+// polls already.
+func (s *schedule) predictsStart() bool { return s.drain <= 0 && s.expected() >= longStart }
 
-// predictedStartInterval sleeps a third of the time left until the previous
-// rollout's length, so polls thicken towards the moment the new tasks are
-// likely to run, and backs off again in proportion to the overrun if they
-// do not. The
-// floor, 1/40 of that length (15 s for ten minutes), bounds the polls of a
+// expected is the start's predicted length: the previous rollout's, else
+// the running tasks' start; 0 when neither is known.
+func (s *schedule) expected() time.Duration {
+	if s.prior > 0 {
+		return s.prior
+	}
+	return s.started
+}
+
+// learnStart reads, once, how long the running tasks took to start, when a
+// start without a load balancer lasts and no previous rollout says how long
+// it may: a first deploy, or one whose previous rollout's event ECS no longer
+// lists. Without old tasks that run (a service scaled from 0) there is
+// nothing to learn from, and no call is made.
+func (s *schedule) learnStart(in time.Duration, svc *ecstypes.Service, ours *ecstypes.Deployment) {
+	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < learnAfter || ours == nil {
+		return
+	}
+	s.startedRead = true
+	for i := range svc.Deployments {
+		if d := &svc.Deployments[i]; d != ours && d.RunningCount > 0 {
+			s.started = s.readStarts(ours)
+			return
+		}
+	}
+}
+
+// predictedStartInterval sleeps a third of the time left until the expected
+// length (the previous rollout's, or the running tasks' start), so polls
+// thicken towards the moment the new tasks are likely to run, and backs off
+// again in proportion to the overrun if they do not. The floor, 1/40 of that
+// length (15 s for ten minutes), bounds the polls of a
 // start that ends far from the prediction; the exit then comes up to about
 // that much after the rollout's end.
 func (s *schedule) predictedStartInterval(in time.Duration, ours *ecstypes.Deployment) time.Duration {
-	floor := max(min(2*s.lo, s.hi), s.prior/40)
-	left := s.prior - in
+	expected := s.oursDur(s.expected())
+	floor := max(min(2*s.lo, s.hi), expected/40)
+	left := expected - in
 	d := max(left, -left) / 3
 	if ours != nil && ours.FailedTasks > 0 {
 		d = min(d, 3*s.hi) // the circuit breaker may trip soon
@@ -251,19 +384,19 @@ func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
 		return 0, time.Time{}, false
 	}
 	from := s.drainFrom
-	if s.phase == phaseDraining && (from.IsZero() || from.Before(s.phaseAfter.Add(s.offset))) {
+	if s.phase == phaseDraining && (from.IsZero() || from.Before(s.serverAt(s.phaseAfter))) {
 		// The drain event was missed: the drain began after the poll
 		// before this phase, at the earliest.
-		from = s.phaseAfter.Add(s.offset)
+		from = s.serverAt(s.phaseAfter)
 		if s.phaseAfter.IsZero() {
-			from = s.phaseSince.Add(s.offset)
+			from = s.serverAt(s.phaseSince)
 		}
 	}
 	if from.IsZero() {
 		return 0, time.Time{}, false
 	}
 	end := from.Add(s.drain)
-	wake := end.Add(-s.margin()).Sub(now.Add(s.offset))
+	wake := s.ours(end, now).Add(-s.margin()).Sub(now)
 	if wake <= 0 {
 		return 0, end, false
 	}
@@ -272,11 +405,11 @@ func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
 
 // dueSince is our time from which the end of the draining phase is due:
 // shortly before the drain's predicted end, or the phase's start.
-func (s *schedule) dueSince() time.Time {
+func (s *schedule) dueSince(now time.Time) time.Time {
 	if s.drain <= 0 || s.drainFrom.IsZero() {
 		return s.phaseSince
 	}
-	end := s.drainFrom.Add(s.drain).Add(-s.margin()).Add(-s.offset)
+	end := s.ours(s.drainFrom.Add(s.drain), now).Add(-s.margin())
 	if end.Before(s.phaseSince) {
 		return s.phaseSince
 	}

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,11 +76,11 @@ func TestScheduleWithoutDrainStaysWithinBound(t *testing.T) {
 	s := newSchedule(time.Second, 5*time.Second, false)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.next(t0, rolloutService(0, 2, true), want)
-	if p := s.next(t0.Add(90*time.Second), rolloutService(0, 2, true), want); p.delay != 5*time.Second {
-		t.Fatalf("start after 90 s: %+v, want 5 s", p)
+	if p := s.next(t0.Add(50*time.Second), rolloutService(0, 2, true), want); p.delay != 5*time.Second {
+		t.Fatalf("start after 50 s: %+v, want 5 s", p)
 	}
-	if p := s.next(t0.Add(5*time.Minute), rolloutService(1, 2, true), want); p.delay != 15*time.Second {
-		t.Fatalf("slow start after 5 min: %+v, want 15 s", p)
+	if p := s.next(t0.Add(5*time.Minute), rolloutService(1, 2, true), want); p.delay != 75*time.Second {
+		t.Fatalf("slow start after 5 min: %+v, want a quarter of it, 75 s", p)
 	}
 	if p := s.next(t0.Add(6*time.Minute), rolloutService(2, 1, true), want); p.delay != time.Second || p.waitingFor != "1 old task(s) to stop" {
 		t.Fatalf("old tasks stopping: %+v, want 1 s", p)
@@ -209,7 +210,322 @@ func TestSchedulePlansALongStartFromThePreviousRollout(t *testing.T) {
 	s = newSchedule(time.Second, 5*time.Second, false)
 	s.observe(t0, withHistory(30*time.Second), want)
 	s.next(t0, withHistory(30*time.Second), want)
-	if p = s.next(t0.Add(90*time.Second), rolloutService(0, 2, true), want); p.delay != 5*time.Second {
+	if p = s.next(t0.Add(50*time.Second), rolloutService(0, 2, true), want); p.delay != 5*time.Second {
 		t.Fatalf("short history: %+v, want 5 s", p)
+	}
+}
+
+// After the first minute, a start that nothing predicts backs off by a
+// quarter of the time spent, so its polls grow with the log of its length;
+// the first minute keeps the short rollouts' intervals, and a failing task
+// (the circuit breaker may trip) keeps the interval short.
+func TestScheduleBlindBackoffGrowsWithTheTimeSpent(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newSchedule(time.Second, 5*time.Second, false)
+	s.observe(t0, rolloutService(0, 0, true), want)
+	s.next(t0, rolloutService(0, 0, true), want)
+	for _, c := range []struct {
+		in, delay time.Duration
+	}{{3 * time.Second, 2 * time.Second}, {12 * time.Second, 4 * time.Second}, {59 * time.Second, 5 * time.Second},
+		{90 * time.Second, 22500 * time.Millisecond}, {10 * time.Minute, 150 * time.Second}} {
+		p := s.next(t0.Add(c.in), rolloutService(0, 0, true), want)
+		if p.delay != c.delay || p.waitingFor != "new tasks to start (0/2 running)" {
+			t.Errorf("after %s: %+v, want %s", c.in, p, c.delay)
+		}
+	}
+	failing := rolloutService(0, 0, true)
+	failing.Deployments[0].FailedTasks = 1
+	if p := s.next(t0.Add(11*time.Minute), failing, want); p.delay != 15*time.Second {
+		t.Errorf("with a failed task: %+v, want 15 s", p)
+	}
+}
+
+// With no previous rollout known, a start without a load balancer that
+// lasts reads once how long the running old tasks took to start, and plans
+// from it as from a previous rollout. It does not read before learnAfter,
+// with a previous rollout known, behind a load balancer, with no old task
+// running (scaled from 0), under PollIntervalEnv's cap, or for a blue/green
+// rollout; an answer it cannot use leaves the blind back-off.
+func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	start := func(svc *ecstypes.Service, took time.Duration, tune func(*schedule)) (*schedule, *int) {
+		s := newSchedule(time.Second, 5*time.Second, false)
+		reads := new(int)
+		s.readStarts = func(ours *ecstypes.Deployment) time.Duration {
+			if aws.ToString(ours.Id) != "ecs-svc/new" {
+				t.Errorf("read for deployment %s", aws.ToString(ours.Id))
+			}
+			*reads++
+			return took
+		}
+		if tune != nil {
+			tune(s)
+		}
+		s.observe(t0, svc, want)
+		s.next(t0, svc, want)
+		return s, reads
+	}
+
+	svc := rolloutService(0, 2, true)
+	s, reads := start(svc, 9*time.Minute, nil)
+	if p := s.next(t0.Add(44*time.Second), svc, want); *reads != 0 || p.delay != 5*time.Second {
+		t.Fatalf("before learnAfter: %d reads, %+v; want none and 5 s", *reads, p)
+	}
+	p := s.next(t0.Add(54*time.Second), svc, want)
+	if *reads != 1 || p.delay != 162*time.Second || !strings.Contains(p.waitingFor, "the running tasks took 9m0s to start") {
+		t.Fatalf("after learnAfter: %d reads, %+v; want one read, a third of the 8m06s left and the tasks' start named", *reads, p)
+	}
+	if p = s.next(t0.Add(5*time.Minute), svc, want); *reads != 1 || p.delay != 80*time.Second {
+		t.Fatalf("later: %d reads, %+v; want still one read and 80 s", *reads, p)
+	}
+
+	// An answer that cannot be used (no permission, no task with both
+	// times): read once, then the blind back-off.
+	s, reads = start(svc, 0, nil)
+	s.next(t0.Add(50*time.Second), svc, want)
+	if p := s.next(t0.Add(90*time.Second), svc, want); *reads != 1 || p.delay != 22500*time.Millisecond {
+		t.Fatalf("nothing learnt: %d reads, %+v; want one read and the blind 22.5 s", *reads, p)
+	}
+
+	withPrior := rolloutService(0, 2, true)
+	withPrior.Deployments[1].CreatedAt = aws.Time(t0.Add(-time.Hour))
+	withPrior.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0.Add(-time.Hour + 30*time.Second)), Message: aws.String("(service web) (deployment ecs-svc/old) deployment completed.")}}
+	blueGreen := rolloutService(0, 2, true)
+	blueGreen.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+	for _, c := range []struct {
+		name string
+		svc  *ecstypes.Service
+		tune func(*schedule)
+	}{
+		{"a previous rollout known", withPrior, nil},
+		{"a load balancer", svc, func(s *schedule) { s.drain = 300 * time.Second }},
+		{"no old task running", rolloutService(0, 0, true), nil},
+		{"capped", svc, func(s *schedule) { s.capped = true }},
+		{"blue/green", blueGreen, nil},
+	} {
+		s, reads := start(c.svc, 9*time.Minute, c.tune)
+		s.next(t0.Add(50*time.Second), c.svc, want)
+		s.next(t0.Add(90*time.Second), c.svc, want)
+		if *reads != 0 {
+			t.Errorf("%s: %d reads, want none", c.name, *reads)
+		}
+	}
+}
+
+// The start learnt is the upper median of the old tasks' createdAt to
+// startedAt: our deployment's tasks and tasks that never started do not
+// count, and one outlier cannot move it.
+func TestUpperMedianStart(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	task := func(by string, took time.Duration) ecstypes.Task {
+		tk := ecstypes.Task{StartedBy: aws.String(by), CreatedAt: aws.Time(t0)}
+		if took > 0 {
+			tk.StartedAt = aws.Time(t0.Add(took))
+		}
+		return tk
+	}
+	for _, c := range []struct {
+		name  string
+		tasks []ecstypes.Task
+		want  time.Duration
+	}{
+		{"two", []ecstypes.Task{task("ecs-svc/old", 8*time.Minute), task("ecs-svc/old", 9*time.Minute)}, 9 * time.Minute},
+		{"an outlier of three", []ecstypes.Task{task("ecs-svc/old", 9*time.Minute), task("ecs-svc/old", 40*time.Minute), task("ecs-svc/old", 8*time.Minute)}, 9 * time.Minute},
+		{"a cached image of three", []ecstypes.Task{task("ecs-svc/old", 9*time.Minute), task("ecs-svc/old", 5*time.Second), task("ecs-svc/old", 8*time.Minute)}, 8 * time.Minute},
+		{"ours and unstarted ones left out", []ecstypes.Task{task("ecs-svc/new", 20*time.Second), task("ecs-svc/new", 30*time.Second), task("ecs-svc/old", 0), task("ecs-svc/old", 7*time.Minute)}, 7 * time.Minute},
+		{"none", []ecstypes.Task{task("ecs-svc/new", 20*time.Second)}, 0},
+	} {
+		if got := upperMedianStart(c.tasks, "ecs-svc/new"); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// A first deploy of a service whose tasks take nine minutes to start, its
+// previous rollout no longer in the events: the waiter reads the running
+// tasks' start once (ListTasks, DescribeTasks), says so while it sleeps, and
+// polls far less than the blind back-off. Without the permission it does
+// without, and the deploy still completes.
+func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
+	for _, denied := range []bool{false, true} {
+		clock := awsemu.NewManualClock(time.Time{})
+		sd := serviceDef(2, true)
+		f := newFixtureWith(t, clock, sd, 0)
+		emu, d := f.emu, f.d
+		d.MinInterval, d.MaxInterval = 0, 0
+		d.Clock = &virtualClock{c: clock}
+		t.Setenv(PollIntervalEnv, "")
+		emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
+			t.Fatalf("first rollout: %v %+v", err, out)
+		}
+		clock.Advance(time.Hour)
+		for range 100 {
+			if err := emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if denied {
+			emu.SetFault("ECS.ListTasks", awsemu.Fault{DenyRate: 1})
+		}
+		f.events.mu.Lock()
+		f.events.events = nil
+		f.events.mu.Unlock()
+		mark := emu.Log.Len()
+		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:3", nil), sd), Options{}); err != nil || out.Class != Completed {
+			t.Fatalf("denied %v: %v %+v", denied, err, out)
+		}
+		lists, describes, polls := 0, successes(emu, mark, "DescribeTasks"), successes(emu, mark, "DescribeServices")
+		for _, r := range emu.Log.Since(mark) {
+			if r.Operation == "ListTasks" {
+				lists++
+			}
+		}
+		named := strings.Contains(f.events.text(), "the running tasks took 9m0s to start; next check in")
+		if denied {
+			// The blind back-off's long sleeps still say what the rollout
+			// waits for and when it looks next (a quarter of the time spent).
+			blind := strings.Contains(f.events.text(), "new tasks to start (0/2 running); next check in 1m")
+			if lists != 1 || describes != 0 || named || polls < 25 || !blind {
+				t.Errorf("denied: %d ListTasks, %d DescribeTasks, %d polls, tasks' start named %v, blind sleeps reported %v; want one refused list and the blind back-off\n%s", lists, describes, polls, named, blind, f.events.text())
+			}
+			continue
+		}
+		if lists != 1 || describes != 1 || !named || polls > 26 {
+			t.Errorf("%d ListTasks, %d DescribeTasks, %d DescribeServices, tasks' start named %v; want 1, 1, at most 26 and the start named\n%s", lists, describes, polls, named, f.events.text())
+		}
+	}
+}
+
+// An emulator run at --speed 20 drains a 300 s delay in 15 s of ours: the
+// waiter sees from the Date of successive answers that the service's clock
+// runs faster and bounds the drain's sleep by that rate, even though
+// nothing in the answers changed since the drain began. A clock that is
+// only ahead, and answers without a Date, keep the service's time as ours.
+func TestScheduleBoundsADrainByAFasterServerClock(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s0 := t0.Add(time.Hour) // the service's clock is also an hour ahead
+	run := func(speed float64, dated bool) (*schedule, plan) {
+		s := newSchedule(time.Second, 5*time.Second, false)
+		s.drain = 300 * time.Second
+		date := func(ours time.Duration) time.Time {
+			if !dated {
+				return time.Time{}
+			}
+			return s0.Add(time.Duration(float64(ours) * speed)).Truncate(time.Second)
+		}
+		first := rolloutService(0, 2, true)
+		first.Deployments[0].CreatedAt = aws.Time(s0)
+		s.served(t0, date(0))
+		s.observe(t0, first, want)
+		s.next(t0, first, want)
+		// 5 s of ours later: our tasks run, and the old ones began
+		// draining 3 s of the service's after our deployment began.
+		now, drainAt := t0.Add(5*time.Second), s0.Add(3*time.Second)
+		draining := rolloutService(2, 0, true)
+		draining.Deployments[0].CreatedAt = aws.Time(s0)
+		draining.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(drainAt), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+		s.served(now, date(5*time.Second))
+		s.observe(now, draining, want)
+		return s, s.next(now, draining, want)
+	}
+	s, p := run(20, true)
+	rate := 99.0 / 5                                       // 100 s of the service's, less the Date's rounding, in 5 s
+	left := time.Duration(float64(204*time.Second) / rate) // from 99 s, the rate's bound, to the drain's end at 303 s
+	if p.delay != left-s.margin() || s.rate != rate {
+		t.Fatalf("speed 20: rate %.2f, %+v; want rate %.2f and a sleep of %s", s.rate, p, rate, left-s.margin())
+	}
+	if end := t0.Add(5*time.Second + left).Local().Format("15:04:05"); !strings.Contains(p.waitingFor, end) {
+		t.Errorf("speed 20: %q does not name our time of the drain's end, %s", p.waitingFor, end)
+	}
+	// While the new tasks start, the intervals that follow from the drain
+	// (up to 4/5 of it) are of the service's clock too: 12 s of ours.
+	starting := newSchedule(time.Second, 5*time.Second, false)
+	starting.drain = 300 * time.Second
+	starting.served(t0, s0)
+	starting.next(t0, rolloutService(0, 2, true), want)
+	starting.served(t0.Add(5*time.Second), s0.Add(101*time.Second)) // rate 20
+	if p := starting.next(t0.Add(30*time.Second), rolloutService(0, 2, true), want); starting.rate != 20 || p.delay != 12*time.Second {
+		t.Errorf("starting at speed 20: rate %.2f, %+v; want 4/5 of the drain on our clock, 12 s", starting.rate, p)
+	}
+
+	// A start planned from the previous rollout (10 min of the service's
+	// clock, 30 s of ours): a third of the 25 s left after 5 s.
+	planned := newSchedule(time.Second, 5*time.Second, false)
+	planned.prior = 10 * time.Minute
+	planned.served(t0, s0)
+	planned.next(t0, rolloutService(0, 2, true), want)
+	planned.served(t0.Add(5*time.Second), s0.Add(101*time.Second))
+	if p := planned.next(t0.Add(5*time.Second), rolloutService(0, 2, true), want); p.delay != 25*time.Second/3 {
+		t.Errorf("planned start at speed 20: %+v, want a third of the 25 s left", p)
+	}
+
+	// With one dated answer only, the drain's sleep ends when a second
+	// can tell the rate.
+	one := newSchedule(time.Second, 5*time.Second, false)
+	one.drain = 300 * time.Second
+	draining := rolloutService(2, 0, true)
+	draining.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+	one.served(t0.Add(time.Second), t0.Add(time.Second))
+	one.observe(t0.Add(time.Second), draining, want)
+	if p := one.next(t0.Add(time.Second), draining, want); p.delay != rateAfter || !strings.Contains(p.waitingFor, "deregistration delay 5m0s") {
+		t.Errorf("one dated answer: %+v, want a sleep until rateAfter after it", p)
+	}
+	for _, c := range []struct {
+		name  string
+		speed float64
+		dated bool
+	}{{"ahead only", 1, true}, {"no Date", 20, false}} {
+		if s, p := run(c.speed, c.dated); s.rate != 0 || p.delay < 290*time.Second {
+			t.Errorf("%s: rate %.2f, %+v; want the service's time taken as ours (a sleep of nearly the 297 s left)", c.name, s.rate, p)
+		}
+	}
+}
+
+// fastServer is the waiter's clock against an emulator run at --speed: a
+// second of ours is speed seconds of the emulator's.
+type fastServer struct {
+	mu    sync.Mutex
+	emu   *awsemu.ManualClock
+	ours  time.Time
+	speed float64
+}
+
+func (f *fastServer) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ours
+}
+
+func (f *fastServer) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.ours = f.ours.Add(d)
+	f.emu.Advance(time.Duration(float64(d) * f.speed))
+	f.mu.Unlock()
+	return nil
+}
+
+// Against an emulator at --speed 20 a 300 s deregistration delay lasts 15 s
+// of ours: the deploy returns within seconds of that, not after 300 s.
+func TestDeployAgainstAFasterServerClock(t *testing.T) {
+	clock := awsemu.NewManualClock(time.Time{})
+	sd := serviceDef(2, true)
+	f := newFixtureWith(t, clock, sd, 300*time.Second)
+	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	t.Setenv(PollIntervalEnv, "")
+	fast := &fastServer{emu: clock, ours: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), speed: 20}
+	f.d.Clock = fast
+	start, began := fast.Now(), clock.Now()
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if took, rollout := fast.Now().Sub(start), completedAt(t, f.emu).Sub(began); took > rollout/20+5*time.Second {
+		t.Errorf("the deploy took %s of ours for a rollout of %s of the server's (%s of ours at speed 20)", took, rollout, rollout/20)
 	}
 }

@@ -183,8 +183,18 @@ func (s *ecsService) seedService(in *ecs.CreateServiceInput, now time.Time) (*ec
 	s.reconcile(svc, now)
 	for _, t := range svc.tasks {
 		if t.lastStatus == "PROVISIONING" || t.lastStatus == "PENDING" {
+			// A seeded service already runs: its tasks started at the seed
+			// time, after provisioning and pulling for as long as the
+			// timings say, so DescribeTasks shows the start they took
+			// (createdAt, pullStartedAt before startedAt), as ECS would for
+			// tasks an earlier deployment started.
+			pending := s.timings.Pending
+			if t.startAfter > 0 {
+				pending = t.startAfter
+			}
+			t.createdAt = now.Add(-s.minDur(s.timings.Provision) - s.minDur(pending))
 			t.pullFailure = ""
-			t.pullStartedAt = aws.Time(now)
+			t.pullStartedAt = aws.Time(now.Add(-s.minDur(pending)))
 			t.lastStatus = "PENDING"
 			s.transition(t, now)
 		}

@@ -821,3 +821,78 @@ func TestECSStartAfterLabel(t *testing.T) {
 		t.Fatalf("after 40 s: %v", got)
 	}
 }
+
+// DescribeTasks tells how long a service's tasks took to start: createdAt
+// when placed (PROVISIONING), pullStartedAt when PENDING began, startedAt
+// (and pullStoppedAt, the emulator's pull lasting the whole PENDING phase)
+// on RUNNING. Tasks of a seeded service started at the seed time after the
+// timings' start, and a later deployment leaves the old tasks' times alone.
+func TestECSTaskStartTimes(t *testing.T) {
+	f := newECSFixture(t)
+	in := fargateTD("web", "busybox")
+	in.ContainerDefinitions[0].DockerLabels = map[string]string{labelStartAfter: "40s"}
+	td := f.register(in)
+	seededAt := f.clk.Now()
+	if _, err := f.e.SeedService(&ecs.CreateServiceInput{Cluster: aws.String("app"), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: testNetwork}); err != nil {
+		t.Fatal(err)
+	}
+	running := func() []ecstypes.Task {
+		t.Helper()
+		list, err := f.c.ListTasks(f.ctx, &ecs.ListTasksInput{Cluster: aws.String("app"), ServiceName: aws.String("web"), DesiredStatus: ecstypes.DesiredStatusRunning})
+		if err != nil || len(list.TaskArns) == 0 {
+			t.Fatalf("list tasks: %v %v", list, err)
+		}
+		desc, err := f.c.DescribeTasks(f.ctx, &ecs.DescribeTasksInput{Cluster: aws.String("app"), Tasks: list.TaskArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return desc.Tasks
+	}
+	seeded := running()[0]
+	prov := DefaultECSTimings.Provision
+	if got, want := aws.ToTime(seeded.StartedAt), seededAt; !got.Equal(want) {
+		t.Errorf("seeded task startedAt %s, want the seed time %s", got, want)
+	}
+	if got, want := aws.ToTime(seeded.StartedAt).Sub(aws.ToTime(seeded.CreatedAt)), prov+40*time.Second; got != want {
+		t.Errorf("seeded task took %s to start (createdAt→startedAt), want %s", got, want)
+	}
+	if got := aws.ToTime(seeded.StartedAt).Sub(aws.ToTime(seeded.PullStartedAt)); got != 40*time.Second {
+		t.Errorf("seeded task pulled for %s, want 40s", got)
+	}
+
+	// A deployment with other timings: its tasks take those; the old
+	// task keeps its own while it still runs.
+	f.e.SetECSTimings(ECSTimings{Provision: 7 * time.Second, Pending: 11 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+	plain := f.register(fargateTD("web", "busybox:2"))
+	if _, err := f.c.UpdateService(f.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("app"), Service: aws.String("web"), TaskDefinition: aws.String(plain)}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(10 * time.Second)
+	sawOld := false
+	for _, tk := range running() {
+		if aws.ToString(tk.TaskArn) == aws.ToString(seeded.TaskArn) {
+			sawOld = true
+			if took := aws.ToTime(tk.StartedAt).Sub(aws.ToTime(tk.CreatedAt)); took != prov+40*time.Second {
+				t.Errorf("while a new deployment starts, the old task's start changed to %s", took)
+			}
+		}
+	}
+	if !sawOld {
+		t.Error("the old task is not running while the new one starts")
+	}
+	f.clk.Advance(20 * time.Second)
+	sawNew := false
+	for _, tk := range running() {
+		if aws.ToString(tk.TaskArn) == aws.ToString(seeded.TaskArn) {
+			continue
+		}
+		sawNew = true
+		if took := aws.ToTime(tk.StartedAt).Sub(aws.ToTime(tk.CreatedAt)); took != 18*time.Second || aws.ToTime(tk.PullStartedAt).Sub(aws.ToTime(tk.CreatedAt)) != 7*time.Second || !aws.ToTime(tk.PullStoppedAt).Equal(aws.ToTime(tk.StartedAt)) {
+			t.Errorf("new task: created %s, pull %s–%s, started %s; want 7 s provisioning and 11 s pending", aws.ToTime(tk.CreatedAt), aws.ToTime(tk.PullStartedAt), aws.ToTime(tk.PullStoppedAt), aws.ToTime(tk.StartedAt))
+		}
+	}
+	if !sawNew {
+		t.Error("no new task running after 30 s")
+	}
+}

@@ -104,6 +104,7 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, signingName st
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
 		if svc, ok := s.jsonServices[prefix]; ok {
+			s.date(w)
 			svc.serve(s, w, r, op)
 			return true
 		}
@@ -111,18 +112,29 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, signingName st
 		return true
 	}
 	if svc, ok := s.queryServices[signingName]; ok {
+		s.date(w)
 		svc.serve(s, w, r)
 		return true
 	}
 	if signingName == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		if err := r.ParseForm(); err == nil {
 			if svc, ok := s.queryVersions[r.PostForm.Get("Version")]; ok {
+				s.date(w)
 				svc.serve(s, w, r)
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// date dates an answer by the emulator's clock, as AWS dates its answers
+// by its own, the clock of the timestamps in them (net/http would write the
+// wall clock's). Clients that correct clock skew, like the Go SDK, then sign
+// by it; the REST services (S3, whose model checks the request time against
+// the wall clock, the registry, Lambda) keep net/http's.
+func (s *Server) date(w http.ResponseWriter) {
+	w.Header().Set("Date", s.Now().Format(http.TimeFormat))
 }
 
 // ApplyFaults decides injected misbehaviour for one call; done is true when
