@@ -176,8 +176,11 @@ func (r *fleetRun) run() error {
 		}
 		return nil
 	})
-	if changes && firstError(errs) != nil {
-		return r.refuse(errs)
+	if changes {
+		r.sameTargets(errs)
+		if firstError(errs) != nil {
+			return r.refuse(errs)
+		}
 	}
 
 	if !changes && g.GitHub().Enabled {
@@ -227,6 +230,33 @@ func (r *fleetRun) run() error {
 		return exitcode.With(code, nil)
 	}
 	return nil
+}
+
+// sameTargets refuses a run that would change one service from two
+// configs: their rollouts would race, each judging the other's deployment.
+// The later entry gets the error, naming the first.
+func (r *fleetRun) sameTargets(errs []error) {
+	first := map[string]int{}
+	for i, p := range r.projects {
+		if p == nil || errs[i] != nil || p.Config.Service == "" {
+			continue
+		}
+		cluster := p.Config.Cluster
+		if cluster == "" {
+			cluster = "default"
+		}
+		region := ""
+		if p.Clients != nil {
+			region = p.Clients.Config.Region
+		}
+		key := region + "\x00" + cluster + "\x00" + p.Config.Service
+		if j, ok := first[key]; ok {
+			errs[i] = fmt.Errorf("%s: service %s of cluster %s (region %s) is also selected by %s (%s): a run changes each service once; select one of them",
+				r.sel.Entries[i].Config, p.Config.Service, cluster, region, r.sel.Entries[j].Config, r.sel.Entries[j].Name)
+			continue
+		}
+		first[key] = i
+	}
 }
 
 // runOne runs the command on service i (planErr: what its loading said).
