@@ -29,10 +29,11 @@ type liveView struct {
 	title string
 
 	waiting     string
+	next        time.Time // when the waiter polls next, counted down in the header
 	deployments []deploy.DeploymentState
-	// body, when set, gives the rows under the header instead of the
+	// body, when set, gives the rows under the header at now instead of the
 	// deployments (the row per service of a run over several).
-	body  func() []string
+	body  func(now time.Time) []string
 	ended bool // the command stopped waiting: the block stays as it was last
 
 	drawn []int // display width of each row on screen
@@ -60,17 +61,18 @@ func (v *liveView) visible() bool {
 
 // rows renders the block for a terminal of width columns.
 func (v *liveView) rows(width int) []string {
-	head := v.title + " · " + elapsed(v.now().Sub(v.start))
+	now := v.now()
+	head := v.title + " · " + elapsed(now.Sub(v.start))
 	switch {
 	case v.ended:
 		head += " · ended"
 	case v.waiting != "":
-		head += " · waiting for " + v.waiting
+		head += " · waiting for " + countdown(v.waiting, v.next, now)
 	}
 	rows := []string{head}
 	body := deploymentLines(v.deployments)
 	if v.body != nil {
-		body = v.body()
+		body = v.body(now)
 	}
 	for _, l := range body {
 		rows = append(rows, "  "+l)
@@ -121,6 +123,26 @@ func (v *liveView) onScreen(width int) int {
 
 // forget leaves the block on screen as it is: later output goes below it.
 func (v *liveView) forget() { v.drawn = v.drawn[:0] }
+
+// waitingOf splits a waiting event into what the waiter waits for and when
+// it polls next (zero when it does not say).
+func waitingOf(e deploy.Event) (string, time.Time) {
+	if e.Next.IsZero() {
+		return e.Message, time.Time{}
+	}
+	what, _ := strings.CutSuffix(e.Message, deploy.NextCheck(e.Next.Sub(e.Time)))
+	return what, e.Next
+}
+
+// countdown is what the waiter waits for and, until it polls next, in how
+// long: the waiter reports when that changes and every 30 s of a long
+// sleep, the view counts down at each redraw.
+func countdown(what string, next, now time.Time) string {
+	if left := next.Sub(now).Round(time.Second); !next.IsZero() && left > 0 {
+		return what + deploy.NextCheck(left)
+	}
+	return what
+}
 
 // elapsed is a duration in whole seconds: 7s, 1m05s, 1h02m03s.
 func elapsed(d time.Duration) string {

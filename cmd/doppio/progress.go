@@ -120,8 +120,8 @@ func (r *progressReporter) snapshots() []snapshot {
 	return append([]snapshot(nil), r.snaps...)
 }
 
-// tick redraws the live block (elapsed time, a resized terminal) between
-// events. It makes no AWS call.
+// tick redraws the live block (elapsed time, the countdown to the next
+// poll, a resized terminal) between events. It makes no AWS call.
 func (r *progressReporter) tick(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -177,7 +177,7 @@ func (r *progressReporter) Report(e deploy.Event) {
 		}
 		r.waiting = e.Message
 		if live {
-			r.live.waiting = e.Message
+			r.live.waiting, r.live.next = waitingOf(e)
 			r.drawLive()
 			return
 		}
@@ -240,7 +240,11 @@ func (r *progressReporter) reportJSON(e deploy.Event) {
 	case deploy.EventServiceEvent:
 		emit(slog.LevelInfo, e.Message, slog.String("event", "service_event"))
 	case deploy.EventWaiting:
-		emit(slog.LevelInfo, "waiting for "+e.Message, slog.String("event", "waiting"))
+		attrs := []slog.Attr{slog.String("event", "waiting")}
+		if !e.Next.IsZero() {
+			attrs = append(attrs, slog.String("next", e.Next.Format(time.RFC3339)))
+		}
+		emit(slog.LevelInfo, "waiting for "+e.Message, attrs...)
 	case deploy.EventProgress:
 		for _, s := range e.Deployments {
 			emit(slog.LevelInfo, "deployment", slog.String("event", "progress"),
