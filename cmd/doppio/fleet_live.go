@@ -37,10 +37,10 @@ func newFleetLive(w io.Writer, width func() int, now func() time.Time, title str
 	return f
 }
 
-func (f *fleetLive) rows(now time.Time) []string {
+func (f *fleetLive) rows(now time.Time, cols int) []string {
 	out := make([]string, len(f.names))
 	for i, n := range f.names {
-		out[i] = fmt.Sprintf("%-*s  %s", f.width, n, countdown(f.state[i], f.next[i], now))
+		out[i] = countdown(fmt.Sprintf("%-*s  ", f.width, n), f.state[i], f.next[i], now, cols)
 	}
 	return out
 }

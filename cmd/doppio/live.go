@@ -31,9 +31,10 @@ type liveView struct {
 	waiting     string
 	next        time.Time // when the waiter polls next, counted down in the header
 	deployments []deploy.DeploymentState
-	// body, when set, gives the rows under the header at now instead of the
-	// deployments (the row per service of a run over several).
-	body  func(now time.Time) []string
+	// body, when set, gives the rows under the header at now, each to fit
+	// in cols columns, instead of the deployments (the row per service of a
+	// run over several).
+	body  func(now time.Time, cols int) []string
 	ended bool // the command stopped waiting: the block stays as it was last
 
 	drawn []int // display width of each row on screen
@@ -42,6 +43,9 @@ type liveView struct {
 func newLiveView(w io.Writer, width func() int, now func() time.Time, title string) *liveView {
 	return &liveView{w: w, width: width, now: now, start: now(), title: strings.TrimSpace(title)}
 }
+
+// bodyIndent starts each row under the header.
+const bodyIndent = "  "
 
 // fallbackWidth is used when the terminal does not say its width.
 const fallbackWidth = 80
@@ -67,15 +71,15 @@ func (v *liveView) rows(width int) []string {
 	case v.ended:
 		head += " · ended"
 	case v.waiting != "":
-		head += " · waiting for " + countdown(v.waiting, v.next, now)
+		head = countdown(head+" · waiting for ", v.waiting, v.next, now, width-1)
 	}
 	rows := []string{head}
 	body := deploymentLines(v.deployments)
 	if v.body != nil {
-		body = v.body(now)
+		body = v.body(now, width-1-len(bodyIndent))
 	}
 	for _, l := range body {
-		rows = append(rows, "  "+l)
+		rows = append(rows, bodyIndent+l)
 	}
 	for i, r := range rows {
 		// One column is kept free: a row that fills the last column leaves
@@ -134,15 +138,27 @@ func waitingOf(e deploy.Event) (string, time.Time) {
 	return what, e.Next
 }
 
-// countdown is what the waiter waits for and, until it polls next, in how
-// long: the waiter reports when that changes and every 30 s of a long
-// sleep, the view counts down at each redraw.
-func countdown(what string, next, now time.Time) string {
-	if left := next.Sub(now).Round(time.Second); !next.IsZero() && left > 0 {
-		return what + deploy.NextCheck(left)
+// countdown is the row head followed by what the waiter waits for and,
+// until it polls next, in how long: the waiter reports when that changes
+// and every 30 s of a long sleep, the view counts down at each redraw. When
+// the row is wider than cols, what it waits for is cut rather than the
+// countdown, the part that moves.
+func countdown(head, what string, next, now time.Time, cols int) string {
+	left := next.Sub(now).Round(time.Second)
+	if next.IsZero() || left <= 0 {
+		return head + what
 	}
-	return what
+	tail := deploy.NextCheck(left)
+	row := head + what + tail
+	if room := cols - runewidth.StringWidth(head) - runewidth.StringWidth(tail); runewidth.StringWidth(row) > cols && room >= minWaitingRoom {
+		row = head + runewidth.Truncate(what, room, "…") + tail
+	}
+	return row
 }
+
+// minWaitingRoom: narrower than this, what the waiter waits for says too
+// little to keep the countdown at its cost; the row is cut at its end.
+const minWaitingRoom = 16
 
 // elapsed is a duration in whole seconds: 7s, 1m05s, 1h02m03s.
 func elapsed(d time.Duration) string {

@@ -301,3 +301,30 @@ func TestFleetLiveRowCountsDownToTheNextPoll(t *testing.T) {
 		t.Errorf("after a snapshot: row %q, want %q", row(), want)
 	}
 }
+
+// TestLiveViewKeepsTheCountdownWhenCut: on a terminal too narrow for the
+// whole row, what the waiter waits for is cut, not the countdown; when too
+// little of it would be left, the row is cut at its end as any other.
+func TestLiveViewKeepsTheCountdownWhenCut(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	v := newLiveView(nil, nil, clock, "deploy demo/web")
+	v.waiting, v.next = waitingOf(drainWaiting(now))
+	f := newFleetLive(nil, nil, clock, "deploy · 2 services", []string{"api", "web"})
+	f.next[1], f.state[1] = v.next, "waiting for "+v.waiting
+	now = now.Add(time.Second)
+	for _, r := range []struct {
+		cols int
+		row  string
+	}{{80, v.rows(80)[0]}, {80, f.view.rows(80)[2]}, {60, f.view.rows(60)[2]}} {
+		if !strings.HasSuffix(r.row, "…; next check in 36s") || runewidth.StringWidth(r.row) != r.cols-1 {
+			t.Errorf("%d columns: row %q, want it cut before the countdown, to %d columns", r.cols, r.row, r.cols-1)
+		}
+	}
+	if row := f.view.rows(60)[2]; !strings.HasPrefix(row, "  web  waiting for old tasks") {
+		t.Errorf("60 columns: row %q", row)
+	}
+	if head := v.rows(60)[0]; head != "deploy demo/web · 1s · waiting for old tasks to drain (der…" {
+		t.Errorf("60 columns: header %q, want it cut at its end", head)
+	}
+}
