@@ -268,6 +268,13 @@ func TestLiveViewCountsDownToTheNextPoll(t *testing.T) {
 			t.Errorf("redraw %d: header %q, want %q", i, head, want)
 		}
 	}
+	// A heartbeat whose text is the last one's still sets the countdown.
+	r.Report(deploy.Event{Time: now, Kind: deploy.EventWaiting, Message: drainWait})
+	r.Report(deploy.Event{Time: now, Kind: deploy.EventWaiting, Message: drainWait, Next: now.Add(7 * time.Second)})
+	r.live.draw(nil)
+	if head := strings.Split(vt.String(), "\n")[1]; !strings.Contains(head, drainWait+"; next check in 7s") {
+		t.Errorf("after a heartbeat of the same text: header %q", head)
+	}
 
 	var ci bytes.Buffer
 	r = &progressReporter{w: &ci, now: clock, scope: "demo/web", started: now}

@@ -172,15 +172,17 @@ func (r *progressReporter) Report(e deploy.Event) {
 		at = r.now()
 		lines = []string{r.line(at, "INFO", fmt.Sprintf("ECS event %s: %s", e.Time.Local().Format(stamp), e.Message))}
 	case deploy.EventWaiting:
-		if e.Message == r.waiting {
-			return
-		}
-		r.waiting = e.Message
 		if live {
+			// Every report may move the countdown, the same text too.
+			r.waiting = e.Message
 			r.live.waiting, r.live.next = waitingOf(e)
 			r.drawLive()
 			return
 		}
+		if e.Message == r.waiting {
+			return
+		}
+		r.waiting = e.Message
 		lines = []string{r.line(at, "INFO", fmt.Sprintf("waiting for %s; %s elapsed", e.Message, elapsed(r.now().Sub(r.started))))}
 	case deploy.EventProgress:
 		if live {
