@@ -73,9 +73,10 @@ type Event struct {
 	Message     string
 	Deployments []DeploymentState // EventProgress only
 	// Next, on the EventWaiting reports of a long sleep, is when the waiter
-	// polls next, on the clock of Time (zero otherwise), so that a live view
-	// counts down to it between reports. Message ends with NextCheck(Next.Sub(Time)) while
-	// that is 10 s or more, for the logs that print each report once.
+	// polls next, on the clock of Time (zero otherwise), so that a live
+	// view counts down to it between reports. Message ends with
+	// NextCheck(Next.Sub(Time)) while that is 10 s or more, for the logs
+	// that print each report once.
 	Next time.Time
 }
 
