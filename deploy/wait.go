@@ -72,6 +72,12 @@ type Event struct {
 	Kind        EventKind
 	Message     string
 	Deployments []DeploymentState // EventProgress only
+	// Next, on the EventWaiting reports of a long sleep, is when the waiter
+	// polls next, on the clock of Time (zero otherwise), so that a live
+	// view counts down to it between reports. Message ends with
+	// NextCheck(Next.Sub(Time)) while that is 10 s or more, for the logs
+	// that print each report once.
+	Next time.Time
 }
 
 // Waiting is the EventWaiting event for what.
@@ -411,18 +417,23 @@ func waitingFor(t WaitTarget, until WaitUntil) string {
 }
 
 // sleep waits until the next poll, telling the reporter what the rollout
-// waits for whenever that changes, and when a long sleep ends, every
-// heartbeat: a CI log, which has no live view ticking, keeps moving.
+// waits for whenever that changes or a long sleep begins, and until a long
+// sleep ends, every heartbeat: a CI log, which has no live view ticking,
+// keeps moving, and a live view counts down to every long sleep's end.
 func (w *Waiter) sleep(ctx context.Context, clk Clock, until time.Time, p plan, last *string) error {
 	for first := true; ; first = false {
 		left := until.Sub(clk.Now())
-		if first && p.waitingFor != *last || !first && left > 0 {
+		long := left >= 10*time.Second
+		if first && (p.waitingFor != *last || long) || !first && left > 0 {
 			*last = p.waitingFor
-			msg := p.waitingFor
-			if left >= 10*time.Second {
-				msg += fmt.Sprintf("; next check in %s", left.Round(time.Second))
+			e := Waiting(p.waitingFor)
+			if long {
+				e.Message += NextCheck(left)
 			}
-			w.reporter().Report(Waiting(msg))
+			if long || !first {
+				e.Next = e.Time.Add(left)
+			}
+			w.reporter().Report(e)
 		}
 		if left <= 0 {
 			return nil
@@ -431,6 +442,11 @@ func (w *Waiter) sleep(ctx context.Context, clk Clock, until time.Time, p plan, 
 			return err
 		}
 	}
+}
+
+// NextCheck ends a waiting message with when the waiter polls next.
+func NextCheck(left time.Duration) string {
+	return fmt.Sprintf("; next check in %s", left.Round(time.Second))
 }
 
 // drainDelay reads, once per wait, the longest deregistration delay of the

@@ -22,11 +22,12 @@ type fleetLive struct {
 	names []string
 	width int // of the name column
 	state []string
+	next  []time.Time // when a waiting service's waiter polls next
 	stop  chan struct{}
 }
 
 func newFleetLive(w io.Writer, width func() int, now func() time.Time, title string, names []string) *fleetLive {
-	f := &fleetLive{names: names, state: make([]string, len(names))}
+	f := &fleetLive{names: names, state: make([]string, len(names)), next: make([]time.Time, len(names))}
 	for i, n := range names {
 		f.width = max(f.width, len(n))
 		f.state[i] = "pending"
@@ -36,10 +37,10 @@ func newFleetLive(w io.Writer, width func() int, now func() time.Time, title str
 	return f
 }
 
-func (f *fleetLive) rows() []string {
+func (f *fleetLive) rows(now time.Time, cols int) []string {
 	out := make([]string, len(f.names))
 	for i, n := range f.names {
-		out[i] = fmt.Sprintf("%-*s  %s", f.width, n, f.state[i])
+		out[i] = countdown(fmt.Sprintf("%-*s  ", f.width, n), f.state[i], f.next[i], now, cols)
 	}
 	return out
 }
@@ -54,21 +55,23 @@ func (f *fleetLive) Write(p []byte) (int, error) {
 }
 
 // set changes service i's row.
-func (f *fleetLive) set(i int, state string) {
+func (f *fleetLive) set(i int, state string) { f.setUntil(i, state, time.Time{}) }
+
+// setUntil changes service i's row, which counts down to next.
+func (f *fleetLive) setUntil(i int, state string, next time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state[i] = state
+	f.state[i], f.next[i] = state, next
 	f.view.draw(nil)
 }
 
 // event turns service i's event into its row.
 func (f *fleetLive) event(i int) func(deploy.Event) {
-	waiting := ""
 	return func(e deploy.Event) {
 		switch e.Kind {
 		case deploy.EventWaiting:
-			waiting = e.Message
-			f.set(i, "waiting for "+waiting)
+			what, next := waitingOf(e)
+			f.setUntil(i, "waiting for "+what, next)
 		case deploy.EventProgress:
 			for _, d := range e.Deployments {
 				if d.Status == "PRIMARY" {
@@ -84,7 +87,8 @@ func (f *fleetLive) done(i int, r fleet.Result) {
 	f.set(i, fmt.Sprintf("%s %s (%s)", strings.ToUpper(r.Outcome), dash(r.Revision), elapsed(r.Duration)))
 }
 
-// start ticks the block (elapsed time) once a second until close.
+// start ticks the block (elapsed time, countdowns) once a second until
+// close.
 func (f *fleetLive) start() {
 	f.stop = make(chan struct{})
 	go func() {

@@ -29,10 +29,12 @@ type liveView struct {
 	title string
 
 	waiting     string
+	next        time.Time // when the waiter polls next, counted down in the header
 	deployments []deploy.DeploymentState
-	// body, when set, gives the rows under the header instead of the
-	// deployments (the row per service of a run over several).
-	body  func() []string
+	// body, when set, gives the rows under the header at now, each to fit
+	// in cols columns, instead of the deployments (the row per service of a
+	// run over several).
+	body  func(now time.Time, cols int) []string
 	ended bool // the command stopped waiting: the block stays as it was last
 
 	drawn []int // display width of each row on screen
@@ -41,6 +43,9 @@ type liveView struct {
 func newLiveView(w io.Writer, width func() int, now func() time.Time, title string) *liveView {
 	return &liveView{w: w, width: width, now: now, start: now(), title: strings.TrimSpace(title)}
 }
+
+// bodyIndent starts each row under the header.
+const bodyIndent = "  "
 
 // fallbackWidth is used when the terminal does not say its width.
 const fallbackWidth = 80
@@ -60,20 +65,21 @@ func (v *liveView) visible() bool {
 
 // rows renders the block for a terminal of width columns.
 func (v *liveView) rows(width int) []string {
-	head := v.title + " · " + elapsed(v.now().Sub(v.start))
+	now := v.now()
+	head := v.title + " · " + elapsed(now.Sub(v.start))
 	switch {
 	case v.ended:
 		head += " · ended"
 	case v.waiting != "":
-		head += " · waiting for " + v.waiting
+		head = countdown(head+" · waiting for ", v.waiting, v.next, now, width-1)
 	}
 	rows := []string{head}
 	body := deploymentLines(v.deployments)
 	if v.body != nil {
-		body = v.body()
+		body = v.body(now, width-1-len(bodyIndent))
 	}
 	for _, l := range body {
-		rows = append(rows, "  "+l)
+		rows = append(rows, bodyIndent+l)
 	}
 	for i, r := range rows {
 		// One column is kept free: a row that fills the last column leaves
@@ -121,6 +127,38 @@ func (v *liveView) onScreen(width int) int {
 
 // forget leaves the block on screen as it is: later output goes below it.
 func (v *liveView) forget() { v.drawn = v.drawn[:0] }
+
+// waitingOf splits a waiting event into what the waiter waits for and when
+// it polls next (zero when it does not say).
+func waitingOf(e deploy.Event) (string, time.Time) {
+	if e.Next.IsZero() {
+		return e.Message, time.Time{}
+	}
+	what, _ := strings.CutSuffix(e.Message, deploy.NextCheck(e.Next.Sub(e.Time)))
+	return what, e.Next
+}
+
+// countdown is the row head followed by what the waiter waits for and,
+// until it polls next, in how long: the waiter reports when that changes
+// and every 30 s of a long sleep, the view counts down at each redraw. When
+// the row is wider than cols, what it waits for is cut rather than the
+// countdown, the part that moves.
+func countdown(head, what string, next, now time.Time, cols int) string {
+	left := next.Sub(now).Round(time.Second)
+	if next.IsZero() || left <= 0 {
+		return head + what
+	}
+	tail := deploy.NextCheck(left)
+	row := head + what + tail
+	if room := cols - runewidth.StringWidth(head) - runewidth.StringWidth(tail); runewidth.StringWidth(row) > cols && room >= minWaitingRoom {
+		row = head + runewidth.Truncate(what, room, "…") + tail
+	}
+	return row
+}
+
+// minWaitingRoom: narrower than this, what the waiter waits for says too
+// little to keep the countdown at its cost; the row is cut at its end.
+const minWaitingRoom = 16
 
 // elapsed is a duration in whole seconds: 7s, 1m05s, 1h02m03s.
 func elapsed(d time.Duration) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -222,5 +223,115 @@ func TestFleetLiveRows(t *testing.T) {
 	}
 	if strings.Count(screen, "deploy · 3 services") != 1 {
 		t.Errorf("the block is drawn more than once:\n%s", screen)
+	}
+}
+
+// drainWaiting is the waiter's report at the start of a 37 s sleep through
+// a drain, at.
+func drainWaiting(at time.Time) deploy.Event {
+	return deploy.Event{Time: at, Kind: deploy.EventWaiting, Next: at.Add(37 * time.Second),
+		Message: drainWait + deploy.NextCheck(37*time.Second)}
+}
+
+const drainWait = "old tasks to drain (deregistration delay 5m0s, until about 00:05:05)"
+
+// countdownSteps are the redraws after drainWaiting with no report between
+// them: how long after the last, and how the countdown reads then.
+var countdownSteps = []struct {
+	after time.Duration
+	want  string
+}{
+	{0, drainWait + "; next check in 37s"},
+	{time.Second, drainWait + "; next check in 36s"},
+	{10 * time.Second, drainWait + "; next check in 26s"},
+	{25 * time.Second, drainWait + "; next check in 1s"},
+	{time.Second, drainWait}, // the poll is due: no countdown left
+}
+
+// TestLiveViewCountsDownToTheNextPoll: between the waiter's reports (when
+// what it waits for changes, a long sleep begins, and every 30 s of it)
+// each redraw of the live block, a tick of its clock, counts down to the
+// next poll; the CI log keeps the report's own text.
+func TestLiveViewCountsDownToTheNextPoll(t *testing.T) {
+	vt := newVterm(160, 8)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	r := &progressReporter{w: vt, now: clock, scope: "demo/web",
+		live: newLiveView(vt, func() int { return 160 }, clock, "deploy demo/web")}
+	r.stop = make(chan struct{}) // the test ticks by hand
+	r.Report(drainWaiting(now))
+	for i, s := range countdownSteps {
+		now = now.Add(s.after)
+		r.live.draw(nil)
+		head := strings.Split(vt.String(), "\n")[1]
+		if want := "|deploy demo/web · " + elapsed(now.Sub(r.live.start)) + " · waiting for " + s.want; strings.TrimRight(head, " |") != want {
+			t.Errorf("redraw %d: header %q, want %q", i, head, want)
+		}
+	}
+	// A heartbeat whose text is the last one's still sets the countdown.
+	r.Report(deploy.Event{Time: now, Kind: deploy.EventWaiting, Message: drainWait})
+	r.Report(deploy.Event{Time: now, Kind: deploy.EventWaiting, Message: drainWait, Next: now.Add(7 * time.Second)})
+	r.live.draw(nil)
+	if head := strings.Split(vt.String(), "\n")[1]; !strings.Contains(head, drainWait+"; next check in 7s") {
+		t.Errorf("after a heartbeat of the same text: header %q", head)
+	}
+
+	var ci bytes.Buffer
+	r = &progressReporter{w: &ci, now: clock, scope: "demo/web", started: now}
+	r.Report(drainWaiting(now))
+	if want := "waiting for " + drainWait + "; next check in 37s; 0s elapsed\n"; !strings.HasSuffix(ci.String(), want) {
+		t.Errorf("CI line %q, want it to end with %q", ci.String(), want)
+	}
+}
+
+// TestFleetLiveRowCountsDownToTheNextPoll: the row of one service of
+// several counts down as the single-service header does, and a later
+// snapshot of its deployments replaces the countdown.
+func TestFleetLiveRowCountsDownToTheNextPoll(t *testing.T) {
+	vt := newVterm(120, 8)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFleetLive(vt, func() int { return 120 }, func() time.Time { return now }, "deploy · 2 services", []string{"api", "web"})
+	f.event(1)(drainWaiting(now))
+	row := func() string { return strings.TrimRight(strings.Split(vt.String(), "\n")[3], " |") }
+	for i, s := range countdownSteps {
+		now = now.Add(s.after)
+		f.view.draw(nil) // a tick
+		if want := "|  web  waiting for " + s.want; row() != want {
+			t.Errorf("redraw %d: row %q, want %q", i, row(), want)
+		}
+	}
+	f.event(1)(drainWaiting(now))
+	f.event(1)(deploy.Event{Kind: deploy.EventProgress, Deployments: []deploy.DeploymentState{{Status: "PRIMARY", TaskDefinition: "web:2", Desired: 2, Running: 2, RolloutState: "IN_PROGRESS"}}})
+	now = now.Add(time.Second)
+	f.view.draw(nil)
+	if want := "|  web  web:2 2/2 running IN_PROGRESS"; row() != want {
+		t.Errorf("after a snapshot: row %q, want %q", row(), want)
+	}
+}
+
+// TestLiveViewKeepsTheCountdownWhenCut: on a terminal too narrow for the
+// whole row, what the waiter waits for is cut, not the countdown; when too
+// little of it would be left, the row is cut at its end as any other.
+func TestLiveViewKeepsTheCountdownWhenCut(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	v := newLiveView(nil, nil, clock, "deploy demo/web")
+	v.waiting, v.next = waitingOf(drainWaiting(now))
+	f := newFleetLive(nil, nil, clock, "deploy · 2 services", []string{"api", "web"})
+	f.next[1], f.state[1] = v.next, "waiting for "+v.waiting
+	now = now.Add(time.Second)
+	for _, r := range []struct {
+		cols int
+		row  string
+	}{{80, v.rows(80)[0]}, {80, f.view.rows(80)[2]}, {60, f.view.rows(60)[2]}} {
+		if !strings.HasSuffix(r.row, "…; next check in 36s") || runewidth.StringWidth(r.row) != r.cols-1 {
+			t.Errorf("%d columns: row %q, want it cut before the countdown, to %d columns", r.cols, r.row, r.cols-1)
+		}
+	}
+	if row := f.view.rows(60)[2]; !strings.HasPrefix(row, "  web  waiting for old tasks") {
+		t.Errorf("60 columns: row %q", row)
+	}
+	if head := v.rows(60)[0]; head != "deploy demo/web · 1s · waiting for old tasks to drain (der…" {
+		t.Errorf("60 columns: header %q, want it cut at its end", head)
 	}
 }

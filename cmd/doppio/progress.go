@@ -120,8 +120,8 @@ func (r *progressReporter) snapshots() []snapshot {
 	return append([]snapshot(nil), r.snaps...)
 }
 
-// tick redraws the live block (elapsed time, a resized terminal) between
-// events. It makes no AWS call.
+// tick redraws the live block (elapsed time, the countdown to the next
+// poll, a resized terminal) between events. It makes no AWS call.
 func (r *progressReporter) tick(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -172,15 +172,17 @@ func (r *progressReporter) Report(e deploy.Event) {
 		at = r.now()
 		lines = []string{r.line(at, "INFO", fmt.Sprintf("ECS event %s: %s", e.Time.Local().Format(stamp), e.Message))}
 	case deploy.EventWaiting:
+		if live {
+			// Every report may move the countdown, the same text too.
+			r.waiting = e.Message
+			r.live.waiting, r.live.next = waitingOf(e)
+			r.drawLive()
+			return
+		}
 		if e.Message == r.waiting {
 			return
 		}
 		r.waiting = e.Message
-		if live {
-			r.live.waiting = e.Message
-			r.drawLive()
-			return
-		}
 		lines = []string{r.line(at, "INFO", fmt.Sprintf("waiting for %s; %s elapsed", e.Message, elapsed(r.now().Sub(r.started))))}
 	case deploy.EventProgress:
 		if live {
@@ -240,7 +242,11 @@ func (r *progressReporter) reportJSON(e deploy.Event) {
 	case deploy.EventServiceEvent:
 		emit(slog.LevelInfo, e.Message, slog.String("event", "service_event"))
 	case deploy.EventWaiting:
-		emit(slog.LevelInfo, "waiting for "+e.Message, slog.String("event", "waiting"))
+		attrs := []slog.Attr{slog.String("event", "waiting")}
+		if !e.Next.IsZero() {
+			attrs = append(attrs, slog.String("next", e.Next.Format(time.RFC3339)))
+		}
+		emit(slog.LevelInfo, "waiting for "+e.Message, attrs...)
 	case deploy.EventProgress:
 		for _, s := range e.Deployments {
 			emit(slog.LevelInfo, "deployment", slog.String("event", "progress"),

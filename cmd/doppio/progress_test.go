@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +38,39 @@ func TestCIWaitingLinesSayElapsed(t *testing.T) {
 		if !strings.HasSuffix(lines[i], w) {
 			t.Errorf("line %d = %q, want it to end with %q", i, lines[i], w)
 		}
+	}
+}
+
+// With --log-format json a waiting record keeps the waiter's text and, in a
+// long sleep, says when it polls next as an RFC 3339 time.
+func TestJSONWaitingRecordsSayTheNextPoll(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	var out bytes.Buffer
+	setupLogging(&out, "json", false)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := &progressReporter{w: &out, json: true, now: func() time.Time { return now }, cluster: "demo", service: "web"}
+	r.Report(drainWaiting(now))
+	r.Report(deploy.Waiting("ECS to mark the deployment completed"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var recs []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		recs = append(recs, m)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("records:\n%s", out.String())
+	}
+	if recs[0]["msg"] != "waiting for "+drainWait+"; next check in 37s" || recs[0]["event"] != "waiting" {
+		t.Errorf("first record %v", recs[0])
+	}
+	if next, _ := recs[0]["next"].(string); next != now.Add(37*time.Second).Format(time.RFC3339) {
+		t.Errorf("next = %q, want the time of the next poll", next)
+	}
+	if _, ok := recs[1]["next"]; ok {
+		t.Errorf("a wait without a long sleep names no next poll: %v", recs[1])
 	}
 }
