@@ -296,7 +296,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	sched := newSchedule(w.intervals())
 	// Polls served from shared rounds (wait_shared.go).
 	round, shared := sharedPollRound(w.ECS)
-	sched.readStarts = func(ours *ecstypes.Deployment) time.Duration { return w.taskStarts(ctx, ours) }
+	sched.readStarts = func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration {
+		return w.taskStarts(ctx, ours, status)
+	}
 	var (
 		lastProgress string
 		lastWaiting  string

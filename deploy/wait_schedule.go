@@ -45,12 +45,14 @@ const completedEvent = "deployment completed."
 // the waiter plan the start from it instead of backing off blindly.
 const longStart = 2 * time.Minute
 
-// learnAfter: when a start without a load balancer has lasted this long and
-// no previous rollout is known, the waiter reads once how long the service's
-// running tasks took to start (ListTasks + DescribeTasks). A rollout whose
-// tasks run sooner, as the 10 s and 30 s ones do, never pays the two calls;
-// a blind rollout that lasts longer costs over 25 calls already.
-const learnAfter = 45 * time.Second
+// The start is learnt at the first answer of the starting phase (the
+// UpdateService answer) when no previous rollout is known: only from there
+// does a 10-minute start fit 25 calls (polls planned from it cost what they
+// cost after a known previous rollout). Read later, at 4 s (the first poll)
+// or at 10 s, the fast early polls come on top: 27 and 29 calls at most over
+// the 20 deploys of WaiterRollouts, against 25. A short first deploy pays
+// the read (2 calls) for it; a deploy after one doppio rollout (whose
+// "deployment completed" event names its length) never does.
 
 // blindBackoff: after the first minute of a start that nothing predicts,
 // the interval is this fraction of the time spent, so polls grow with the
@@ -97,14 +99,18 @@ type schedule struct {
 	// predictable: the rollout is a rolling one of the ECS controller, whose
 	// length is the start of its tasks and the stop of the old ones.
 	predictable bool
-	// started is how long the tasks of an earlier deployment that run now
-	// took to start (createdAt to startedAt), read once when no previous
-	// rollout is known and the start without a load balancer lasts
-	// (learnAfter); 0 when unknown.
+	// started is how long the service's tasks of earlier deployments took
+	// to start (createdAt to startedAt), read once at the first answer of a
+	// start without a load balancer when no previous rollout is known; 0
+	// when unknown. startedFrom says which tasks: the running ones, or
+	// (none running, a service scaled from 0) those ECS still lists as
+	// stopped.
 	started     time.Duration
 	startedRead bool
-	// readStarts reads started (Waiter.taskStarts); nil: never.
-	readStarts func(ours *ecstypes.Deployment) time.Duration
+	startedFrom ecstypes.DesiredStatus
+	// readStarts reads started (Waiter.taskStarts) from the tasks whose
+	// desired status is status; nil: never.
+	readStarts func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration
 }
 
 // plan is the next poll: when, and what the rollout is waiting for.
@@ -226,12 +232,14 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 	p := plan{waitingFor: what}
 	switch phase {
 	case phaseStarting:
-		s.learnStart(in, svc, ours)
+		s.learnStart(svc, ours)
 		p.delay = s.startingInterval(in, ours)
 		switch {
 		case !s.predictsStart():
 		case s.prior > 0:
 			p.waitingFor += fmt.Sprintf("; the previous rollout took %s", s.prior.Round(time.Second))
+		case s.startedFrom == ecstypes.DesiredStatusStopped:
+			p.waitingFor += fmt.Sprintf("; the service's recently stopped tasks took %s to start", s.started.Round(time.Second))
 		default:
 			p.waitingFor += fmt.Sprintf("; the running tasks took %s to start", s.started.Round(time.Second))
 		}
@@ -301,22 +309,38 @@ func (s *schedule) expected() time.Duration {
 	return s.started
 }
 
-// learnStart reads, once, how long the running tasks took to start, when a
-// start without a load balancer lasts and no previous rollout says how long
-// it may: a first deploy, or one whose previous rollout's event ECS no longer
-// lists. Without old tasks that run (a service scaled from 0) there is
-// nothing to learn from, and no call is made.
-func (s *schedule) learnStart(in time.Duration, svc *ecstypes.Service, ours *ecstypes.Deployment) {
-	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < learnAfter || ours == nil {
+// learnStart reads, once, how long the service's earlier tasks took to
+// start, at the first answer of a start without a load balancer when no
+// previous rollout says how long it may take: a first deploy, or one whose
+// previous rollout's event ECS no longer lists. With old tasks running it
+// reads those (ListTasks RUNNING, DescribeTasks); with none (a service
+// scaled from 0) the tasks ECS still lists as stopped (it keeps them about
+// an hour), which cost the same two calls: ListTasks STOPPED, DescribeTasks.
+// A service created by our deployment has had no task: no call.
+func (s *schedule) learnStart(svc *ecstypes.Service, ours *ecstypes.Deployment) {
+	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || ours == nil {
 		return
 	}
 	s.startedRead = true
+	status := ecstypes.DesiredStatusStopped
 	for i := range svc.Deployments {
 		if d := &svc.Deployments[i]; d != ours && d.RunningCount > 0 {
-			s.started = s.readStarts(ours)
-			return
+			status = ecstypes.DesiredStatusRunning
 		}
 	}
+	if status == ecstypes.DesiredStatusStopped && createdBy(svc, ours) {
+		return
+	}
+	s.started, s.startedFrom = s.readStarts(ours, status), status
+}
+
+// createdBy tells whether deployment ours created the service (CreateService):
+// it is the only one listed and not a second younger than the service.
+func createdBy(svc *ecstypes.Service, ours *ecstypes.Deployment) bool {
+	if len(svc.Deployments) != 1 || svc.CreatedAt == nil || ours.CreatedAt == nil {
+		return false
+	}
+	return ours.CreatedAt.Sub(*svc.CreatedAt) < time.Second
 }
 
 // predictedStartInterval sleeps a third of the time left until the expected

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/doppio-ecs/doppio/render"
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
 
@@ -241,52 +242,62 @@ func TestScheduleBlindBackoffGrowsWithTheTimeSpent(t *testing.T) {
 	}
 }
 
-// With no previous rollout known, a start without a load balancer that
-// lasts reads once how long the running old tasks took to start, and plans
-// from it as from a previous rollout. It does not read before learnAfter,
-// with a previous rollout known, behind a load balancer, with no old task
-// running (scaled from 0), under PollIntervalEnv's cap, or for a blue/green
-// rollout; an answer it cannot use leaves the blind back-off.
-func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
+// With no previous rollout known, a start without a load balancer reads
+// once, at its first answer, how long the service's old tasks took to start
+// (the running ones; with none running, those ECS still lists as stopped),
+// and plans from it as from a previous rollout, from the first sleep on. It
+// does not read with a previous rollout known, behind a load balancer, for
+// a service our deployment created, under PollIntervalEnv's cap, or for a
+// blue/green rollout; an answer it cannot use leaves the blind back-off.
+func TestScheduleLearnsTheStartFromTheServicesTasks(t *testing.T) {
 	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	start := func(svc *ecstypes.Service, took time.Duration, tune func(*schedule)) (*schedule, *int) {
+	type read struct{ status ecstypes.DesiredStatus }
+	start := func(svc *ecstypes.Service, took time.Duration, tune func(*schedule)) (*schedule, *[]read, plan) {
 		s := newSchedule(time.Second, 5*time.Second, false)
-		reads := new(int)
-		s.readStarts = func(ours *ecstypes.Deployment) time.Duration {
+		reads := &[]read{}
+		s.readStarts = func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration {
 			if aws.ToString(ours.Id) != "ecs-svc/new" {
 				t.Errorf("read for deployment %s", aws.ToString(ours.Id))
 			}
-			*reads++
+			*reads = append(*reads, read{status})
 			return took
 		}
 		if tune != nil {
 			tune(s)
 		}
 		s.observe(t0, svc, want)
-		s.next(t0, svc, want)
-		return s, reads
+		return s, reads, s.next(t0, svc, want)
 	}
 
 	svc := rolloutService(0, 2, true)
-	s, reads := start(svc, 9*time.Minute, nil)
-	if p := s.next(t0.Add(44*time.Second), svc, want); *reads != 0 || p.delay != 5*time.Second {
-		t.Fatalf("before learnAfter: %d reads, %+v; want none and 5 s", *reads, p)
+	s, reads, p := start(svc, 9*time.Minute, nil)
+	if len(*reads) != 1 || (*reads)[0].status != ecstypes.DesiredStatusRunning {
+		t.Fatalf("first answer: reads %+v; want one of the RUNNING tasks at the first answer", *reads)
 	}
-	p := s.next(t0.Add(54*time.Second), svc, want)
-	if *reads != 1 || p.delay != 162*time.Second || !strings.Contains(p.waitingFor, "the running tasks took 9m0s to start") {
-		t.Fatalf("after learnAfter: %d reads, %+v; want one read, a third of the 8m06s left and the tasks' start named", *reads, p)
+	if p.delay != 180*time.Second || !strings.Contains(p.waitingFor, "the running tasks took 9m0s to start") {
+		t.Fatalf("first answer: %+v; want a third of the 9 min left and the tasks' start named", p)
 	}
-	if p = s.next(t0.Add(5*time.Minute), svc, want); *reads != 1 || p.delay != 80*time.Second {
-		t.Fatalf("later: %d reads, %+v; want still one read and 80 s", *reads, p)
+	if p = s.next(t0.Add(5*time.Minute), svc, want); len(*reads) != 1 || p.delay != 80*time.Second {
+		t.Fatalf("later: %d reads, %+v; want still one read and 80 s", len(*reads), p)
+	}
+
+	// No old task running (scaled from 0): the stopped ones tell.
+	fromZero := rolloutService(0, 0, true)
+	_, reads, p = start(fromZero, 9*time.Minute, nil)
+	if len(*reads) != 1 || (*reads)[0].status != ecstypes.DesiredStatusStopped {
+		t.Fatalf("from 0: reads %+v; want one of the STOPPED tasks", *reads)
+	}
+	if p.delay != 180*time.Second || !strings.Contains(p.waitingFor, "the service's recently stopped tasks took 9m0s to start") {
+		t.Fatalf("from 0: %+v; want a third of the 9 min left and the stopped tasks named", p)
 	}
 
 	// An answer that cannot be used (no permission, no task with both
 	// times): read once, then the blind back-off.
-	s, reads = start(svc, 0, nil)
+	s, reads, _ = start(svc, 0, nil)
 	s.next(t0.Add(50*time.Second), svc, want)
-	if p := s.next(t0.Add(90*time.Second), svc, want); *reads != 1 || p.delay != 22500*time.Millisecond {
-		t.Fatalf("nothing learnt: %d reads, %+v; want one read and the blind 22.5 s", *reads, p)
+	if p := s.next(t0.Add(90*time.Second), svc, want); len(*reads) != 1 || p.delay != 22500*time.Millisecond {
+		t.Fatalf("nothing learnt: %d reads, %+v; want one read and the blind 22.5 s", len(*reads), p)
 	}
 
 	withPrior := rolloutService(0, 2, true)
@@ -294,6 +305,9 @@ func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
 	withPrior.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0.Add(-time.Hour + 30*time.Second)), Message: aws.String("(service web) (deployment ecs-svc/old) deployment completed.")}}
 	blueGreen := rolloutService(0, 2, true)
 	blueGreen.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+	created := rolloutService(0, 0, false)
+	created.CreatedAt = aws.Time(t0.Add(-2 * time.Second))
+	created.Deployments[0].CreatedAt = aws.Time(t0.Add(-1500 * time.Millisecond))
 	for _, c := range []struct {
 		name string
 		svc  *ecstypes.Service
@@ -301,15 +315,15 @@ func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
 	}{
 		{"a previous rollout known", withPrior, nil},
 		{"a load balancer", svc, func(s *schedule) { s.drain = 300 * time.Second }},
-		{"no old task running", rolloutService(0, 0, true), nil},
+		{"a service our deployment created", created, nil},
 		{"capped", svc, func(s *schedule) { s.capped = true }},
 		{"blue/green", blueGreen, nil},
 	} {
-		s, reads := start(c.svc, 9*time.Minute, c.tune)
+		s, reads, _ := start(c.svc, 9*time.Minute, c.tune)
 		s.next(t0.Add(50*time.Second), c.svc, want)
 		s.next(t0.Add(90*time.Second), c.svc, want)
-		if *reads != 0 {
-			t.Errorf("%s: %d reads, want none", c.name, *reads)
+		if len(*reads) != 0 {
+			t.Errorf("%s: %d reads, want none", c.name, len(*reads))
 		}
 	}
 }
@@ -344,29 +358,16 @@ func TestUpperMedianStart(t *testing.T) {
 }
 
 // A first deploy of a service whose tasks take nine minutes to start, its
-// previous rollout no longer in the events: the waiter reads the running
-// tasks' start once (ListTasks, DescribeTasks), says so while it sleeps, and
-// polls far less than the blind back-off. Without the permission it does
+// previous rollout no longer in the events: the waiter reads, at its first
+// answer, the running tasks' start once (ListTasks, DescribeTasks), says so
+// while it sleeps, and polls far less than the blind back-off. Without the permission it does
 // without, and the deploy still completes.
 func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
 	for _, denied := range []bool{false, true} {
-		clock := awsemu.NewManualClock(time.Time{})
-		sd := serviceDef(2, true)
-		f := newFixtureWith(t, clock, sd, 0)
-		emu, d := f.emu, f.d
-		d.MinInterval, d.MaxInterval = 0, 0
-		d.Clock = &virtualClock{c: clock}
-		t.Setenv(PollIntervalEnv, "")
-		emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
-		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
-			t.Fatalf("first rollout: %v %+v", err, out)
-		}
+		f, sd := longStartService(t)
+		emu, d, clock := f.emu, f.d, f.clock.(*awsemu.ManualClock)
 		clock.Advance(time.Hour)
-		for range 100 {
-			if err := emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
-				t.Fatal(err)
-			}
-		}
+		forgetRollouts(t, f)
 		if denied {
 			emu.SetFault("ECS.ListTasks", awsemu.Fault{DenyRate: 1})
 		}
@@ -393,8 +394,8 @@ func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
 			}
 			continue
 		}
-		if lists != 1 || describes != 1 || !named || polls > 26 {
-			t.Errorf("%d ListTasks, %d DescribeTasks, %d DescribeServices, tasks' start named %v; want 1, 1, at most 26 and the start named\n%s", lists, describes, polls, named, f.events.text())
+		if lists != 1 || describes != 1 || !named || polls > 13 {
+			t.Errorf("%d ListTasks, %d DescribeTasks, %d DescribeServices, tasks' start named %v; want 1, 1, at most 13 and the start named\n%s", lists, describes, polls, named, f.events.text())
 		}
 	}
 }
@@ -527,5 +528,77 @@ func TestDeployAgainstAFasterServerClock(t *testing.T) {
 	}
 	if took, rollout := fast.Now().Sub(start), completedAt(t, f.emu).Sub(began); took > rollout/20+5*time.Second {
 		t.Errorf("the deploy took %s of ours for a rollout of %s of the server's (%s of ours at speed 20)", took, rollout, rollout/20)
+	}
+}
+
+// A deploy of a service scaled to 0 a minute before, its previous rollout
+// no longer in the events: no task runs, but ECS still lists the stopped
+// ones (for about an hour), whose createdAt to startedAt tell the start.
+// The waiter lists them (ListTasks STOPPED) and describes them: the same
+// two calls as with running tasks, and the polls of a known start. An hour
+// later they are gone: one empty list, and the blind back-off.
+func TestWaiterLearnsALongStartFromTheStoppedTasks(t *testing.T) {
+	for _, gone := range []bool{false, true} {
+		f, sd := longStartService(t)
+		emu, d, clock := f.emu, f.d, f.clock.(*awsemu.ManualClock)
+		scaleToZero(t, f)
+		clock.Advance(time.Minute)
+		if gone {
+			clock.Advance(time.Hour)
+		}
+		forgetRollouts(t, f)
+		f.events.mu.Lock()
+		f.events.events = nil
+		f.events.mu.Unlock()
+		mark := emu.Log.Len()
+		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:3", nil), sd), Options{}); err != nil || out.Class != Completed {
+			t.Fatalf("gone %v: %v %+v", gone, err, out)
+		}
+		var lists []string
+		for _, r := range emu.Log.Since(mark) {
+			if r.Operation == "ListTasks" {
+				lists = append(lists, string(r.Members["desiredStatus"]))
+			}
+		}
+		describes, polls := successes(emu, mark, "DescribeTasks"), successes(emu, mark, "DescribeServices")
+		named := strings.Contains(f.events.text(), "the service's recently stopped tasks took 9m0s to start; next check in")
+		if gone {
+			if len(lists) != 1 || lists[0] != `"STOPPED"` || describes != 0 || named || polls < 25 {
+				t.Errorf("stopped tasks gone: ListTasks %v, %d DescribeTasks, %d polls, start named %v; want one empty list and the blind back-off\n%s", lists, describes, polls, named, f.events.text())
+			}
+			continue
+		}
+		if len(lists) != 1 || lists[0] != `"STOPPED"` || describes != 1 || !named || polls > 13 {
+			t.Errorf("ListTasks %v, %d DescribeTasks, %d DescribeServices, start named %v; want one of the STOPPED tasks, one describe, at most 13 polls and the start named\n%s", lists, describes, polls, named, f.events.text())
+		}
+	}
+}
+
+// longStartService is a service without a load balancer on a virtual
+// clock, production poll intervals, whose one rollout so far took nine
+// minutes to start its tasks.
+func longStartService(t *testing.T) (*fixture, *render.ServiceDefinition) {
+	t.Helper()
+	clock := awsemu.NewManualClock(time.Time{})
+	sd := serviceDef(2, true)
+	f := newFixtureWith(t, clock, sd, 0)
+	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	f.d.Clock = &virtualClock{c: clock}
+	t.Setenv(PollIntervalEnv, "")
+	f.emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
+		t.Fatalf("first rollout: %v %+v", err, out)
+	}
+	return f, sd
+}
+
+// forgetRollouts pushes the service's rollouts out of its last 100 events,
+// as on a first deploy with doppio.
+func forgetRollouts(t testing.TB, f *fixture) {
+	t.Helper()
+	for range 100 {
+		if err := f.emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
