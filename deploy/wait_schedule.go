@@ -404,10 +404,24 @@ func (s *schedule) dueInterval(in time.Duration) time.Duration {
 // drain ends, and the service's time it ends; ok is false when no drain of
 // known length runs.
 func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
-	if s.drain <= 0 {
+	_, end, ok := s.drainSpan()
+	if !ok {
 		return 0, time.Time{}, false
 	}
-	from := s.drainFrom
+	wake := s.ours(end, now).Add(-s.margin()).Sub(now)
+	if wake <= 0 {
+		return 0, end, false
+	}
+	return wake, end, true
+}
+
+// drainSpan is the service's times the running drain began and ends; ok is
+// false when no drain of known length is known to run.
+func (s *schedule) drainSpan() (from, end time.Time, ok bool) {
+	if s.drain <= 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	from = s.drainFrom
 	if s.phase == phaseDraining && (from.IsZero() || from.Before(s.serverAt(s.phaseAfter))) {
 		// The drain event was missed: the drain began after the poll
 		// before this phase, at the earliest.
@@ -417,14 +431,31 @@ func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
 		}
 	}
 	if from.IsZero() {
-		return 0, time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
-	end := from.Add(s.drain)
-	wake := s.ours(end, now).Add(-s.margin()).Sub(now)
-	if wake <= 0 {
-		return 0, end, false
+	return from, from.Add(s.drain), true
+}
+
+// drainGrace: after a drain's end ECS still stops the old tasks and marks
+// the deployment completed; a timeout this soon after the end is still the
+// drain's.
+const drainGrace = 30 * time.Second
+
+// drainAdvice is the next step when the wait timed out at now while the old
+// tasks drained for a known delay: the drain, not the new tasks, held the
+// deployment. "" when no such drain ran, or it should have ended a while
+// before (then something else holds the old tasks).
+func (s *schedule) drainAdvice(now time.Time) string {
+	if s.phase != phaseDraining {
+		return ""
 	}
-	return wake, end, true
+	from, end, ok := s.drainSpan()
+	if !ok || now.After(s.ours(end, now).Add(drainGrace)) {
+		return ""
+	}
+	at := func(t time.Time) string { return s.ours(t, now).Local().Format("15:04:05") }
+	return fmt.Sprintf("the new tasks run; the old ones were draining connections until about %s (the target groups' deregistration delay, %s, from %s): give --timeout more than the drain, or lower deregistration_delay.timeout_seconds on the target group.",
+		at(end), s.drain, at(from))
 }
 
 // dueSince is our time from which the end of the draining phase is due:

@@ -515,11 +515,7 @@ func (f *fastServer) Sleep(ctx context.Context, d time.Duration) error {
 // Against an emulator at --speed 20 a 300 s deregistration delay lasts 15 s
 // of ours: the deploy returns within seconds of that, not after 300 s.
 func TestDeployAgainstAFasterServerClock(t *testing.T) {
-	clock := awsemu.NewManualClock(time.Time{})
-	sd := serviceDef(2, true)
-	f := newFixtureWith(t, clock, sd, 300*time.Second)
-	f.d.MinInterval, f.d.MaxInterval = 0, 0
-	t.Setenv(PollIntervalEnv, "")
+	f, sd, clock := productionFixture(t, 300*time.Second)
 	fast := &fastServer{emu: clock, ours: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), speed: 20}
 	f.d.Clock = fast
 	start, began := fast.Now(), clock.Now()
@@ -579,12 +575,8 @@ func TestWaiterLearnsALongStartFromTheStoppedTasks(t *testing.T) {
 // minutes to start its tasks.
 func longStartService(t *testing.T) (*fixture, *render.ServiceDefinition) {
 	t.Helper()
-	clock := awsemu.NewManualClock(time.Time{})
-	sd := serviceDef(2, true)
-	f := newFixtureWith(t, clock, sd, 0)
-	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	f, sd, clock := productionFixture(t, 0)
 	f.d.Clock = &virtualClock{c: clock}
-	t.Setenv(PollIntervalEnv, "")
 	f.emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
 	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
 		t.Fatalf("first rollout: %v %+v", err, out)
@@ -601,4 +593,97 @@ func forgetRollouts(t testing.TB, f *fixture) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// virtualDeadline is a context whose deadline is on the emulator's virtual
+// clock: the clock's sleep that reaches it ends the context, with
+// context.DeadlineExceeded, as a --timeout does in real time.
+type virtualDeadline struct {
+	context.Context
+	at   time.Time
+	done chan struct{}
+	once sync.Once
+}
+
+func (v *virtualDeadline) Deadline() (time.Time, bool) { return v.at, true }
+func (v *virtualDeadline) Done() <-chan struct{}       { return v.done }
+func (v *virtualDeadline) Err() error {
+	select {
+	case <-v.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// deadlineClock advances the virtual clock, up to the deadline at most.
+type deadlineClock struct {
+	virtualClock
+	ctx *virtualDeadline
+}
+
+func (c *deadlineClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if left := c.ctx.at.Sub(c.Now()); d >= left {
+		c.virtualClock.Sleep(ctx, left)
+		c.ctx.once.Do(func() { close(c.ctx.done) })
+		return context.DeadlineExceeded
+	}
+	return c.virtualClock.Sleep(ctx, d)
+}
+
+// A timeout that comes while the old tasks drain for the target groups'
+// deregistration delay is the drain's: the next step names the drain and
+// when it ends, and advises a longer --timeout or a shorter delay, not the
+// new tasks' health check grace period (they run).
+func TestTimeoutDuringADrainNamesTheDrain(t *testing.T) {
+	f, sd, clock := productionFixture(t, 40*time.Second)
+	f.emu.SetECSTimings(awsemu.ECSTimings{Provision: 2 * time.Second, Pending: 3 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+	ctx := &virtualDeadline{Context: context.Background(), at: clock.Now().Add(12 * time.Second), done: make(chan struct{})}
+	f.d.Clock = &deadlineClock{virtualClock: virtualClock{c: clock}, ctx: ctx}
+	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), sd), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Timeout || out.Explanation == nil {
+		t.Fatalf("outcome %s (%s), want a timeout explained\n%s", out.Class, out.Reason, f.events.text())
+	}
+	svc, _ := f.emu.ECSService("demo", "web")
+	var began time.Time
+	for _, ev := range svc.Events {
+		if strings.Contains(aws.ToString(ev.Message), drainEvent) {
+			began = aws.ToTime(ev.CreatedAt)
+		}
+	}
+	if began.IsZero() {
+		t.Fatalf("the emulator reported no drain\n%s", f.events.text())
+	}
+	next := out.Explanation.NextStep()
+	for _, w := range []string{
+		"draining connections until about " + began.Add(40*time.Second).Local().Format("15:04:05"),
+		"deregistration delay, 40s, from " + began.Local().Format("15:04:05"),
+		"give --timeout more than the drain", "deregistration_delay.timeout_seconds",
+	} {
+		if !strings.Contains(next, w) {
+			t.Errorf("next step %q lacks %q", next, w)
+		}
+	}
+	if strings.Contains(next, "healthCheckGracePeriodSeconds") {
+		t.Errorf("next step %q blames the new tasks' health checks", next)
+	}
+}
+
+// productionFixture is a service (behind a target group whose
+// deregistration delay is drain, if not 0) on a manual clock, waited for
+// with the production poll intervals.
+func productionFixture(t *testing.T, drain time.Duration) (*fixture, *render.ServiceDefinition, *awsemu.ManualClock) {
+	t.Helper()
+	clock := awsemu.NewManualClock(time.Time{})
+	sd := serviceDef(2, true)
+	f := newFixtureWith(t, clock, sd, drain)
+	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	t.Setenv(PollIntervalEnv, "")
+	return f, sd, clock
 }
