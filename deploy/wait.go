@@ -296,6 +296,9 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	sched := newSchedule(w.intervals())
 	// Polls served from shared rounds (wait_shared.go).
 	round, shared := sharedPollRound(w.ECS)
+	if shared {
+		sched.learnAfter = sharedLearnAfter
+	}
 	sched.readStarts = func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration {
 		return w.taskStarts(ctx, ours, status)
 	}

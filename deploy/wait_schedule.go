@@ -53,6 +53,14 @@ const longStart = 2 * time.Minute
 // the 20 deploys of WaiterRollouts, against 25. A short first deploy pays
 // the read (2 calls) for it; a deploy after one doppio rollout (whose
 // "deployment completed" event names its length) never does.
+//
+// sharedLearnAfter: behind shared polls (SharedPolls) a poll costs a share
+// of a round, so the early polls do not spend a budget, while a fleet's
+// first deploy would pay two calls per service at once (ListTasks and
+// DescribeTasks have their own throttling buckets). There the read waits
+// until the start has lasted this long: the 10-30 s rollouts of a fleet
+// never pay it.
+const sharedLearnAfter = 45 * time.Second
 
 // blindBackoff: after the first minute of a start that nothing predicts,
 // the interval is this fraction of the time spent, so polls grow with the
@@ -108,6 +116,9 @@ type schedule struct {
 	started     time.Duration
 	startedRead bool
 	startedFrom ecstypes.DesiredStatus
+	// learnAfter is how long the start must have lasted before started is
+	// read: 0, or sharedLearnAfter behind shared polls.
+	learnAfter time.Duration
 	// readStarts reads started (Waiter.taskStarts) from the tasks whose
 	// desired status is status; nil: never.
 	readStarts func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration
@@ -232,7 +243,7 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 	p := plan{waitingFor: what}
 	switch phase {
 	case phaseStarting:
-		s.learnStart(svc, ours)
+		s.learnStart(in, svc, ours)
 		p.delay = s.startingInterval(in, ours)
 		switch {
 		case !s.predictsStart():
@@ -310,15 +321,16 @@ func (s *schedule) expected() time.Duration {
 }
 
 // learnStart reads, once, how long the service's earlier tasks took to
-// start, at the first answer of a start without a load balancer when no
-// previous rollout says how long it may take: a first deploy, or one whose
-// previous rollout's event ECS no longer lists. With old tasks running it
+// start, at the first answer of a start without a load balancer (behind
+// shared polls: once it lasted learnAfter) when no previous rollout says
+// how long it may take: a first deploy, or one whose previous rollout's
+// event ECS no longer lists. With old tasks running it
 // reads those (ListTasks RUNNING, DescribeTasks); with none (a service
 // scaled from 0) the tasks ECS still lists as stopped (it keeps them about
 // an hour), which cost the same two calls: ListTasks STOPPED, DescribeTasks.
 // A service created by our deployment has had no task: no call.
-func (s *schedule) learnStart(svc *ecstypes.Service, ours *ecstypes.Deployment) {
-	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || ours == nil {
+func (s *schedule) learnStart(in time.Duration, svc *ecstypes.Service, ours *ecstypes.Deployment) {
+	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < s.learnAfter || ours == nil {
 		return
 	}
 	s.startedRead = true

@@ -245,8 +245,8 @@ func TestScheduleBlindBackoffGrowsWithTheTimeSpent(t *testing.T) {
 // With no previous rollout known, a start without a load balancer reads
 // once, at its first answer, how long the service's old tasks took to start
 // (the running ones; with none running, those ECS still lists as stopped),
-// and plans from it as from a previous rollout, from the first sleep on. It
-// does not read with a previous rollout known, behind a load balancer, for
+// and plans from it as from a previous rollout, from the first sleep on
+// (behind shared polls, after sharedLearnAfter). It does not read with a previous rollout known, behind a load balancer, for
 // a service our deployment created, under PollIntervalEnv's cap, or for a
 // blue/green rollout; an answer it cannot use leaves the blind back-off.
 func TestScheduleLearnsTheStartFromTheServicesTasks(t *testing.T) {
@@ -290,6 +290,16 @@ func TestScheduleLearnsTheStartFromTheServicesTasks(t *testing.T) {
 	}
 	if p.delay != 180*time.Second || !strings.Contains(p.waitingFor, "the service's recently stopped tasks took 9m0s to start") {
 		t.Fatalf("from 0: %+v; want a third of the 9 min left and the stopped tasks named", p)
+	}
+
+	// Behind shared polls the early polls cost shares of rounds: the read
+	// waits until the start has lasted sharedLearnAfter.
+	s, reads, _ = start(svc, 9*time.Minute, func(s *schedule) { s.learnAfter = sharedLearnAfter })
+	if s.next(t0.Add(44*time.Second), svc, want); len(*reads) != 0 {
+		t.Fatalf("shared, before %s: %d reads, want none", sharedLearnAfter, len(*reads))
+	}
+	if p := s.next(t0.Add(54*time.Second), svc, want); len(*reads) != 1 || p.delay != 162*time.Second {
+		t.Fatalf("shared, after %s: %d reads, %+v; want one read and a third of the 8m06s left", sharedLearnAfter, len(*reads), p)
 	}
 
 	// An answer that cannot be used (no permission, no task with both
