@@ -48,7 +48,7 @@ const longStart = 2 * time.Minute
 // The start is learnt at the first answer of the starting phase (the
 // UpdateService answer) when no previous rollout is known: only from there
 // does a 10-minute start fit 25 calls (polls planned from it cost what they
-// cost after a known previous rollout). Read later, at 4 s (the first poll)
+// cost after a known previous rollout). Read later, at 4 s (the second poll)
 // or at 10 s, the fast early polls come on top: 27 and 29 calls at most over
 // the 20 deploys of WaiterRollouts, against 25. A short first deploy pays
 // the read (2 calls) for it; a deploy after one doppio rollout (whose
