@@ -48,8 +48,8 @@ type rolloutScenario struct {
 	// figure is reported.
 	slowStart bool
 	// forget pushes the previous rollout out of the service's last 100
-	// events before each deploy, as on a first deploy with doppio: the
-	// running tasks' start times are what is left to plan from.
+	// events before each deploy, as on a first deploy with doppio: the old
+	// tasks' start times are what is left to plan from.
 	forget bool
 	// fromZero scales the service to 0 a minute before each deploy (and
 	// forgets): no task runs; the tasks it stopped are still listed.
@@ -75,8 +75,10 @@ func (s rolloutScenario) timings(rng *rand.Rand) awsemu.ECSTimings {
 
 // rolloutScenarios are the rollouts docs/performance.md reports: two
 // without a load balancer (the end can follow the new tasks within
-// seconds), three with one whose old tasks drain for the deregistration
-// delay. Phase lengths are random, never whole seconds.
+// seconds), the same two as first deploys (no previous rollout in the
+// events: the waiter pays its read of the old tasks' start), three with a
+// load balancer whose old tasks drain for the deregistration delay, and
+// long starts without one. Phase lengths are random, never whole seconds.
 var rolloutScenarios = []rolloutScenario{
 	{name: "10s", provision: [2]float64{1, 3}, pending: [2]float64{3, 6}, stop: [2]float64{0.5, 2}, steady: [2]float64{0.5, 1.5}},
 	{name: "30s", provision: [2]float64{3, 8}, pending: [2]float64{14, 22}, stop: [2]float64{1, 4}, steady: [2]float64{1, 3}},

@@ -456,9 +456,11 @@ const drainGrace = 30 * time.Second
 // drainAdvice is the next step when the wait timed out at now while the old
 // tasks drained for a known delay: the drain, not the new tasks, held the
 // deployment. "" when no such drain ran, or it should have ended a while
-// before (then something else holds the old tasks).
+// before (then something else holds the old tasks), or the rollout is not
+// a rolling one of the ECS controller (a blue/green bake keeps the old
+// tasks too, CodeDeploy's task sets say nothing of a drain).
 func (s *schedule) drainAdvice(now time.Time) string {
-	if s.phase != phaseDraining {
+	if s.phase != phaseDraining || !s.predictable {
 		return ""
 	}
 	from, end, ok := s.drainSpan()

@@ -697,3 +697,41 @@ func productionFixture(t *testing.T, drain time.Duration) (*fixture, *render.Ser
 	t.Setenv(PollIntervalEnv, "")
 	return f, sd, clock
 }
+
+// The drain's advice holds while the drain runs and 30 s after its end, for
+// a rolling rollout only: later something else holds the old tasks, and a
+// blue/green rollout keeps them for its bake.
+func TestDrainAdviceOnlyWhileTheDrainHolds(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	draining := func(bg bool) *ecstypes.Service {
+		svc := rolloutService(2, 0, true)
+		svc.Deployments[0].CreatedAt = aws.Time(t0)
+		svc.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0.Add(10 * time.Second)), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+		if bg {
+			svc.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+		}
+		return svc
+	}
+	for _, c := range []struct {
+		name   string
+		bg     bool
+		at     time.Duration
+		advice bool
+	}{
+		{"during the drain", false, 30 * time.Second, true},
+		{"just after its end", false, 75 * time.Second, true},
+		{"long after its end", false, 90 * time.Second, false},
+		{"blue/green", true, 30 * time.Second, false},
+	} {
+		s := newSchedule(time.Second, 5*time.Second, false)
+		s.drain = 40 * time.Second
+		svc := draining(c.bg)
+		s.observe(t0.Add(20*time.Second), svc, want)
+		s.next(t0.Add(20*time.Second), svc, want)
+		got := s.drainAdvice(t0.Add(c.at))
+		if c.advice != (got != "") || c.advice && !strings.Contains(got, "until about "+t0.Add(50*time.Second).Local().Format("15:04:05")) {
+			t.Errorf("%s: advice %q, want one: %v", c.name, got, c.advice)
+		}
+	}
+}
