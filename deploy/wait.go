@@ -328,7 +328,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			svc, date, err = pollServiceDated(ctx, w.ECS, w.Cluster, w.Service)
 		}
 		if ctx.Err() != nil {
-			return w.drainTimeout(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk)
+			return withDrainAdvice(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk.Now())
 		}
 		now := clk.Now()
 		sched.served(now, date)
@@ -392,7 +392,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		// planned time: whether the round comes at once or a round later,
 		// the next answer comes at most the planned delay after this one.
 		if err := w.sleep(ctx, clk, clk.Now().Add(p.delay-round), p, &lastWaiting); err != nil {
-			return w.drainTimeout(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk)
+			return withDrainAdvice(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk.Now())
 		}
 	}
 }
@@ -480,15 +480,15 @@ func (w *Waiter) stoppedBy(ctx context.Context, ctl controller, out func(Class, 
 	return o
 }
 
-// drainTimeout advises on a timeout that came while the old tasks drained
-// for a known delay: the explanation's default ("no task of this deployment
-// stopped ... raise healthCheckGracePeriodSeconds") would point at the new
-// tasks, which run.
-func (w *Waiter) drainTimeout(o *Outcome, sched *schedule, clk Clock) *Outcome {
+// withDrainAdvice advises on a timeout that came at now while the old tasks
+// drained for a known delay: the explanation's default ("no task of this
+// deployment stopped ... raise healthCheckGracePeriodSeconds") would point
+// at the new tasks, which run.
+func withDrainAdvice(o *Outcome, sched *schedule, now time.Time) *Outcome {
 	if o.Class != Timeout || o.Explanation == nil || o.Explanation.Advice != "" {
 		return o
 	}
-	o.Explanation.Advice = sched.drainAdvice(clk.Now())
+	o.Explanation.Advice = sched.drainAdvice(now)
 	return o
 }
 

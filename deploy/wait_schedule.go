@@ -324,11 +324,11 @@ func (s *schedule) expected() time.Duration {
 // start, at the first answer of a start without a load balancer (behind
 // shared polls: once it lasted learnAfter) when no previous rollout says
 // how long it may take: a first deploy, or one whose previous rollout's
-// event ECS no longer lists. With old tasks running it
-// reads those (ListTasks RUNNING, DescribeTasks); with none (a service
-// scaled from 0) the tasks ECS still lists as stopped (it keeps them about
-// an hour), which cost the same two calls: ListTasks STOPPED, DescribeTasks.
-// A service created by our deployment has had no task: no call.
+// event ECS no longer lists. With old tasks running it reads those
+// (ListTasks RUNNING, DescribeTasks); with none (a service scaled from 0)
+// the tasks ECS still lists as stopped (it keeps them about an hour), which
+// cost the same two calls: ListTasks STOPPED, DescribeTasks. A service
+// created by our deployment has had no task: no call.
 func (s *schedule) learnStart(in time.Duration, svc *ecstypes.Service, ours *ecstypes.Deployment) {
 	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < s.learnAfter || ours == nil {
 		return
