@@ -302,7 +302,12 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 	sched := newSchedule(w.intervals())
 	// Polls served from shared rounds (wait_shared.go).
 	round, shared := sharedPollRound(w.ECS)
-	sched.readStarts = func(ours *ecstypes.Deployment) time.Duration { return w.taskStarts(ctx, ours) }
+	if shared {
+		sched.learnAfter = sharedLearnAfter
+	}
+	sched.readStarts = func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration {
+		return w.taskStarts(ctx, ours, status)
+	}
 	var (
 		lastProgress string
 		lastWaiting  string
@@ -329,7 +334,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 			svc, date, err = pollServiceDated(ctx, w.ECS, w.Cluster, w.Service)
 		}
 		if ctx.Err() != nil {
-			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
+			return withDrainAdvice(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk.Now())
 		}
 		now := clk.Now()
 		sched.served(now, date)
@@ -393,7 +398,7 @@ func (w *Waiter) Wait(ctx context.Context, t WaitTarget) *Outcome {
 		// planned time: whether the round comes at once or a round later,
 		// the next answer comes at most the planned delay after this one.
 		if err := w.sleep(ctx, clk, clk.Now().Add(p.delay-round), p, &lastWaiting); err != nil {
-			return w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh)
+			return withDrainAdvice(w.stoppedBy(ctx, ctl, out, lastSvc, want, fresh), sched, clk.Now())
 		}
 	}
 }
@@ -488,6 +493,18 @@ func (w *Waiter) stoppedBy(ctx context.Context, ctl controller, out func(Class, 
 	if c, ok := ctl.(*codeDeployController); ok && o.Class == Timeout {
 		o.Reason += c.timeoutDetail()
 	}
+	return o
+}
+
+// withDrainAdvice advises on a timeout that came at now while the old tasks
+// drained for a known delay: the explanation's default ("no task of this
+// deployment stopped ... raise healthCheckGracePeriodSeconds") would point
+// at the new tasks, which run.
+func withDrainAdvice(o *Outcome, sched *schedule, now time.Time) *Outcome {
+	if o.Class != Timeout || o.Explanation == nil || o.Explanation.Advice != "" {
+		return o
+	}
+	o.Explanation.Advice = sched.drainAdvice(now)
 	return o
 }
 

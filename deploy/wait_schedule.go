@@ -45,12 +45,22 @@ const completedEvent = "deployment completed."
 // the waiter plan the start from it instead of backing off blindly.
 const longStart = 2 * time.Minute
 
-// learnAfter: when a start without a load balancer has lasted this long and
-// no previous rollout is known, the waiter reads once how long the service's
-// running tasks took to start (ListTasks + DescribeTasks). A rollout whose
-// tasks run sooner, as the 10 s and 30 s ones do, never pays the two calls;
-// a blind rollout that lasts longer costs over 25 calls already.
-const learnAfter = 45 * time.Second
+// The start is learnt at the first answer of the starting phase (the
+// UpdateService answer) when no previous rollout is known: only from there
+// does a 10-minute start fit 25 calls (polls planned from it cost what they
+// cost after a known previous rollout). Read later, at 4 s (the second poll)
+// or at 10 s, the fast early polls come on top: 27 and 29 calls at most over
+// the 20 deploys of WaiterRollouts, against 25. A short first deploy pays
+// the read (2 calls) for it; a deploy after one doppio rollout (whose
+// "deployment completed" event names its length) never does.
+//
+// sharedLearnAfter: behind shared polls (SharedPolls) a poll costs a share
+// of a round, so the early polls do not spend a budget, while a fleet's
+// first deploy would pay two calls per service at once (ListTasks and
+// DescribeTasks have their own throttling buckets). There the read waits
+// until the start has lasted this long: the 10-30 s rollouts of a fleet
+// never pay it.
+const sharedLearnAfter = 45 * time.Second
 
 // blindBackoff: after the first minute of a start that nothing predicts,
 // the interval is this fraction of the time spent, so polls grow with the
@@ -97,14 +107,21 @@ type schedule struct {
 	// predictable: the rollout is a rolling one of the ECS controller, whose
 	// length is the start of its tasks and the stop of the old ones.
 	predictable bool
-	// started is how long the tasks of an earlier deployment that run now
-	// took to start (createdAt to startedAt), read once when no previous
-	// rollout is known and the start without a load balancer lasts
-	// (learnAfter); 0 when unknown.
+	// started is how long the service's tasks of earlier deployments took
+	// to start (createdAt to startedAt), read once at the first answer of a
+	// start without a load balancer when no previous rollout is known; 0
+	// when unknown. startedFrom says which tasks: the running ones, or
+	// (none running, a service scaled from 0) those ECS still lists as
+	// stopped.
 	started     time.Duration
 	startedRead bool
-	// readStarts reads started (Waiter.taskStarts); nil: never.
-	readStarts func(ours *ecstypes.Deployment) time.Duration
+	startedFrom ecstypes.DesiredStatus
+	// learnAfter is how long the start must have lasted before started is
+	// read: 0, or sharedLearnAfter behind shared polls.
+	learnAfter time.Duration
+	// readStarts reads started (Waiter.taskStarts) from the tasks whose
+	// desired status is status; nil: never.
+	readStarts func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration
 }
 
 // plan is the next poll: when, and what the rollout is waiting for.
@@ -232,6 +249,8 @@ func (s *schedule) next(now time.Time, svc *ecstypes.Service, want expectation) 
 		case !s.predictsStart():
 		case s.prior > 0:
 			p.waitingFor += fmt.Sprintf("; the previous rollout took %s", s.prior.Round(time.Second))
+		case s.startedFrom == ecstypes.DesiredStatusStopped:
+			p.waitingFor += fmt.Sprintf("; the service's recently stopped tasks took %s to start", s.started.Round(time.Second))
 		default:
 			p.waitingFor += fmt.Sprintf("; the running tasks took %s to start", s.started.Round(time.Second))
 		}
@@ -301,22 +320,39 @@ func (s *schedule) expected() time.Duration {
 	return s.started
 }
 
-// learnStart reads, once, how long the running tasks took to start, when a
-// start without a load balancer lasts and no previous rollout says how long
-// it may: a first deploy, or one whose previous rollout's event ECS no longer
-// lists. Without old tasks that run (a service scaled from 0) there is
-// nothing to learn from, and no call is made.
+// learnStart reads, once, how long the service's earlier tasks took to
+// start, at the first answer of a start without a load balancer (behind
+// shared polls: once it lasted learnAfter) when no previous rollout says
+// how long it may take: a first deploy, or one whose previous rollout's
+// event ECS no longer lists. With old tasks running it reads those
+// (ListTasks RUNNING, DescribeTasks); with none (a service scaled from 0)
+// the tasks ECS still lists as stopped (it keeps them about an hour), which
+// cost the same two calls: ListTasks STOPPED, DescribeTasks. A service
+// created by our deployment has had no task: no call.
 func (s *schedule) learnStart(in time.Duration, svc *ecstypes.Service, ours *ecstypes.Deployment) {
-	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < learnAfter || ours == nil {
+	if s.startedRead || s.readStarts == nil || !s.predictable || s.capped || s.drain > 0 || s.prior > 0 || in < s.learnAfter || ours == nil {
 		return
 	}
 	s.startedRead = true
+	status := ecstypes.DesiredStatusStopped
 	for i := range svc.Deployments {
 		if d := &svc.Deployments[i]; d != ours && d.RunningCount > 0 {
-			s.started = s.readStarts(ours)
-			return
+			status = ecstypes.DesiredStatusRunning
 		}
 	}
+	if status == ecstypes.DesiredStatusStopped && createdBy(svc, ours) {
+		return
+	}
+	s.started, s.startedFrom = s.readStarts(ours, status), status
+}
+
+// createdBy tells whether deployment ours created the service (CreateService):
+// it is the only one listed and not a second younger than the service.
+func createdBy(svc *ecstypes.Service, ours *ecstypes.Deployment) bool {
+	if len(svc.Deployments) != 1 || svc.CreatedAt == nil || ours.CreatedAt == nil {
+		return false
+	}
+	return ours.CreatedAt.Sub(*svc.CreatedAt) < time.Second
 }
 
 // predictedStartInterval sleeps a third of the time left until the expected
@@ -380,10 +416,24 @@ func (s *schedule) dueInterval(in time.Duration) time.Duration {
 // drain ends, and the service's time it ends; ok is false when no drain of
 // known length runs.
 func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
-	if s.drain <= 0 {
+	_, end, ok := s.drainSpan()
+	if !ok {
 		return 0, time.Time{}, false
 	}
-	from := s.drainFrom
+	wake := s.ours(end, now).Add(-s.margin()).Sub(now)
+	if wake <= 0 {
+		return 0, end, false
+	}
+	return wake, end, true
+}
+
+// drainSpan is the service's times the running drain began and ends; ok is
+// false when no drain of known length is known to run.
+func (s *schedule) drainSpan() (from, end time.Time, ok bool) {
+	if s.drain <= 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	from = s.drainFrom
 	if s.phase == phaseDraining && (from.IsZero() || from.Before(s.serverAt(s.phaseAfter))) {
 		// The drain event was missed: the drain began after the poll
 		// before this phase, at the earliest.
@@ -393,14 +443,33 @@ func (s *schedule) drainWake(now time.Time) (time.Duration, time.Time, bool) {
 		}
 	}
 	if from.IsZero() {
-		return 0, time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
-	end := from.Add(s.drain)
-	wake := s.ours(end, now).Add(-s.margin()).Sub(now)
-	if wake <= 0 {
-		return 0, end, false
+	return from, from.Add(s.drain), true
+}
+
+// drainGrace: after a drain's end ECS still stops the old tasks and marks
+// the deployment completed; a timeout this soon after the end is still the
+// drain's.
+const drainGrace = 30 * time.Second
+
+// drainAdvice is the next step when the wait timed out at now while the old
+// tasks drained for a known delay: the drain, not the new tasks, held the
+// deployment. "" when no such drain ran, or it should have ended a while
+// before (then something else holds the old tasks), or the rollout is not
+// a rolling one of the ECS controller (a blue/green bake keeps the old
+// tasks too, CodeDeploy's task sets say nothing of a drain).
+func (s *schedule) drainAdvice(now time.Time) string {
+	if s.phase != phaseDraining || !s.predictable {
+		return ""
 	}
-	return wake, end, true
+	from, end, ok := s.drainSpan()
+	if !ok || now.After(s.ours(end, now).Add(drainGrace)) {
+		return ""
+	}
+	at := func(t time.Time) string { return s.ours(t, now).Local().Format("15:04:05") }
+	return fmt.Sprintf("the new tasks run; the old ones were draining connections until about %s (the target groups' deregistration delay, %s, from %s): give --timeout more than the drain, or lower deregistration_delay.timeout_seconds on the target group.",
+		at(end), s.drain, at(from))
 }
 
 // dueSince is our time from which the end of the draining phase is due:

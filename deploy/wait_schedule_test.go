@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/doppio-ecs/doppio/render"
 	"github.com/doppio-ecs/doppio/tests/awsemu"
 )
 
@@ -241,52 +242,72 @@ func TestScheduleBlindBackoffGrowsWithTheTimeSpent(t *testing.T) {
 	}
 }
 
-// With no previous rollout known, a start without a load balancer that
-// lasts reads once how long the running old tasks took to start, and plans
-// from it as from a previous rollout. It does not read before learnAfter,
-// with a previous rollout known, behind a load balancer, with no old task
-// running (scaled from 0), under PollIntervalEnv's cap, or for a blue/green
-// rollout; an answer it cannot use leaves the blind back-off.
-func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
+// With no previous rollout known, a start without a load balancer reads
+// once, at its first answer, how long the service's old tasks took to start
+// (the running ones; with none running, those ECS still lists as stopped),
+// and plans from it as from a previous rollout, from the first sleep on
+// (behind shared polls, after sharedLearnAfter). It does not read with a previous rollout known, behind a load balancer, for
+// a service our deployment created, under PollIntervalEnv's cap, or for a
+// blue/green rollout; an answer it cannot use leaves the blind back-off.
+func TestScheduleLearnsTheStartFromTheServicesTasks(t *testing.T) {
 	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	start := func(svc *ecstypes.Service, took time.Duration, tune func(*schedule)) (*schedule, *int) {
+	type read struct{ status ecstypes.DesiredStatus }
+	start := func(svc *ecstypes.Service, took time.Duration, tune func(*schedule)) (*schedule, *[]read, plan) {
 		s := newSchedule(time.Second, 5*time.Second, false)
-		reads := new(int)
-		s.readStarts = func(ours *ecstypes.Deployment) time.Duration {
+		reads := &[]read{}
+		s.readStarts = func(ours *ecstypes.Deployment, status ecstypes.DesiredStatus) time.Duration {
 			if aws.ToString(ours.Id) != "ecs-svc/new" {
 				t.Errorf("read for deployment %s", aws.ToString(ours.Id))
 			}
-			*reads++
+			*reads = append(*reads, read{status})
 			return took
 		}
 		if tune != nil {
 			tune(s)
 		}
 		s.observe(t0, svc, want)
-		s.next(t0, svc, want)
-		return s, reads
+		return s, reads, s.next(t0, svc, want)
 	}
 
 	svc := rolloutService(0, 2, true)
-	s, reads := start(svc, 9*time.Minute, nil)
-	if p := s.next(t0.Add(44*time.Second), svc, want); *reads != 0 || p.delay != 5*time.Second {
-		t.Fatalf("before learnAfter: %d reads, %+v; want none and 5 s", *reads, p)
+	s, reads, p := start(svc, 9*time.Minute, nil)
+	if len(*reads) != 1 || (*reads)[0].status != ecstypes.DesiredStatusRunning {
+		t.Fatalf("first answer: reads %+v; want one of the RUNNING tasks at the first answer", *reads)
 	}
-	p := s.next(t0.Add(54*time.Second), svc, want)
-	if *reads != 1 || p.delay != 162*time.Second || !strings.Contains(p.waitingFor, "the running tasks took 9m0s to start") {
-		t.Fatalf("after learnAfter: %d reads, %+v; want one read, a third of the 8m06s left and the tasks' start named", *reads, p)
+	if p.delay != 180*time.Second || !strings.Contains(p.waitingFor, "the running tasks took 9m0s to start") {
+		t.Fatalf("first answer: %+v; want a third of the 9 min left and the tasks' start named", p)
 	}
-	if p = s.next(t0.Add(5*time.Minute), svc, want); *reads != 1 || p.delay != 80*time.Second {
-		t.Fatalf("later: %d reads, %+v; want still one read and 80 s", *reads, p)
+	if p = s.next(t0.Add(5*time.Minute), svc, want); len(*reads) != 1 || p.delay != 80*time.Second {
+		t.Fatalf("later: %d reads, %+v; want still one read and 80 s", len(*reads), p)
+	}
+
+	// No old task running (scaled from 0): the stopped ones tell.
+	fromZero := rolloutService(0, 0, true)
+	_, reads, p = start(fromZero, 9*time.Minute, nil)
+	if len(*reads) != 1 || (*reads)[0].status != ecstypes.DesiredStatusStopped {
+		t.Fatalf("from 0: reads %+v; want one of the STOPPED tasks", *reads)
+	}
+	if p.delay != 180*time.Second || !strings.Contains(p.waitingFor, "the service's recently stopped tasks took 9m0s to start") {
+		t.Fatalf("from 0: %+v; want a third of the 9 min left and the stopped tasks named", p)
+	}
+
+	// Behind shared polls the early polls cost shares of rounds: the read
+	// waits until the start has lasted sharedLearnAfter.
+	s, reads, _ = start(svc, 9*time.Minute, func(s *schedule) { s.learnAfter = sharedLearnAfter })
+	if s.next(t0.Add(44*time.Second), svc, want); len(*reads) != 0 {
+		t.Fatalf("shared, before %s: %d reads, want none", sharedLearnAfter, len(*reads))
+	}
+	if p := s.next(t0.Add(54*time.Second), svc, want); len(*reads) != 1 || p.delay != 162*time.Second {
+		t.Fatalf("shared, after %s: %d reads, %+v; want one read and a third of the 8m06s left", sharedLearnAfter, len(*reads), p)
 	}
 
 	// An answer that cannot be used (no permission, no task with both
 	// times): read once, then the blind back-off.
-	s, reads = start(svc, 0, nil)
+	s, reads, _ = start(svc, 0, nil)
 	s.next(t0.Add(50*time.Second), svc, want)
-	if p := s.next(t0.Add(90*time.Second), svc, want); *reads != 1 || p.delay != 22500*time.Millisecond {
-		t.Fatalf("nothing learnt: %d reads, %+v; want one read and the blind 22.5 s", *reads, p)
+	if p := s.next(t0.Add(90*time.Second), svc, want); len(*reads) != 1 || p.delay != 22500*time.Millisecond {
+		t.Fatalf("nothing learnt: %d reads, %+v; want one read and the blind 22.5 s", len(*reads), p)
 	}
 
 	withPrior := rolloutService(0, 2, true)
@@ -294,6 +315,9 @@ func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
 	withPrior.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0.Add(-time.Hour + 30*time.Second)), Message: aws.String("(service web) (deployment ecs-svc/old) deployment completed.")}}
 	blueGreen := rolloutService(0, 2, true)
 	blueGreen.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+	created := rolloutService(0, 0, false)
+	created.CreatedAt = aws.Time(t0.Add(-2 * time.Second))
+	created.Deployments[0].CreatedAt = aws.Time(t0.Add(-1500 * time.Millisecond))
 	for _, c := range []struct {
 		name string
 		svc  *ecstypes.Service
@@ -301,15 +325,15 @@ func TestScheduleLearnsTheStartFromTheRunningTasks(t *testing.T) {
 	}{
 		{"a previous rollout known", withPrior, nil},
 		{"a load balancer", svc, func(s *schedule) { s.drain = 300 * time.Second }},
-		{"no old task running", rolloutService(0, 0, true), nil},
+		{"a service our deployment created", created, nil},
 		{"capped", svc, func(s *schedule) { s.capped = true }},
 		{"blue/green", blueGreen, nil},
 	} {
-		s, reads := start(c.svc, 9*time.Minute, c.tune)
+		s, reads, _ := start(c.svc, 9*time.Minute, c.tune)
 		s.next(t0.Add(50*time.Second), c.svc, want)
 		s.next(t0.Add(90*time.Second), c.svc, want)
-		if *reads != 0 {
-			t.Errorf("%s: %d reads, want none", c.name, *reads)
+		if len(*reads) != 0 {
+			t.Errorf("%s: %d reads, want none", c.name, len(*reads))
 		}
 	}
 }
@@ -344,29 +368,16 @@ func TestUpperMedianStart(t *testing.T) {
 }
 
 // A first deploy of a service whose tasks take nine minutes to start, its
-// previous rollout no longer in the events: the waiter reads the running
-// tasks' start once (ListTasks, DescribeTasks), says so while it sleeps, and
-// polls far less than the blind back-off. Without the permission it does
+// previous rollout no longer in the events: the waiter reads, at its first
+// answer, the running tasks' start once (ListTasks, DescribeTasks), says so
+// while it sleeps, and polls far less than the blind back-off. Without the permission it does
 // without, and the deploy still completes.
 func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
 	for _, denied := range []bool{false, true} {
-		clock := awsemu.NewManualClock(time.Time{})
-		sd := serviceDef(2, true)
-		f := newFixtureWith(t, clock, sd, 0)
-		emu, d := f.emu, f.d
-		d.MinInterval, d.MaxInterval = 0, 0
-		d.Clock = &virtualClock{c: clock}
-		t.Setenv(PollIntervalEnv, "")
-		emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
-		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
-			t.Fatalf("first rollout: %v %+v", err, out)
-		}
+		f, sd := longStartService(t)
+		emu, d, clock := f.emu, f.d, f.clock.(*awsemu.ManualClock)
 		clock.Advance(time.Hour)
-		for range 100 {
-			if err := emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
-				t.Fatal(err)
-			}
-		}
+		forgetRollouts(t, f)
 		if denied {
 			emu.SetFault("ECS.ListTasks", awsemu.Fault{DenyRate: 1})
 		}
@@ -393,8 +404,8 @@ func TestWaiterLearnsALongStartFromTheRunningTasks(t *testing.T) {
 			}
 			continue
 		}
-		if lists != 1 || describes != 1 || !named || polls > 26 {
-			t.Errorf("%d ListTasks, %d DescribeTasks, %d DescribeServices, tasks' start named %v; want 1, 1, at most 26 and the start named\n%s", lists, describes, polls, named, f.events.text())
+		if lists != 1 || describes != 1 || !named || polls > 13 {
+			t.Errorf("%d ListTasks, %d DescribeTasks, %d DescribeServices, tasks' start named %v; want 1, 1, at most 13 and the start named\n%s", lists, describes, polls, named, f.events.text())
 		}
 	}
 }
@@ -514,11 +525,7 @@ func (f *fastServer) Sleep(ctx context.Context, d time.Duration) error {
 // Against an emulator at --speed 20 a 300 s deregistration delay lasts 15 s
 // of ours: the deploy returns within seconds of that, not after 300 s.
 func TestDeployAgainstAFasterServerClock(t *testing.T) {
-	clock := awsemu.NewManualClock(time.Time{})
-	sd := serviceDef(2, true)
-	f := newFixtureWith(t, clock, sd, 300*time.Second)
-	f.d.MinInterval, f.d.MaxInterval = 0, 0
-	t.Setenv(PollIntervalEnv, "")
+	f, sd, clock := productionFixture(t, 300*time.Second)
 	fast := &fastServer{emu: clock, ours: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), speed: 20}
 	f.d.Clock = fast
 	start, began := fast.Now(), clock.Now()
@@ -527,5 +534,204 @@ func TestDeployAgainstAFasterServerClock(t *testing.T) {
 	}
 	if took, rollout := fast.Now().Sub(start), completedAt(t, f.emu).Sub(began); took > rollout/20+5*time.Second {
 		t.Errorf("the deploy took %s of ours for a rollout of %s of the server's (%s of ours at speed 20)", took, rollout, rollout/20)
+	}
+}
+
+// A deploy of a service scaled to 0 a minute before, its previous rollout
+// no longer in the events: no task runs, but ECS still lists the stopped
+// ones (for about an hour), whose createdAt to startedAt tell the start.
+// The waiter lists them (ListTasks STOPPED) and describes them: the same
+// two calls as with running tasks, and the polls of a known start. An hour
+// later they are gone: one empty list, and the blind back-off.
+func TestWaiterLearnsALongStartFromTheStoppedTasks(t *testing.T) {
+	for _, gone := range []bool{false, true} {
+		f, sd := longStartService(t)
+		emu, d, clock := f.emu, f.d, f.clock.(*awsemu.ManualClock)
+		scaleToZero(t, f)
+		clock.Advance(time.Minute)
+		if gone {
+			clock.Advance(time.Hour)
+		}
+		forgetRollouts(t, f)
+		f.events.mu.Lock()
+		f.events.events = nil
+		f.events.mu.Unlock()
+		mark := emu.Log.Len()
+		if _, out, err := d.Deploy(context.Background(), f.spec(taskDef("nginx:3", nil), sd), Options{}); err != nil || out.Class != Completed {
+			t.Fatalf("gone %v: %v %+v", gone, err, out)
+		}
+		var lists []string
+		for _, r := range emu.Log.Since(mark) {
+			if r.Operation == "ListTasks" {
+				lists = append(lists, string(r.Members["desiredStatus"]))
+			}
+		}
+		describes, polls := successes(emu, mark, "DescribeTasks"), successes(emu, mark, "DescribeServices")
+		named := strings.Contains(f.events.text(), "the service's recently stopped tasks took 9m0s to start; next check in")
+		if gone {
+			if len(lists) != 1 || lists[0] != `"STOPPED"` || describes != 0 || named || polls < 25 {
+				t.Errorf("stopped tasks gone: ListTasks %v, %d DescribeTasks, %d polls, start named %v; want one empty list and the blind back-off\n%s", lists, describes, polls, named, f.events.text())
+			}
+			continue
+		}
+		if len(lists) != 1 || lists[0] != `"STOPPED"` || describes != 1 || !named || polls > 13 {
+			t.Errorf("ListTasks %v, %d DescribeTasks, %d DescribeServices, start named %v; want one of the STOPPED tasks, one describe, at most 13 polls and the start named\n%s", lists, describes, polls, named, f.events.text())
+		}
+	}
+}
+
+// longStartService is a service without a load balancer on a virtual
+// clock, production poll intervals, whose one rollout so far took nine
+// minutes to start its tasks.
+func longStartService(t *testing.T) (*fixture, *render.ServiceDefinition) {
+	t.Helper()
+	f, sd, clock := productionFixture(t, 0)
+	f.d.Clock = &virtualClock{c: clock}
+	f.emu.SetECSTimings(awsemu.ECSTimings{Provision: 70 * time.Second, Pending: 470 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+	if _, out, err := f.d.Deploy(context.Background(), f.spec(taskDef("nginx:2", nil), sd), Options{}); err != nil || out.Class != Completed {
+		t.Fatalf("first rollout: %v %+v", err, out)
+	}
+	return f, sd
+}
+
+// forgetRollouts pushes the service's rollouts out of its last 100 events,
+// as on a first deploy with doppio.
+func forgetRollouts(t testing.TB, f *fixture) {
+	t.Helper()
+	for range 100 {
+		if err := f.emu.AppendServiceEvent("demo", "web", "(service web) has reached a steady state."); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// virtualDeadline is a context whose deadline is on the emulator's virtual
+// clock: the clock's sleep that reaches it ends the context, with
+// context.DeadlineExceeded, as a --timeout does in real time.
+type virtualDeadline struct {
+	context.Context
+	at   time.Time
+	done chan struct{}
+	once sync.Once
+}
+
+func (v *virtualDeadline) Deadline() (time.Time, bool) { return v.at, true }
+func (v *virtualDeadline) Done() <-chan struct{}       { return v.done }
+func (v *virtualDeadline) Err() error {
+	select {
+	case <-v.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// deadlineClock advances the virtual clock, up to the deadline at most.
+type deadlineClock struct {
+	virtualClock
+	ctx *virtualDeadline
+}
+
+func (c *deadlineClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if left := c.ctx.at.Sub(c.Now()); d >= left {
+		c.virtualClock.Sleep(ctx, left)
+		c.ctx.once.Do(func() { close(c.ctx.done) })
+		return context.DeadlineExceeded
+	}
+	return c.virtualClock.Sleep(ctx, d)
+}
+
+// A timeout that comes while the old tasks drain for the target groups'
+// deregistration delay is the drain's: the next step names the drain and
+// when it ends, and advises a longer --timeout or a shorter delay, not the
+// new tasks' health check grace period (they run).
+func TestTimeoutDuringADrainNamesTheDrain(t *testing.T) {
+	f, sd, clock := productionFixture(t, 40*time.Second)
+	f.emu.SetECSTimings(awsemu.ECSTimings{Provision: 2 * time.Second, Pending: 3 * time.Second, Stop: time.Second, SteadyState: time.Second, RunTask: time.Second})
+	ctx := &virtualDeadline{Context: context.Background(), at: clock.Now().Add(12 * time.Second), done: make(chan struct{})}
+	f.d.Clock = &deadlineClock{virtualClock: virtualClock{c: clock}, ctx: ctx}
+	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), sd), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Timeout || out.Explanation == nil {
+		t.Fatalf("outcome %s (%s), want a timeout explained\n%s", out.Class, out.Reason, f.events.text())
+	}
+	svc, _ := f.emu.ECSService("demo", "web")
+	var began time.Time
+	for _, ev := range svc.Events {
+		if strings.Contains(aws.ToString(ev.Message), drainEvent) {
+			began = aws.ToTime(ev.CreatedAt)
+		}
+	}
+	if began.IsZero() {
+		t.Fatalf("the emulator reported no drain\n%s", f.events.text())
+	}
+	next := out.Explanation.NextStep()
+	for _, w := range []string{
+		"draining connections until about " + began.Add(40*time.Second).Local().Format("15:04:05"),
+		"deregistration delay, 40s, from " + began.Local().Format("15:04:05"),
+		"give --timeout more than the drain", "deregistration_delay.timeout_seconds",
+	} {
+		if !strings.Contains(next, w) {
+			t.Errorf("next step %q lacks %q", next, w)
+		}
+	}
+	if strings.Contains(next, "healthCheckGracePeriodSeconds") {
+		t.Errorf("next step %q blames the new tasks' health checks", next)
+	}
+}
+
+// productionFixture is a service (behind a target group whose
+// deregistration delay is drain, if not 0) on a manual clock, waited for
+// with the production poll intervals.
+func productionFixture(t *testing.T, drain time.Duration) (*fixture, *render.ServiceDefinition, *awsemu.ManualClock) {
+	t.Helper()
+	clock := awsemu.NewManualClock(time.Time{})
+	sd := serviceDef(2, true)
+	f := newFixtureWith(t, clock, sd, drain)
+	f.d.MinInterval, f.d.MaxInterval = 0, 0
+	t.Setenv(PollIntervalEnv, "")
+	return f, sd, clock
+}
+
+// The drain's advice holds while the drain runs and 30 s after its end, for
+// a rolling rollout only: later something else holds the old tasks, and a
+// blue/green rollout keeps them for its bake.
+func TestDrainAdviceOnlyWhileTheDrainHolds(t *testing.T) {
+	want := expectation{taskDefinition: "web:2", deploymentID: "ecs-svc/new", until: UntilDeployed}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	draining := func(bg bool) *ecstypes.Service {
+		svc := rolloutService(2, 0, true)
+		svc.Deployments[0].CreatedAt = aws.Time(t0)
+		svc.Events = []ecstypes.ServiceEvent{{CreatedAt: aws.Time(t0.Add(10 * time.Second)), Message: aws.String("(service web) has begun draining connections on 2 tasks.")}}
+		if bg {
+			svc.DeploymentConfiguration = &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen}
+		}
+		return svc
+	}
+	for _, c := range []struct {
+		name   string
+		bg     bool
+		at     time.Duration
+		advice bool
+	}{
+		{"during the drain", false, 30 * time.Second, true},
+		{"just after its end", false, 75 * time.Second, true},
+		{"long after its end", false, 90 * time.Second, false},
+		{"blue/green", true, 30 * time.Second, false},
+	} {
+		s := newSchedule(time.Second, 5*time.Second, false)
+		s.drain = 40 * time.Second
+		svc := draining(c.bg)
+		s.observe(t0.Add(20*time.Second), svc, want)
+		s.next(t0.Add(20*time.Second), svc, want)
+		got := s.drainAdvice(t0.Add(c.at))
+		if c.advice != (got != "") || c.advice && !strings.Contains(got, "until about "+t0.Add(50*time.Second).Local().Format("15:04:05")) {
+			t.Errorf("%s: advice %q, want one: %v", c.name, got, c.advice)
+		}
 	}
 }
