@@ -366,13 +366,13 @@ func (ex *Explanation) Lines() []string {
 	if len(ex.StoppedTasks) > 0 {
 		lines = append(lines, "Stopped tasks of the deployment:")
 		for _, g := range ex.StoppedTasks {
-			l := fmt.Sprintf("  %d× %s", g.Count, orDash(g.Reason))
+			reason := orDash(g.Reason)
 			if g.StopCode != "" {
-				l += " [" + g.StopCode + "]"
+				reason += " [" + g.StopCode + "]"
 			}
-			lines = append(lines, l)
+			lines = append(lines, hang(fmt.Sprintf("  %d× ", g.Count), reason)...)
 			for _, c := range g.Containers {
-				lines = append(lines, "      container "+c.String())
+				lines = append(lines, hang("      container ", c.String())...)
 			}
 			lines = append(lines, "      e.g. task "+strings.Join(g.TaskIDs, ", "))
 		}
@@ -393,7 +393,9 @@ func (ex *Explanation) Lines() []string {
 			lines = append(lines, "  (empty)")
 		}
 		for _, s := range l.Lines {
-			lines = append(lines, "  | "+s)
+			for _, part := range splitBreaks(s) {
+				lines = append(lines, "  | "+part)
+			}
 		}
 	}
 	if n := ex.Network; n != nil {
@@ -413,7 +415,7 @@ func (ex *Explanation) Lines() []string {
 	if next := ex.NextStep(); next != "" {
 		lines = append(lines, "Next: "+next)
 	}
-	return lines
+	return breakLines(lines)
 }
 
 // eventLines are the events worth a line: one without a message (a blank
@@ -425,7 +427,7 @@ func (ex *Explanation) eventLines() []string {
 		if strings.TrimSpace(e.Message) == "" {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("  %s %s", e.Time.Local().Format("2006/01/02 15:04:05"), strings.TrimSpace(e.Message)))
+		lines = append(lines, hang("  "+e.Time.Local().Format("2006/01/02 15:04:05")+" ", strings.TrimSpace(e.Message))...)
 	}
 	return lines
 }

@@ -237,12 +237,12 @@ func (s *Status) Lines() []string {
 		l = append(l, "  (none)")
 	}
 	for _, e := range s.Events {
-		l = append(l, fmt.Sprintf("  %s %s", e.Time.Local().Format(timeFormat), e.Message))
+		l = append(l, hang("  "+e.Time.Local().Format(timeFormat)+" ", e.Message)...)
 	}
 	for _, p := range s.Problems {
 		l = append(l, "(could not read: "+p+")")
 	}
-	return l
+	return breakLines(l)
 }
 
 const timeFormat = "2006/01/02 15:04:05"

@@ -67,20 +67,7 @@ func ListTasks(ctx context.Context, api ECSAPI, cluster, service, family string)
 	}
 	infos := make([]TaskInfo, 0, len(tasks))
 	for _, t := range tasks {
-		infos = append(infos, TaskInfo{
-			ID:             taskID(aws.ToString(t.TaskArn)),
-			ARN:            aws.ToString(t.TaskArn),
-			TaskDefinition: shortTD(aws.ToString(t.TaskDefinitionArn)),
-			LastStatus:     aws.ToString(t.LastStatus),
-			DesiredStatus:  aws.ToString(t.DesiredStatus),
-			Health:         string(t.HealthStatus),
-			Group:          aws.ToString(t.Group),
-			StartedAt:      t.StartedAt,
-			StoppedAt:      t.StoppedAt,
-			StoppedReason:  aws.ToString(t.StoppedReason),
-			StopCode:       string(t.StopCode),
-			Task:           t,
-		})
+		infos = append(infos, taskInfo(t))
 	}
 	sort.SliceStable(infos, func(i, j int) bool {
 		a, b := infos[i], infos[j]
@@ -92,8 +79,29 @@ func ListTasks(ctx context.Context, api ECSAPI, cluster, service, family string)
 	return infos, nil
 }
 
-// FindTask returns the task whose id (or ARN, or a unique id prefix) is id.
-func FindTask(tasks []TaskInfo, id string) (*TaskInfo, error) {
+func taskInfo(t ecstypes.Task) TaskInfo {
+	return TaskInfo{
+		ID:             taskID(aws.ToString(t.TaskArn)),
+		ARN:            aws.ToString(t.TaskArn),
+		TaskDefinition: shortTD(aws.ToString(t.TaskDefinitionArn)),
+		LastStatus:     aws.ToString(t.LastStatus),
+		DesiredStatus:  aws.ToString(t.DesiredStatus),
+		Health:         string(t.HealthStatus),
+		Group:          aws.ToString(t.Group),
+		StartedAt:      t.StartedAt,
+		StoppedAt:      t.StoppedAt,
+		StoppedReason:  aws.ToString(t.StoppedReason),
+		StopCode:       string(t.StopCode),
+		Task:           t,
+	}
+}
+
+// FindTask returns the task whose id (or ARN, or a unique id prefix) is id
+// among tasks, the listed ones; else, for a whole id or ARN, any task of the
+// cluster, whoever started it (doppio run, a scheduled task, another
+// service): ListTasks by service or family does not list those, DescribeTasks
+// finds them.
+func FindTask(ctx context.Context, api ECSAPI, cluster string, tasks []TaskInfo, id string) (*TaskInfo, error) {
 	var found []*TaskInfo
 	for i := range tasks {
 		t := &tasks[i]
@@ -106,11 +114,20 @@ func FindTask(tasks []TaskInfo, id string) (*TaskInfo, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("task %s not found among the listed tasks", id)
 	case 1:
 		return found[0], nil
+	default:
+		return nil, fmt.Errorf("task id prefix %s matches %d tasks; give more characters", id, len(found))
 	}
-	return nil, fmt.Errorf("task id prefix %s matches %d tasks; give more characters", id, len(found))
+	described, err := describeTasks(ctx, api, cluster, []string{id})
+	if err != nil {
+		return nil, fmt.Errorf("find task %s: %w", id, err)
+	}
+	if len(described) == 0 {
+		return nil, fmt.Errorf("task %s not found in cluster %s", id, clusterName(cluster))
+	}
+	t := taskInfo(described[0])
+	return &t, nil
 }
 
 // StopTask stops one task.

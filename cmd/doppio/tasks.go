@@ -21,7 +21,7 @@ import (
 // --trace act on one of them, as ecspresso's (ecsta's) do. Everything but
 // --stop is read-only.
 type TasksCmd struct {
-	ID     string   `help:"The task --find, --stop and --trace act on (id, unique id prefix or ARN); with tasks logs, only this task's lines (a stopped task too). Without it: the only task, else a choice through --filter-command, else a prompt." placeholder:"ID"`
+	ID     string   `help:"The task --find, --stop and --trace act on (id, unique id prefix or ARN; a whole id or ARN: any task of the cluster, one run started too); with tasks logs, only this task's lines (a stopped task too). Without it: the only task, else a choice through --filter-command, else a prompt." placeholder:"ID"`
 	Output string   `help:"Output format: table (doppio's summary), json (one DescribeTasks task object after another, as ecspresso) or tsv (ecspresso's columns)." enum:"table,json,tsv" default:"table"`
 	Find   bool     `help:"Print the chosen task as JSON (DescribeTasks shape)."`
 	Stop   stopFlag `help:"Stop the chosen task after confirmation. (--stop=ID, doppio's former spelling, still works.)"`
@@ -110,7 +110,7 @@ func (c *TasksCmd) run(g *Globals) error {
 		if c.ID != "" {
 			// ecspresso lists every task whatever --id says; doppio narrows
 			// the list to the task named.
-			t, err := deploy.FindTask(tasks, c.ID)
+			t, err := deploy.FindTask(ctx, p.Clients.ECS, cluster, tasks, c.ID)
 			if err != nil {
 				return err
 			}
@@ -121,7 +121,12 @@ func (c *TasksCmd) run(g *Globals) error {
 	if c.Stop.set {
 		tasks = running(tasks)
 	}
-	t, err := chooseListedTask(newChooser(g, p.Config.FilterCommand), tasks, id)
+	var t *deploy.TaskInfo
+	if id != "" {
+		t, err = deploy.FindTask(ctx, p.Clients.ECS, cluster, tasks, id)
+	} else {
+		t, err = chooseListedTask(newChooser(g, p.Config.FilterCommand), tasks)
+	}
 	if err != nil {
 		return err
 	}
@@ -251,13 +256,11 @@ func (c *TasksCmd) stop(g *Globals, api deploy.TaskStopper, cluster string, t *d
 	return nil
 }
 
-// chooseListedTask picks the task an action is for: the one --id names, else the
-// only candidate, else the user's choice (filter command or prompt, see
-// chooser), offered as ecspresso's tsv columns, id first.
-func chooseListedTask(ch *chooser, tasks []deploy.TaskInfo, id string) (*deploy.TaskInfo, error) {
-	if id != "" {
-		return deploy.FindTask(tasks, id)
-	}
+// chooseListedTask picks the task an action is for when no --id names it
+// (deploy.FindTask does then): the only candidate, else the user's choice
+// (filter command or prompt, see chooser), offered as ecspresso's tsv
+// columns, id first.
+func chooseListedTask(ch *chooser, tasks []deploy.TaskInfo) (*deploy.TaskInfo, error) {
 	if len(tasks) == 1 {
 		return &tasks[0], nil
 	}

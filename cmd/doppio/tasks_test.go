@@ -28,7 +28,7 @@ func twoTasks() []deploy.TaskInfo {
 func TestChooseTaskAtThePrompt(t *testing.T) {
 	var stderr bytes.Buffer
 	ch := &chooser{stdin: strings.NewReader("2\n"), prompt: &stderr, interactive: true}
-	got, err := chooseListedTask(ch, twoTasks(), "")
+	got, err := chooseListedTask(ch, twoTasks())
 	if err != nil || got.ID != "bbbb2222" {
 		t.Fatalf("got %+v, %v", got, err)
 	}
@@ -36,7 +36,7 @@ func TestChooseTaskAtThePrompt(t *testing.T) {
 		t.Errorf("menu and prompt = %q", stderr.String())
 	}
 	ch = &chooser{stdin: strings.NewReader(""), prompt: &stderr, interactive: true}
-	if _, err := chooseListedTask(ch, twoTasks(), ""); err == nil || !strings.Contains(err.Error(), "no task chosen") {
+	if _, err := chooseListedTask(ch, twoTasks()); err == nil || !strings.Contains(err.Error(), "no task chosen") {
 		t.Errorf("no answer: err = %v", err)
 	}
 }
@@ -46,18 +46,15 @@ func TestChooseTaskThroughTheFilter(t *testing.T) {
 		return &chooser{filterCommand: cmd, stdin: os.Stdin, prompt: &bytes.Buffer{}}
 	}
 	// The filter reads the menu on stdin and prints the chosen line.
-	got, err := chooseListedTask(filter("grep bbbb"), twoTasks(), "")
+	got, err := chooseListedTask(filter("grep bbbb"), twoTasks())
 	if err != nil || got.ID != "bbbb2222" {
 		t.Fatalf("got %+v, %v", got, err)
 	}
-	if _, err := chooseListedTask(filter("grep nothing-matches"), twoTasks(), ""); err == nil || !strings.Contains(err.Error(), "filter command") {
+	if _, err := chooseListedTask(filter("grep nothing-matches"), twoTasks()); err == nil || !strings.Contains(err.Error(), "filter command") {
 		t.Errorf("a filter that chooses nothing: err = %v", err)
 	}
-	// --id wins over the filter, and one candidate needs no choice.
-	if got, err := chooseListedTask(filter("false"), twoTasks(), "aaaa"); err != nil || got.ID != "aaaa1111" {
-		t.Errorf("--id: %+v, %v", got, err)
-	}
-	if got, err := chooseListedTask(filter("false"), twoTasks()[1:], ""); err != nil || got.ID != "bbbb2222" {
+	// One candidate needs no choice.
+	if got, err := chooseListedTask(filter("false"), twoTasks()[1:]); err != nil || got.ID != "bbbb2222" {
 		t.Errorf("one task: %+v, %v", got, err)
 	}
 }
