@@ -34,7 +34,7 @@ start_emulator "$root/examples/demo-seed.yaml" 5
 export AWS_CONFIG_FILE="$work/no-aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/no-aws-credentials"
 
 bold=$'\033[1m' reset=$'\033[0m'
-if [ -n "${NO_COLOR:-}" ] || [ ! -t 1 ]; then bold= reset=; fi
+if [ -n "${NO_COLOR:-}" ] || [ ! -t 1 ]; then bold="" reset=""; fi
 
 # run WANT CMD...: show the command, run it, and stop the demo if its exit
 # status is not WANT (exit codes are doppio's interface).
