@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -312,6 +313,43 @@ func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
 	}
 	if muts := f.emu.Log.Mutating(mark); len(muts) != 0 {
 		t.Errorf("mutating calls after Ctrl-C: %+v", muts)
+	}
+}
+
+// cutOffUpdate serves UpdateService, then cancels the command and answers
+// as the SDK does when Ctrl-C lands before the response is read.
+type cutOffUpdate struct {
+	ECSAPI
+	cancel context.CancelFunc
+}
+
+func (c cutOffUpdate) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, optFns ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
+	if _, err := c.ECSAPI.UpdateService(context.WithoutCancel(ctx), in, optFns...); err != nil {
+		return nil, err
+	}
+	c.cancel()
+	return nil, fmt.Errorf("operation error ECS: UpdateService, canceled, %w", ctx.Err())
+}
+
+// Ctrl-C while UpdateService is in flight: ECS applied it, so the outcome
+// must not say the deployment never started, and nothing is sent again.
+func TestInterruptDuringUpdateServiceReportsWhatECSApplied(t *testing.T) {
+	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.d.ECS = cutOffUpdate{ECSAPI: f.d.ECS, cancel: cancel}
+	mark := f.emu.Log.Len()
+	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Interrupted || strings.Contains(out.Reason, "before the deployment started") ||
+		!strings.Contains(out.Reason, "ECS continues the deployment") ||
+		!strings.Contains(out.Reason, "service web now deploys web:2") {
+		t.Fatalf("outcome %s: %s", out.Class, out.Reason)
+	}
+	if n := successes(f.emu, mark, "ECS.UpdateService"); n != 1 {
+		t.Errorf("UpdateService served %d times, want 1", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -52,7 +53,7 @@ func newClientToken() string {
 // deployment (a count or attribute change) sets the same values again, so
 // repeating it is harmless.
 func (d *Deployer) updateService(ctx context.Context, in *ecs.UpdateServiceInput, before *ecstypes.Service) (*ecstypes.Service, error) {
-	return atMostOnce(ctx, d, "update service "+aws.ToString(in.Service),
+	svc, err := atMostOnce(ctx, d, "update service "+aws.ToString(in.Service),
 		func() (*ecstypes.Service, bool) {
 			svc := d.startedSince(ctx, in, before)
 			if svc != nil {
@@ -67,7 +68,24 @@ func (d *Deployer) updateService(ctx context.Context, in *ecs.UpdateServiceInput
 			}
 			return out.Service, nil
 		})
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C or the timeout while the call was in flight: ECS may have
+		// served it and the answer been dropped. Look once, outside the
+		// ended context, so the outcome does not say the deployment never
+		// started when it did.
+		look, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookAfterCancel)
+		defer cancel()
+		if started := d.startedSince(look, in, before); started != nil {
+			d.info("UpdateService had taken effect when the command was stopped: deployment %s started", aws.ToString(primaryOf(started).Id))
+			return started, nil
+		}
+	}
+	return svc, err
 }
+
+// lookAfterCancel bounds the one read that tells whether an UpdateService
+// cut off by Ctrl-C or the timeout took effect.
+const lookAfterCancel = 5 * time.Second
 
 // atMostOnce makes call (whose SDK retries cover throttling only) up to
 // uncertainAttempts times; before each retry after an uncertain failure,
