@@ -353,6 +353,32 @@ func TestInterruptDuringUpdateServiceReportsWhatECSApplied(t *testing.T) {
 	}
 }
 
+func (c cutOffUpdate) CreateService(ctx context.Context, in *ecs.CreateServiceInput, optFns ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error) {
+	if _, err := c.ECSAPI.CreateService(context.WithoutCancel(ctx), in, optFns...); err != nil {
+		return nil, err
+	}
+	c.cancel()
+	return nil, fmt.Errorf("operation error ECS: CreateService, canceled, %w", ctx.Err())
+}
+
+// The same for CreateService: the service exists, so the outcome says so.
+func TestInterruptDuringCreateServiceReportsWhatECSApplied(t *testing.T) {
+	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.d.ECS = cutOffUpdate{ECSAPI: f.d.ECS, cancel: cancel}
+	spec := f.spec(taskDef("nginx:2", nil), serviceDef(1, true))
+	spec.Service = "api"
+	_, out, err := f.d.Deploy(ctx, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Class != Interrupted || strings.Contains(out.Reason, "before the deployment started") ||
+		!strings.Contains(out.Reason, "created service api running web:2") {
+		t.Fatalf("outcome %s: %s", out.Class, out.Reason)
+	}
+}
+
 // A breaker without rollback leaves the failed revision PRIMARY: deploying
 // the same files again changes nothing but must not report success.
 func TestRedeployOfAFailedRevisionIsNotASuccess(t *testing.T) {

@@ -141,6 +141,16 @@ func (d *Deployer) createService(ctx context.Context, in *ecs.CreateServiceInput
 		in.ClientToken = aws.String(newClientToken())
 	}
 	out, err := d.ECS.CreateService(ctx, in)
+	if err != nil && ctx.Err() != nil {
+		// As for UpdateService: the call may have been served.
+		look, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookAfterCancel)
+		defer cancel()
+		svc, _ := pollService(look, d.ECS, aws.ToString(in.Cluster), aws.ToString(in.ServiceName))
+		if p := primaryOf(svc); svc != nil && aws.ToString(svc.Status) == "ACTIVE" && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), aws.ToString(in.TaskDefinition)) {
+			d.info("CreateService had taken effect when the command was stopped: service %s created", aws.ToString(in.ServiceName))
+			return svc, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create service %s in cluster %s: %w", aws.ToString(in.ServiceName), aws.ToString(in.Cluster), err)
 	}
