@@ -168,13 +168,15 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 	applied, err := d.Apply(ctx, spec, plan)
 	var partial error
 	if err != nil {
-		if applied == nil || !applied.ServiceChanged || ctx.Err() != nil {
+		if applied == nil || !applied.ServiceChanged {
 			return plan, failedApply(ctx, spec, plan, applied, err), nil
 		}
-		// The service changed, so a rollout is in flight: follow it, and
-		// report what failed besides.
+		// The service changed, so a rollout is in flight: follow it (or,
+		// when interrupted, say it goes on), and report what failed besides.
 		partial = err
-		d.warn("%v; the service was updated and its rollout is under way: waiting for it", err)
+		if ctx.Err() == nil {
+			d.warn("%v; the service was updated and its rollout is under way: waiting for it", err)
+		}
 	}
 	out := &Outcome{Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: applied.TaskDefinitionARN, DeploymentID: applied.DeploymentID}
 	if applied.CodeDeployID != "" {
@@ -224,7 +226,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec *Spec, opts Options) (*Plan,
 }
 
 // failedApply is the outcome when Apply stopped before the service
-// changed (or was interrupted): it says what was applied all the same.
+// changed: it says what was applied all the same.
 func failedApply(ctx context.Context, spec *Spec, plan *Plan, applied *Applied, err error) *Outcome {
 	class, reason := Error, "deploy failed"
 	switch {
@@ -235,9 +237,6 @@ func failedApply(ctx context.Context, spec *Spec, plan *Plan, applied *Applied, 
 	}
 	if applied != nil && len(applied.Done) > 0 {
 		reason += "; already applied: " + strings.Join(applied.Done, ", ")
-		if applied.ServiceChanged {
-			reason = strings.Replace(reason, "before the deployment started", "after the service was updated", 1)
-		}
 	}
 	return &Outcome{Class: class, Reason: reason, Err: err, Cluster: spec.Cluster, Service: spec.Service, TaskDefinition: plan.TaskDefinitionARN}
 }

@@ -333,19 +333,22 @@ func (c cutOffUpdate) UpdateService(ctx context.Context, in *ecs.UpdateServiceIn
 
 // Ctrl-C while UpdateService is in flight: ECS applied it, so the outcome
 // must not say the deployment never started, and nothing is sent again.
+// The tags due after it are not applied, and the outcome says so too.
 func TestInterruptDuringUpdateServiceReportsWhatECSApplied(t *testing.T) {
 	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.d.ECS = cutOffUpdate{ECSAPI: f.d.ECS, cancel: cancel}
 	mark := f.emu.Log.Len()
-	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), serviceDef(2, true)), Options{})
+	sd := serviceDef(2, true)
+	sd.Tags = []ecstypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}
+	_, out, err := f.d.Deploy(ctx, f.spec(taskDef("nginx:2", nil), sd), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Class != Interrupted || strings.Contains(out.Reason, "before the deployment started") ||
 		!strings.Contains(out.Reason, "ECS continues the deployment") ||
-		!strings.Contains(out.Reason, "service web now deploys web:2") {
+		!strings.Contains(out.Reason, "service web now deploys web:2") || !strings.Contains(out.Reason, "not applied: tag service web") {
 		t.Fatalf("outcome %s: %s", out.Class, out.Reason)
 	}
 	if n := successes(f.emu, mark, "ECS.UpdateService"); n != 1 {
