@@ -73,7 +73,7 @@ func (d *Deployer) updateService(ctx context.Context, in *ecs.UpdateServiceInput
 		// served it and the answer been dropped. Look once, outside the
 		// ended context, so the outcome does not say the deployment never
 		// started when it did.
-		look, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookAfterCancel)
+		look, cancel := lookAfterCancel(ctx)
 		defer cancel()
 		if started := d.startedSince(look, in, before); started != nil {
 			d.info("UpdateService had taken effect when the command was stopped: deployment %s started", aws.ToString(primaryOf(started).Id))
@@ -83,9 +83,14 @@ func (d *Deployer) updateService(ctx context.Context, in *ecs.UpdateServiceInput
 	return svc, err
 }
 
-// lookAfterCancel bounds the one read that tells whether an UpdateService
-// cut off by Ctrl-C or the timeout took effect.
-const lookAfterCancel = 5 * time.Second
+// lookAfterCancel is the context of the one read that tells whether a
+// CreateService or UpdateService cut off by Ctrl-C or the timeout took
+// effect. It outlives the signal on purpose (interrupt.Detach would end
+// with it), and ends well within the 3 s cmd/doppio gives a command after
+// a signal to say what it applied.
+func lookAfterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+}
 
 // atMostOnce makes call (whose SDK retries cover throttling only) up to
 // uncertainAttempts times; before each retry after an uncertain failure,
@@ -143,7 +148,7 @@ func (d *Deployer) createService(ctx context.Context, in *ecs.CreateServiceInput
 	out, err := d.ECS.CreateService(ctx, in)
 	if err != nil && ctx.Err() != nil {
 		// As for UpdateService: the call may have been served.
-		look, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookAfterCancel)
+		look, cancel := lookAfterCancel(ctx)
 		defer cancel()
 		svc, _ := pollService(look, d.ECS, aws.ToString(in.Cluster), aws.ToString(in.ServiceName))
 		if p := primaryOf(svc); svc != nil && aws.ToString(svc.Status) == "ACTIVE" && p != nil && sameTaskDefinition(aws.ToString(p.TaskDefinition), aws.ToString(in.TaskDefinition)) {
