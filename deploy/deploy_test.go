@@ -316,14 +316,33 @@ func TestInterruptStopsWaitingWithoutTouchingTheService(t *testing.T) {
 	}
 }
 
-// cutOffUpdate serves UpdateService, then cancels the command and answers
-// as the SDK does when Ctrl-C lands before the response is read.
-type cutOffUpdate struct {
+// cutOffServiceChange serves UpdateService and CreateService, then cancels
+// the command and answers as the SDK does when Ctrl-C lands before the
+// response is read.
+type cutOffServiceChange struct {
 	ECSAPI
 	cancel context.CancelFunc
 }
 
-func (c cutOffUpdate) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, optFns ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
+// newCutOffFixture is newFixture (a rollout that never progresses) whose
+// service changes are cut off so; ctx is the command's context.
+func newCutOffFixture(t *testing.T) (*fixture, context.Context) {
+	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f.d.ECS = cutOffServiceChange{ECSAPI: f.d.ECS, cancel: cancel}
+	return f, ctx
+}
+
+func (c cutOffServiceChange) CreateService(ctx context.Context, in *ecs.CreateServiceInput, optFns ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error) {
+	if _, err := c.ECSAPI.CreateService(context.WithoutCancel(ctx), in, optFns...); err != nil {
+		return nil, err
+	}
+	c.cancel()
+	return nil, fmt.Errorf("operation error ECS: CreateService, canceled, %w", ctx.Err())
+}
+
+func (c cutOffServiceChange) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, optFns ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
 	if _, err := c.ECSAPI.UpdateService(context.WithoutCancel(ctx), in, optFns...); err != nil {
 		return nil, err
 	}
@@ -335,10 +354,7 @@ func (c cutOffUpdate) UpdateService(ctx context.Context, in *ecs.UpdateServiceIn
 // must not say the deployment never started, and nothing is sent again.
 // The tags due after it are not applied, and the outcome says so too.
 func TestInterruptDuringUpdateServiceReportsWhatECSApplied(t *testing.T) {
-	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f.d.ECS = cutOffUpdate{ECSAPI: f.d.ECS, cancel: cancel}
+	f, ctx := newCutOffFixture(t)
 	mark := f.emu.Log.Len()
 	sd := serviceDef(2, true)
 	sd.Tags = []ecstypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}
@@ -356,20 +372,9 @@ func TestInterruptDuringUpdateServiceReportsWhatECSApplied(t *testing.T) {
 	}
 }
 
-func (c cutOffUpdate) CreateService(ctx context.Context, in *ecs.CreateServiceInput, optFns ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error) {
-	if _, err := c.ECSAPI.CreateService(context.WithoutCancel(ctx), in, optFns...); err != nil {
-		return nil, err
-	}
-	c.cancel()
-	return nil, fmt.Errorf("operation error ECS: CreateService, canceled, %w", ctx.Err())
-}
-
 // The same for CreateService: the service exists, so the outcome says so.
 func TestInterruptDuringCreateServiceReportsWhatECSApplied(t *testing.T) {
-	f := newFixture(t, awsemu.NewManualClock(time.Time{}), true)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f.d.ECS = cutOffUpdate{ECSAPI: f.d.ECS, cancel: cancel}
+	f, ctx := newCutOffFixture(t)
 	spec := f.spec(taskDef("nginx:2", nil), serviceDef(1, true))
 	spec.Service = "api"
 	_, out, err := f.d.Deploy(ctx, spec, Options{})
